@@ -1,0 +1,279 @@
+"""The ``mailbot`` command line: the one place where real adapters are wired to the service.
+
+Global options ``--config PATH`` (else ``$MAILBOT_CONFIG``, else ``./config.yaml``) and
+``--now ISO-8601`` (else ``$MAILBOT_NOW``, else the real clock — read here and nowhere else).
+Bad input ends with one line, ``mailbot: error: ...``, and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from .config import Config, find_config_path, load_config
+from .errors import MailbotError, UsageError
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+def parse_now(text: str | None, zone: str) -> datetime:
+    """``--now``: ISO-8601; a time without a zone is the authority's local time."""
+    if not text:
+        return datetime.now(timezone.utc)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--now: {text!r} is not an ISO-8601 date or time, e.g. 2027-05-04T09:00") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+class Context:
+    """What every command needs, built lazily so `mailbot --help` needs no configuration."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self._config: Config | None = None
+        self._bot = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(find_config_path(self.args.config))
+        return self._config
+
+    @property
+    def now(self) -> datetime:
+        return parse_now(self.args.now or os.environ.get("MAILBOT_NOW"), self.config.authority.timezone)
+
+    @property
+    def bot(self):
+        if self._bot is None:
+            from .service import Mailbot
+
+            self._bot = Mailbot(self.config)
+        return self._bot
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_check_config(ctx: Context) -> int:
+    from .service import calendar_for
+
+    config = ctx.config
+    print(f"{config.source}: valid. {config.authority.name}, {len(config.people)} people in the directory.")
+    for key, process in config.processes.items():
+        print(f"\nProcess {key}: {process.label} (raised by {', '.join(process.raised_by)};"
+              f" escalation {process.escalation})")
+        if process.informal:
+            print(f"  informal  {process.informal.name:<40} {process.informal.responder:<22} "
+                  f"{process.informal.working_days} working days")
+        for stage in process.stages:
+            print(f"  stage {stage.stage}   {stage.name:<40} {stage.responder:<22} {stage.working_days} working days")
+            if stage.then:
+                print(f"            then {stage.then.name} within {stage.then.within_working_days} working days")
+        if process.final:
+            print(f"  final     {process.final.name} (raised by {', '.join(process.final.raised_by)})")
+        if process.formal_cap_working_days:
+            print(f"  formal cap: {process.formal_cap_working_days} working days (reported, not enforced)")
+        print(f"  categories: {len(process.categories)}")
+    calendar = calendar_for(config)
+    today = calendar.local_date(ctx.now)
+    print(f"\nNext five non-working days after {today.isoformat()}:")
+    for day, reason in calendar.non_working_days_after(today, 5):
+        print(f"  {day.isoformat()} {day:%a}  {reason}")
+    return 0
+
+
+def cmd_db_upgrade(ctx: Context) -> int:
+    from store.db import make_engine, upgrade
+
+    before, after = upgrade(make_engine(ctx.config.store_url))
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+    return 0
+
+
+def cmd_ingest(ctx: Context) -> int:
+    files = [Path(f) for f in ctx.args.files]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    now = ctx.now
+    worst = 0
+    for path in files:
+        result = ctx.bot.ingest(path.read_bytes(), now, mailbox_key=str(path))
+        print(json.dumps(result.as_json()))
+        if result.status == "quarantined":
+            worst = 1
+    return 0 if not ctx.args.strict else worst
+
+
+def cmd_poll(ctx: Context) -> int:
+    from .shell import drain_mailbox
+
+    for result in drain_mailbox(ctx.bot, ctx.now):
+        print(json.dumps(result.as_json()))
+    return 0
+
+
+def cmd_tick(ctx: Context) -> int:
+    done = ctx.bot.tick(ctx.now)
+    for ref, event in done:
+        print(f"{ref}: {event}")
+    if not done:
+        print("nothing due")
+    return 0
+
+
+def cmd_alerts(ctx: Context) -> int:
+    from .service import alert_json
+
+    alerts = [alert_json(a, ctx.config) for a in ctx.bot.alerts()]
+    if ctx.args.json:
+        _print_json(alerts)
+        return 0
+    if not alerts:
+        print("no alerts")
+    for a in alerts:
+        print(f"{a['ref']:<15} {a['process']:<5} {a['status']:<18} {a['stage_name']:<40} "
+              f"due {a['due'] or '-':<10}  {a['responder']}")
+    return 0
+
+
+def cmd_alert(ctx: Context) -> int:
+    from .service import alert_json
+
+    alert, history = ctx.bot.alert_history(ctx.args.ref.upper())
+    if alert is None:
+        raise UsageError(f"{ctx.args.ref}: no such alert")
+    data = alert_json(alert, ctx.config)
+    data["history"] = [
+        {"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "detail": h.detail,
+         "message_id": h.message_id}
+        for h in history
+    ]
+    if ctx.args.json:
+        _print_json(data)
+        return 0
+    for key, value in data.items():
+        if key != "history":
+            print(f"{key:>18}: {value}")
+    print("history:")
+    for h in data["history"]:
+        print(f"  {h['at'][:16]}  {h['actor']:<36} {h['detail']}")
+    return 0
+
+
+def cmd_outbox(ctx: Context) -> int:
+    rows = [
+        {"to": r.to_addrs, "cc": r.cc_addrs, "subject": r.subject, "template": r.template,
+         "status": r.status, "alert": r.alert_ref, "message_id": r.message_id,
+         "created": r.created_at.isoformat(), "sent": r.sent_at.isoformat() if r.sent_at else None}
+        for r in ctx.bot.outbox()
+    ]
+    if ctx.args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("outbox is empty")
+    for r in rows:
+        print(f"{r['status']:<7} {r['template']:<20} {', '.join(r['to']):<40} {r['subject']}")
+    return 0
+
+
+def cmd_send(ctx: Context) -> int:
+    from .shell import make_sink
+
+    sent = ctx.bot.send(ctx.now, make_sink(ctx.config))
+    print(f"sent {len(sent)} message(s)")
+    return 0
+
+
+def cmd_digest(ctx: Context) -> int:
+    subject, text = ctx.bot.digest(ctx.now, queue=not ctx.args.print)
+    if ctx.args.print:
+        print(f"Subject: {subject}\n\n{text}")
+    else:
+        print(f"digest queued: {subject}")
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(ctx.args.dir) if ctx.args.dir else None, out=sys.stdout)
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailbot", description=(
+        "Track Dispute Resolution Process alerts raised by e-mail to a shared mailbox."))
+    parser.add_argument("--config", metavar="PATH", help="configuration file (default: $MAILBOT_CONFIG or ./config.yaml)")
+    parser.add_argument("--now", metavar="ISO-8601", help="fix the clock (default: $MAILBOT_NOW or the real time)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[Context], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    add("check-config", cmd_check_config, "validate the configuration; print each ladder and the next non-working days")
+    db = add("db", cmd_db_upgrade, "database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply pending migrations")
+    p = add("ingest", cmd_ingest, "handle .eml files as if they had just arrived")
+    p.add_argument("files", nargs="+", metavar="FILE.eml")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any message was quarantined")
+    add("poll", cmd_poll, "read the configured mailbox once and handle what is waiting")
+    add("tick", cmd_tick, "run the deadline sweep at --now and queue what is due")
+    p = add("alerts", cmd_alerts, "list alerts")
+    p.add_argument("--json", action="store_true")
+    p = add("alert", cmd_alert, "show one alert with its whole audit history")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--json", action="store_true")
+    p = add("outbox", cmd_outbox, "list queued and sent mail")
+    p.add_argument("--json", action="store_true")
+    add("send", cmd_send, "deliver the outbox through the configured sink")
+    p = add("digest", cmd_digest, "build the daily digest (and queue it unless --print)")
+    p.add_argument("--print", action="store_true", help="print it instead of queueing it")
+    p = add("demo", cmd_demo, "run a month of simulated DRP traffic on the embedded default")
+    p.add_argument("--dir", metavar="DIR", help="folder to run in (default: a new temporary folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx = Context(args)
+    try:
+        return args.func(ctx)
+    except MailbotError as exc:
+        print(f"mailbot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mailbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line for the user, the traceback on request
+        if args.debug:
+            raise
+        print(f"mailbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL

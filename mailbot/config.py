@@ -1,0 +1,437 @@
+"""Load and validate mailbot's configuration file.
+
+The configuration is the authority's whole procedure as data: who is who (the directory), which
+processes it runs, each process's ladder of stages, timescales and categories, and where mail and
+data live. Every authority words its ladder differently, so nothing here is specific to one.
+
+Validation is strict: an unknown key is an error (a misspelt key silently ignored would mean a
+council thinks it configured something it did not), and every error names the key path, e.g.
+``processes.lac.stages[2].working_days: must be a positive whole number``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, time as clock_time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+RESERVED_ROLES = ("iro", "cp_chair", "business_manager", "qa_manager")
+
+
+def _positive_int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _non_negative_int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+NonNegativeInt = Annotated[int, BeforeValidator(_non_negative_int)]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: Any) -> Any:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise ValueError(f"not an e-mail address: {value!r}")
+    return value.strip().lower()
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Authority(Strict):
+    name: str
+    mailbox_address: Email
+    reference_prefix: str = "DRP"
+    timezone: str = "Europe/London"
+    case_id_pattern: str = r"\b\d{6,7}\b"
+    """Regular expression for one case-system ID (Mosaic, LCS, MiCare)."""
+    protective_marking: str = ""
+    """Appended to every subject, e.g. OFFICIAL-SENSITIVE; empty for none."""
+
+    @field_validator("reference_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", v):
+            raise ValueError("must be 2-10 capital letters or digits, starting with a letter")
+        return v
+
+    @field_validator("case_id_pattern")
+    @classmethod
+    def _pattern(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+
+class CalendarConfig(Strict):
+    country: str = "GB"
+    subdivision: str | None = "ENG"
+    closure_days: dict[date, str] = Field(default_factory=dict)
+    """Local closure days (date: reason), on top of bank holidays."""
+
+
+class MailboxConfig(Strict):
+    url: str
+    processed_folder: str = "processed"
+    quarantine_folder: str = "quarantine"
+    max_message_bytes: PositiveInt = 25 * 1024 * 1024
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith("maildir:"):
+            raise ValueError("only maildir:PATH is supported in this version")
+        return v
+
+
+class OutboxConfig(Strict):
+    url: str
+    from_name: str = "DRP tracker"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith("maildir:"):
+            raise ValueError("only maildir:PATH is supported in this version")
+        return v
+
+
+class StoreConfig(Strict):
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not (v.startswith("sqlite:") or v.startswith("postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return v
+
+
+class Person(Strict):
+    email: Email
+    name: str
+    role: str
+    team: str = ""
+    manager: Email | None = None
+
+    @field_validator("manager", mode="before")
+    @classmethod
+    def _blank_manager(cls, v: Any) -> Any:
+        return None if v in ("", None) else v
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", v):
+            raise ValueError("must be a lower-case role name such as team_manager")
+        return v
+
+
+class Meeting(Strict):
+    name: str
+    within_working_days: PositiveInt
+
+
+class Stage(Strict):
+    stage: PositiveInt
+    name: str
+    responder: str
+    working_days: PositiveInt
+    then: Meeting | None = None
+
+
+class Informal(Strict):
+    name: str = "Pre-Dispute Resolution"
+    responder: str
+    working_days: PositiveInt
+    subject_phrases: list[str] = Field(
+        default_factory=lambda: ["pre-dispute resolution", "pre dispute resolution", "pre-drp"]
+    )
+
+
+class Final(Strict):
+    name: str = "Cafcass"
+    raised_by: list[str] = Field(default_factory=lambda: ["iro"])
+
+
+class Reminders(Strict):
+    before_due_working_days: NonNegativeInt = 1
+
+
+class Extensions(Strict):
+    default_working_days: PositiveInt = 5
+    """Used when a manager asks for "more time" and names no date or number of days."""
+
+
+class Category(Strict):
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+
+
+def _category(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Process(Strict):
+    label: str
+    raised_by: list[str] = Field(min_length=1)
+    process_words: list[str] = Field(default_factory=list)
+    """Words in a subject or form that name this process, for people who hold both roles."""
+    informal: Informal | None = None
+    stages: list[Stage] = Field(min_length=1)
+    final: Final | None = None
+    formal_cap_working_days: PositiveInt | None = 20
+    escalation: Literal["prompt", "automatic"] = "prompt"
+    reminders: Reminders = Field(default_factory=Reminders)
+    extensions: Extensions = Field(default_factory=Extensions)
+    categories: list[Annotated[Category, BeforeValidator(_category)]] = Field(default_factory=list)
+    compliments: bool = True
+
+    @model_validator(mode="after")
+    def _ladder_in_order(self) -> "Process":
+        numbers = [s.stage for s in self.stages]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"stages must be numbered 1, 2, 3 ... in order; found {numbers}")
+        return self
+
+    def stage(self, number: int) -> Stage:
+        return self.stages[number - 1]
+
+    @property
+    def last_stage(self) -> int:
+        return len(self.stages)
+
+
+class Digest(Strict):
+    time: clock_time = clock_time(8, 30)
+    recipients: list[str] = Field(default_factory=lambda: ["business_manager"])
+    """Roles or e-mail addresses."""
+    show_case_ids: bool = True
+
+
+class Reports(Strict):
+    monthly_recipients: list[str] = Field(default_factory=lambda: ["divisional_director"])
+    quarterly_recipients: list[str] = Field(default_factory=lambda: ["qa_manager"])
+
+
+class Security(Strict):
+    allowed_domains: list[str] = Field(min_length=1)
+    """Mail is only ever sent to people in the directory whose domain is listed here."""
+    instructions_from: list[str] = Field(default_factory=lambda: ["qa_manager"])
+    """Roles entitled to instruct on any alert, besides the alert's own IRO / CP Chair."""
+
+
+class Templates(Strict):
+    folder: str | None = None
+    """A folder of the authority's own templates; any not found there come from the defaults."""
+
+
+class Settings(Strict):
+    authority: Authority
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    mailbox: MailboxConfig
+    outbox: OutboxConfig
+    store: StoreConfig
+    directory: list[Person] | str
+    processes: dict[str, Process] = Field(min_length=1)
+    digest: Digest = Field(default_factory=Digest)
+    reports: Reports = Field(default_factory=Reports)
+    security: Security
+    templates: Templates = Field(default_factory=Templates)
+
+    @field_validator("processes")
+    @classmethod
+    def _process_keys(cls, v: dict[str, Process]) -> dict[str, Process]:
+        for key in v:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(f"process name {key!r} must be lower-case letters, digits or _")
+        return v
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration, with the directory loaded and paths resolved."""
+
+    settings: Settings
+    people: tuple[Person, ...]
+    base_dir: Path
+    source: Path | None
+
+    @property
+    def authority(self) -> Authority:
+        return self.settings.authority
+
+    @property
+    def processes(self) -> dict[str, Process]:
+        return self.settings.processes
+
+    def person(self, email: str | None) -> Person | None:
+        if not email:
+            return None
+        email = email.lower()
+        for p in self.people:
+            if p.email == email:
+                return p
+        return None
+
+    def people_with_role(self, role: str) -> list[Person]:
+        return [p for p in self.people if p.role == role]
+
+    def resolve_path(self, url_or_path: str) -> Path:
+        raw = url_or_path.split(":", 1)[1] if url_or_path.startswith("maildir:") else url_or_path
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def store_url(self) -> str:
+        url = self.settings.store.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+            return prefix + str(self.base_dir / url[len(prefix):])
+        return url
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("function-") or part in ("list[Person]", "str"):
+            continue  # pydantic's names for union members say nothing to a council
+        else:
+            out += ("." if out else "") + part
+    return out or "(top level)"
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling and place)"
+    if kind == "missing":
+        return "required key is missing"
+    message = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    return message[0].lower() + message[1:] if message else kind
+
+
+def _load_people_csv(path: Path) -> tuple[Person, ...]:
+    if not path.is_file():
+        raise ConfigError(f"directory: no such file {path}")
+    people = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        expected = ["email", "name", "role", "team", "manager"]
+        if [h.strip().lower() for h in (reader.fieldnames or [])] != expected:
+            raise ConfigError(f"{path}: header must be {','.join(expected)}")
+        for line_no, row in enumerate(reader, start=2):
+            try:
+                people.append(Person(**{k.strip().lower(): (v or "").strip() for k, v in row.items()}))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise ConfigError(f"{path}:{line_no}: {_format_location(err['loc'])}: {_format_error(err)}") from None
+    return tuple(people)
+
+
+def _check_directory(settings: Settings, people: tuple[Person, ...]) -> None:
+    emails = [p.email for p in people]
+    seen: set[str] = set()
+    for index, email in enumerate(emails):
+        if email in seen:
+            raise ConfigError(f"directory[{index}].email: {email} is listed twice")
+        seen.add(email)
+    for index, p in enumerate(people):
+        if p.manager and p.manager not in seen:
+            raise ConfigError(f"directory[{index}].manager: {p.manager} is not in the directory")
+        domain = p.email.rsplit("@", 1)[1]
+        if domain not in settings.security.allowed_domains:
+            raise ConfigError(
+                f"directory[{index}].email: domain {domain} is not in security.allowed_domains"
+            )
+    roles = {p.role for p in people}
+    for key, process in settings.processes.items():
+        needed = [(f"processes.{key}.raised_by", r) for r in process.raised_by]
+        if process.informal:
+            needed.append((f"processes.{key}.informal.responder", process.informal.responder))
+        needed += [
+            (f"processes.{key}.stages[{i}].responder", s.responder) for i, s in enumerate(process.stages)
+        ]
+        for where, role in needed:
+            if role not in roles:
+                raise ConfigError(f"{where}: no one in the directory has the role {role!r}")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, validate and return the configuration at ``path``; raise ConfigError on any fault."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{where}: {problem}") from None
+    return config_from_data(data, base_dir=path.resolve().parent, source=path)
+
+
+def config_from_data(data: Any, base_dir: Path, source: Path | None = None) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source or 'configuration'}: must be a mapping of keys to values")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"{_format_location(err['loc'])}: {_format_error(err)}") from None
+    if isinstance(settings.directory, str):
+        csv_path = Path(settings.directory)
+        people = _load_people_csv(csv_path if csv_path.is_absolute() else base_dir / csv_path)
+    else:
+        people = tuple(settings.directory)
+    _check_directory(settings, people)
+    return Config(settings=settings, people=people, base_dir=base_dir, source=source)
+
+
+def find_config_path(explicit: str | None) -> Path:
+    """``--config PATH``, else ``$MAILBOT_CONFIG``, else ``./config.yaml``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MAILBOT_CONFIG")
+    if env:
+        return Path(env)
+    return Path("config.yaml")

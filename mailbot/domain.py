@@ -1,0 +1,742 @@
+"""The alert state machine: pure decisions, no I/O, no clock.
+
+``decide(alert, event, now, rules)`` returns the alert's new state, the notices to send and the
+lines for the audit history, or raises ``TransitionRefused`` and changes nothing. ``now`` is
+always passed in. The allowed transitions are the table ``TRANSITIONS`` at the bottom of this
+module: (status, event type) -> handler. A pair that is not in the table is refused.
+
+The rules it keeps come from the four procedures in shared/seeds and DESIGN.md §2:
+
+* the IRO (or CP Chair) decides: a lapsed deadline or a response *allows* escalation; by
+  default the IRO is prompted, and an authority may opt in to automatic escalation;
+* the IRO may start at, or jump to, any stage; a stage with a meeting (Luton's Dispute
+  Resolution Meeting after the Assistant Director) goes through the meeting first when escalated
+  without a named stage;
+* managers respond and may ask for more time, which applies only when the IRO agrees;
+* instructions are obeyed only from the alert's raiser and the roles configured as entitled;
+* the formal cap (20 working days) is reported when breached, never enforced;
+* Cafcass is the IRO's last resort, recorded with its date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Callable, Mapping
+
+from .calendar import WorkingCalendar
+from .config import Config, Person, Process
+
+
+class Status(StrEnum):
+    OPEN = "open"  # the deadline lapsed with no response; the IRO has been asked to decide
+    AWAITING_RESPONSE = "awaiting_response"
+    RESPONSE_RECEIVED = "response_received"  # a manager answered; the IRO decides
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    CAFCASS = "cafcass"
+
+
+LIVE = (Status.OPEN, Status.AWAITING_RESPONSE, Status.RESPONSE_RECEIVED)
+CLOSED = (Status.RESOLVED, Status.WITHDRAWN, Status.CAFCASS)
+STEP_STAGE = "stage"
+STEP_MEETING = "meeting"
+
+
+class TransitionRefused(Exception):
+    """The event is not allowed for this alert now. Nothing was changed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One visit of the alert to one rung: who must respond, and by when."""
+
+    stage: int  # 0 = informal
+    step: str  # "stage", or "meeting" for a stage's follow-up meeting
+    responder: str  # e-mail
+    started: datetime
+    due: date
+    reminder_sent: bool = False
+    lapsed: bool = False
+    responded_at: datetime | None = None
+    ended: datetime | None = None
+    outcome: str | None = None  # escalated | resolved | withdrawn | cafcass
+
+
+@dataclass(frozen=True)
+class PendingExtension:
+    requested_by: str
+    requested_at: datetime
+    working_days: int | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    ref: str
+    process: str
+    status: Status
+    raised_by: str
+    anchor: str | None  # the manager the IRO addressed: escalation walks up from here
+    children: tuple[str, ...]
+    categories: tuple[str, ...]
+    opened: datetime
+    episodes: tuple[Episode, ...]
+    closed: datetime | None = None
+    resolved_at_stage: int | None = None
+    formal_started: datetime | None = None
+    cap_breached: bool = False
+    pending_extension: PendingExtension | None = None
+    cafcass_at: datetime | None = None
+
+    @property
+    def current(self) -> Episode:
+        return self.episodes[-1]
+
+    @property
+    def stage(self) -> int:
+        return self.current.stage
+
+    @property
+    def responder(self) -> str:
+        return self.current.responder
+
+    @property
+    def due(self) -> date | None:
+        if self.status in (Status.AWAITING_RESPONSE, Status.OPEN):
+            return self.current.due
+        return None
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class RaiseAlert:
+    ref: str
+    process: str
+    stage: int  # 0 = informal, 1..N = formal (a bypass when above 1)
+    raised_by: str
+    addressed: tuple[str, ...] = ()  # people the IRO wrote to, To before Cc
+    children: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    working_days: int | None = None  # a timescale the IRO set
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class ManagerResponse:
+    sender: str
+
+
+@dataclass(frozen=True)
+class ExtensionRequested:
+    sender: str
+    working_days: int | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class ExtensionAgreed:
+    sender: str
+
+
+@dataclass(frozen=True)
+class Extend:
+    """The IRO sets a new deadline of their own (Merton: the IRO sets the timescale)."""
+
+    sender: str
+    working_days: int | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Escalate:
+    sender: str
+    to_stage: int | None = None
+
+
+@dataclass(frozen=True)
+class Resolve:
+    sender: str
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    sender: str
+
+
+@dataclass(frozen=True)
+class ReferToCafcass:
+    sender: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    sender: str
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    sender: str
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    pass
+
+
+@dataclass(frozen=True)
+class DeadlineLapsed:
+    pass
+
+
+@dataclass(frozen=True)
+class CapBreached:
+    pass
+
+
+Event = (
+    RaiseAlert | ManagerResponse | ExtensionRequested | ExtensionAgreed | Extend | Escalate
+    | Resolve | Withdraw | ReferToCafcass | AddNote | StatusQuery | ReminderDue | DeadlineLapsed
+    | CapBreached
+)
+INSTRUCTIONS = (Extend, ExtensionAgreed, Escalate, Resolve, Withdraw, ReferToCafcass, AddNote, StatusQuery)
+
+
+# --------------------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A mail to send: which template, to whom, and what makes it unique for this alert."""
+
+    template: str
+    to: tuple[str, ...]
+    key: str  # with the alert reference, the outbox idempotency key
+    cc: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    alert: Alert
+    notices: tuple[Notice, ...]
+    audit: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the state machine needs to know of the world: the configuration and the calendar."""
+
+    config: Config
+    calendar: WorkingCalendar
+
+    def process(self, key: str) -> Process:
+        return self.config.processes[key]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rung_name(process: Process, stage: int, step: str = STEP_STAGE) -> str:
+    if stage == 0:
+        return process.informal.name if process.informal else "Informal"
+    s = process.stage(stage)
+    if step == STEP_MEETING and s.then:
+        return f"Stage {stage} {s.then.name}"
+    return f"Stage {stage} {s.name}"
+
+
+def next_rung(process: Process, stage: int, step: str) -> tuple[int, str] | None:
+    """The rung an escalation without a named stage goes to, or None at the top of the ladder."""
+    if stage > 0 and step == STEP_STAGE and process.stage(stage).then:
+        return stage, STEP_MEETING
+    if stage < process.last_stage:
+        return stage + 1, STEP_STAGE
+    return None
+
+
+def describe_next(process: Process, alert: Alert) -> str:
+    nxt = next_rung(process, alert.stage, alert.current.step)
+    if nxt:
+        return rung_name(process, *nxt)
+    if process.final:
+        return process.final.name
+    return ""
+
+
+def find_responder(config: Config, role: str, anchor: str | None) -> Person | None:
+    """The person of ``role`` above the anchor in the directory, else the first with that role."""
+    seen: set[str] = set()
+    person = config.person(anchor)
+    while person and person.email not in seen:
+        if person.role == role:
+            return person
+        seen.add(person.email)
+        person = config.person(person.manager)
+    candidates = config.people_with_role(role)
+    return candidates[0] if candidates else None
+
+
+def _rung_responder(rules: Rules, alert: Alert, process: Process, stage: int, step: str) -> str:
+    if step == STEP_MEETING:
+        return alert.responder if alert.stage == stage else _stage_responder(rules, alert.anchor, process, stage)
+    return _stage_responder(rules, alert.anchor, process, stage)
+
+
+def _stage_responder(rules: Rules, anchor: str | None, process: Process, stage: int) -> str:
+    role = process.informal.responder if stage == 0 and process.informal else process.stage(stage).responder
+    person = find_responder(rules.config, role, anchor)
+    if person is None:
+        raise TransitionRefused(f"no one in the directory has the role {role!r}")
+    return person.email
+
+
+def _working_days_for(process: Process, stage: int, step: str) -> int:
+    if stage == 0:
+        assert process.informal is not None
+        return process.informal.working_days
+    s = process.stage(stage)
+    if step == STEP_MEETING and s.then:
+        return s.then.within_working_days
+    return s.working_days
+
+
+def _new_due(rules: Rules, now: datetime, base: date | None, working_days: int | None, until: date | None) -> date:
+    today = rules.calendar.local_date(now)
+    if until is not None:
+        if until < today:
+            raise TransitionRefused(f"the date {until.isoformat()} has already passed")
+        return until
+    assert working_days is not None
+    start = max(base, today) if base else today
+    return rules.calendar.add_working_days(start, working_days)
+
+
+def _is_entitled(rules: Rules, alert: Alert, sender: str) -> bool:
+    if sender == alert.raised_by:
+        return True
+    person = rules.config.person(sender)
+    return bool(person and person.role in rules.config.settings.security.instructions_from)
+
+
+def _require_entitled(rules: Rules, alert: Alert, sender: str, what: str) -> None:
+    if not _is_entitled(rules, alert, sender):
+        raise TransitionRefused(
+            f"{sender} may not {what} {alert.ref}: only the alert's IRO or CP Chair"
+            " and the QA manager may instruct"
+        )
+
+
+def _end_episode(alert: Alert, now: datetime, outcome: str) -> tuple[Episode, ...]:
+    last = replace(alert.current, ended=now, outcome=outcome)
+    return alert.episodes[:-1] + (last,)
+
+
+def _people(alert: Alert, *extra: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for email in extra:
+        if email and email not in out:
+            out.append(email)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _raise(alert: Alert | None, ev: RaiseAlert, now: datetime, rules: Rules) -> Outcome:
+    process = rules.process(ev.process)
+    if ev.stage == 0 and process.informal is None:
+        raise TransitionRefused(f"the {process.label} process has no informal stage")
+    if ev.stage < 0 or ev.stage > process.last_stage:
+        raise TransitionRefused(
+            f"stage {ev.stage} does not exist: the {process.label} ladder has stages 1-{process.last_stage}"
+        )
+    raiser = rules.config.person(ev.raised_by)
+    if raiser is None or raiser.role not in process.raised_by:
+        raise TransitionRefused(f"{ev.raised_by} is not entitled to raise a {process.label} alert")
+    anchor = None
+    responder: str | None = None
+    for email in ev.addressed:
+        person = rules.config.person(email)
+        if person and person.email != ev.raised_by and person.role not in (
+            "iro", "cp_chair", "business_manager", "qa_manager"
+        ):
+            anchor, responder = person.email, person.email
+            break
+    role = process.informal.responder if ev.stage == 0 else process.stage(ev.stage).responder
+    audit = [f"raised at {rung_name(process, ev.stage)} by {ev.raised_by}"]
+    if responder is None or rules.config.person(responder).role != role:
+        # The IRO wrote to no manager, or to one of another rung: the ladder's role decides,
+        # walking up from whoever was addressed (DESIGN §2).
+        chosen = find_responder(rules.config, role, anchor)
+        if chosen is None:
+            raise TransitionRefused(f"no one in the directory has the role {role!r}")
+        if responder and responder != chosen.email:
+            audit.append(f"{responder} was addressed; {chosen.email} holds the {role} role for this rung")
+        responder = chosen.email
+    if ev.until is not None or ev.working_days is not None:
+        due = _new_due(rules, now, None, ev.working_days, ev.until)
+        due = max(due, rules.calendar.start_day(now))
+        audit.append(f"timescale set by the raiser: due {due.isoformat()}")
+    else:
+        due = rules.calendar.due_date(now, _working_days_for(process, ev.stage, STEP_STAGE))
+    episode = Episode(stage=ev.stage, step=STEP_STAGE, responder=responder, started=now, due=due)
+    new = Alert(
+        ref=ev.ref,
+        process=ev.process,
+        status=Status.AWAITING_RESPONSE,
+        raised_by=ev.raised_by,
+        anchor=anchor or responder,
+        children=ev.children,
+        categories=ev.categories or ("unclassified",),
+        opened=now,
+        episodes=(episode,),
+        formal_started=now if ev.stage > 0 else None,
+    )
+    audit.append(f"responder {responder}, due {due.isoformat()}")
+    notices = (Notice("acknowledgement", (ev.raised_by,), "ack", cc=(responder,)),)
+    return Outcome(new, notices, tuple(audit))
+
+
+def _response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) -> Outcome:
+    if ev.sender == alert.raised_by:
+        raise TransitionRefused("the raiser's own reply is not a manager's response")
+    late = rules.calendar.is_past_due(now, alert.current.due)
+    episode = replace(alert.current, responded_at=alert.current.responded_at or now)
+    new = replace(
+        alert,
+        status=Status.RESPONSE_RECEIVED,
+        episodes=alert.episodes[:-1] + (episode,),
+        pending_extension=None,
+    )
+    n = len(alert.episodes)
+    notices = (
+        Notice(
+            "response_received",
+            (alert.raised_by,),
+            f"response/{n}/{now.isoformat()}",
+            extra={"responder": ev.sender, "late": late},
+        ),
+    )
+    return Outcome(new, notices, (f"response from {ev.sender}" + (" (after the deadline)" if late else " (on time)"),))
+
+
+def _further_response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) -> Outcome:
+    return Outcome(alert, (), (f"further response from {ev.sender}",))
+
+
+def _extension_requested(alert: Alert, ev: ExtensionRequested, now: datetime, rules: Rules) -> Outcome:
+    if ev.sender == alert.raised_by:
+        raise TransitionRefused("the IRO extends with EXTEND, not by asking for more time")
+    process = rules.process(alert.process)
+    days = ev.working_days
+    if days is None and ev.until is None:
+        days = process.extensions.default_working_days
+    pending = PendingExtension(ev.sender, now, days, ev.until)
+    asked = f"until {ev.until.isoformat()}" if ev.until else f"{days} more working days"
+    notices = (
+        Notice(
+            "extension_requested",
+            (alert.raised_by,),
+            f"extension-request/{len(alert.episodes)}/{now.isoformat()}",
+            extra={"requested_by": ev.sender, "asked": asked},
+        ),
+    )
+    return Outcome(replace(alert, pending_extension=pending), notices, (f"{ev.sender} asked for {asked}",))
+
+
+def _apply_new_due(alert: Alert, due: date, now: datetime) -> Alert:
+    episode = replace(alert.current, due=due, reminder_sent=False, lapsed=False)
+    return replace(
+        alert,
+        status=Status.AWAITING_RESPONSE,
+        episodes=alert.episodes[:-1] + (episode,),
+        pending_extension=None,
+    )
+
+
+def _extension_agreed(alert: Alert, ev: ExtensionAgreed, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "agree an extension to")
+    pending = alert.pending_extension
+    if pending is None:
+        raise TransitionRefused(f"no one has asked for more time on {alert.ref}; reply EXTEND to set a new date")
+    due = _new_due(rules, now, alert.current.due, pending.working_days, pending.until)
+    new = _apply_new_due(alert, due, now)
+    notices = (
+        Notice(
+            "extension_agreed",
+            (alert.responder,),
+            f"extension-agreed/{len(alert.episodes)}/{due.isoformat()}",
+            cc=(alert.raised_by,),
+            extra={"new_due": due},
+        ),
+    )
+    return Outcome(new, notices, (f"extension agreed by {ev.sender}: due {due.isoformat()}",))
+
+
+def _extend(alert: Alert, ev: Extend, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "extend")
+    days = ev.working_days
+    if days is None and ev.until is None:
+        days = rules.process(alert.process).extensions.default_working_days
+    due = _new_due(rules, now, alert.current.due, days, ev.until)
+    new = _apply_new_due(alert, due, now)
+    notices = (
+        Notice(
+            "extension_agreed",
+            (alert.responder,),
+            f"extended/{len(alert.episodes)}/{due.isoformat()}",
+            cc=(alert.raised_by,),
+            extra={"new_due": due},
+        ),
+    )
+    return Outcome(new, notices, (f"deadline extended by {ev.sender}: due {due.isoformat()}",))
+
+
+def _move_to(alert: Alert, stage: int, step: str, now: datetime, rules: Rules, by: str) -> Outcome:
+    process = rules.process(alert.process)
+    responder = _rung_responder(rules, alert, process, stage, step)
+    due = rules.calendar.due_date(now, _working_days_for(process, stage, step))
+    episode = Episode(stage=stage, step=step, responder=responder, started=now, due=due)
+    new = replace(
+        alert,
+        status=Status.AWAITING_RESPONSE,
+        episodes=_end_episode(alert, now, "escalated") + (episode,),
+        formal_started=alert.formal_started or (now if stage > 0 else None),
+        pending_extension=None,
+    )
+    name = rung_name(process, stage, step)
+    notices = (
+        Notice(
+            "escalation_notice",
+            (responder,),
+            f"escalation/{len(new.episodes)}",
+            cc=_people(alert, alert.raised_by),
+        ),
+    )
+    return Outcome(new, notices, (f"escalated to {name} by {by}: responder {responder}, due {due.isoformat()}",))
+
+
+def _escalate(alert: Alert, ev: Escalate, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "escalate")
+    process = rules.process(alert.process)
+    if ev.to_stage is None:
+        nxt = next_rung(process, alert.stage, alert.current.step)
+        if nxt is None:
+            final = f"; reply CAFCASS to refer to {process.final.name}" if process.final else ""
+            raise TransitionRefused(f"{alert.ref} is at the last stage of the ladder{final}")
+        stage, step = nxt
+    else:
+        stage, step = ev.to_stage, STEP_STAGE
+        if stage > process.last_stage:
+            raise TransitionRefused(
+                f"stage {stage} does not exist: the {process.label} ladder has stages 1-{process.last_stage}"
+            )
+        if stage <= alert.stage:
+            raise TransitionRefused(f"{alert.ref} is already at stage {alert.stage}; escalation goes up")
+    return _move_to(alert, stage, step, now, rules, ev.sender)
+
+
+def _close(alert: Alert, status: Status, now: datetime, outcome: str) -> Alert:
+    return replace(
+        alert,
+        status=status,
+        closed=now,
+        episodes=_end_episode(alert, now, outcome),
+        pending_extension=None,
+        resolved_at_stage=alert.stage if status is Status.RESOLVED else None,
+    )
+
+
+def _closing_notice(template: str, alert: Alert, rules: Rules) -> Notice:
+    bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
+    return Notice(template, (alert.raised_by,), template, cc=_people(alert, alert.responder, *bm))
+
+
+def _resolve(alert: Alert, ev: Resolve, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "resolve")
+    name = rung_name(rules.process(alert.process), alert.stage, alert.current.step)
+    return Outcome(
+        _close(alert, Status.RESOLVED, now, "resolved"),
+        (_closing_notice("resolution", alert, rules),),
+        (f"resolved at {name} by {ev.sender}",),
+    )
+
+
+def _withdraw(alert: Alert, ev: Withdraw, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "withdraw")
+    return Outcome(
+        _close(alert, Status.WITHDRAWN, now, "withdrawn"),
+        (_closing_notice("withdrawal", alert, rules),),
+        (f"withdrawn by {ev.sender}",),
+    )
+
+
+def _cafcass(alert: Alert, ev: ReferToCafcass, now: datetime, rules: Rules) -> Outcome:
+    process = rules.process(alert.process)
+    if process.final is None:
+        raise TransitionRefused(f"the {process.label} process has no referral to Cafcass")
+    sender = rules.config.person(ev.sender)
+    if ev.sender != alert.raised_by or sender is None or sender.role not in process.final.raised_by:
+        raise TransitionRefused(f"only the alert's IRO may refer {alert.ref} to {process.final.name}")
+    audit = [f"referred to {process.final.name} by {ev.sender}"]
+    if alert.stage < process.last_stage:
+        audit.append(f"referred before the last stage (at {rung_name(process, alert.stage)})")
+    new = replace(_close(alert, Status.CAFCASS, now, "cafcass"), cafcass_at=now)
+    return Outcome(new, (_closing_notice("cafcass", alert, rules),), tuple(audit))
+
+
+def _note(alert: Alert, ev: AddNote, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "add a note to")
+    return Outcome(alert, (), (f"note from {ev.sender}",))
+
+
+def _status(alert: Alert, ev: StatusQuery, now: datetime, rules: Rules) -> Outcome:
+    _require_entitled(rules, alert, ev.sender, "ask the status of")
+    notice = Notice("status_reply", (ev.sender,), f"status/{now.isoformat()}")
+    return Outcome(alert, (notice,), (f"status asked by {ev.sender}",))
+
+
+def _reminder(alert: Alert, ev: ReminderDue, now: datetime, rules: Rules) -> Outcome:
+    if alert.current.reminder_sent:
+        raise TransitionRefused("reminder already sent for this deadline")
+    episode = replace(alert.current, reminder_sent=True)
+    n = len(alert.episodes)
+    notice = Notice("reminder", (alert.responder,), f"reminder/{n}/{alert.current.due.isoformat()}")
+    return Outcome(
+        replace(alert, episodes=alert.episodes[:-1] + (episode,)),
+        (notice,),
+        (f"reminder sent to {alert.responder}: due {alert.current.due.isoformat()}",),
+    )
+
+
+def _lapse(alert: Alert, ev: DeadlineLapsed, now: datetime, rules: Rules) -> Outcome:
+    if not rules.calendar.is_past_due(now, alert.current.due):
+        raise TransitionRefused(f"the deadline {alert.current.due.isoformat()} has not passed")
+    process = rules.process(alert.process)
+    episode = replace(alert.current, lapsed=True)
+    lapsed = replace(alert, status=Status.OPEN, episodes=alert.episodes[:-1] + (episode,))
+    n = len(alert.episodes)
+    due = alert.current.due.isoformat()
+    chaser = Notice("chaser", (alert.responder,), f"chaser/{n}/{due}", cc=(alert.raised_by,))
+    audit = [f"deadline {due} lapsed with no response from {alert.responder}"]
+    nxt = next_rung(process, alert.stage, alert.current.step)
+    if process.escalation == "automatic" and nxt is not None:
+        moved = _move_to(lapsed, nxt[0], nxt[1], now, rules, "mailbot (automatic escalation)")
+        notice = Notice(
+            "lapse_notice", (alert.raised_by,), f"lapse/{n}/{due}",
+            extra={"automatic": True, "next_rung": rung_name(process, *nxt)},
+        )
+        return Outcome(moved.alert, (chaser, notice) + moved.notices, tuple(audit) + moved.audit)
+    notice = Notice(
+        "lapse_notice", (alert.raised_by,), f"lapse/{n}/{due}",
+        extra={"automatic": False, "next_rung": describe_next(process, alert)},
+    )
+    audit.append("the IRO has been asked to decide")
+    return Outcome(lapsed, (chaser, notice), tuple(audit))
+
+
+def _cap(alert: Alert, ev: CapBreached, now: datetime, rules: Rules) -> Outcome:
+    if alert.cap_breached:
+        raise TransitionRefused("the cap breach is already recorded")
+    process = rules.process(alert.process)
+    bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
+    notice = Notice("cap_breach", (alert.raised_by,), "cap-breach", cc=bm)
+    return Outcome(
+        replace(alert, cap_breached=True),
+        (notice,),
+        (f"formal process has passed {process.formal_cap_working_days} working days (reported, not enforced)",),
+    )
+
+
+# --------------------------------------------------------------------------- the table
+
+Handler = Callable[[Any, Any, datetime, Rules], Outcome]
+ANY_STATUS = LIVE + CLOSED
+
+TRANSITIONS: dict[tuple[Status | None, type], Handler] = {
+    (None, RaiseAlert): _raise,
+    (Status.AWAITING_RESPONSE, ManagerResponse): _response,
+    (Status.OPEN, ManagerResponse): _response,
+    (Status.RESPONSE_RECEIVED, ManagerResponse): _further_response,
+    **{(s, ExtensionRequested): _extension_requested for s in LIVE},
+    **{(s, ExtensionAgreed): _extension_agreed for s in LIVE},
+    **{(s, Extend): _extend for s in LIVE},
+    **{(s, Escalate): _escalate for s in LIVE},
+    **{(s, Resolve): _resolve for s in LIVE},
+    **{(s, Withdraw): _withdraw for s in LIVE},
+    **{(s, ReferToCafcass): _cafcass for s in LIVE},
+    (Status.AWAITING_RESPONSE, ReminderDue): _reminder,
+    (Status.AWAITING_RESPONSE, DeadlineLapsed): _lapse,
+    **{(s, CapBreached): _cap for s in LIVE},
+    **{(s, AddNote): _note for s in ANY_STATUS},
+    **{(s, StatusQuery): _status for s in ANY_STATUS},
+}
+
+_EVENT_WORDS = {
+    ManagerResponse: "take a response on",
+    ExtensionRequested: "extend",
+    ExtensionAgreed: "extend",
+    Extend: "extend",
+    Escalate: "escalate",
+    Resolve: "resolve",
+    Withdraw: "withdraw",
+    ReferToCafcass: "refer",
+    ReminderDue: "remind on",
+    DeadlineLapsed: "lapse",
+    CapBreached: "flag",
+}
+
+
+def decide(alert: Alert | None, event: Event, now: datetime, rules: Rules) -> Outcome:
+    """Apply ``event`` to ``alert`` at ``now``. Raises TransitionRefused and changes nothing."""
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
+    status = alert.status if alert is not None else None
+    handler = TRANSITIONS.get((status, type(event)))
+    if handler is None:
+        if alert is None:
+            raise TransitionRefused("there is no alert to apply this to")
+        if isinstance(event, RaiseAlert):
+            raise TransitionRefused(f"{alert.ref} already exists")
+        word = _EVENT_WORDS.get(type(event), "change")
+        raise TransitionRefused(f"{alert.ref} is {alert.status.value.replace('_', ' ')}; cannot {word} it now")
+    return handler(alert, event, now, rules)
+
+
+def due_events(alert: Alert, now: datetime, rules: Rules) -> list[Event]:
+    """The timed events that are due for ``alert`` at ``now`` (the deadline sweep's question)."""
+    if not alert.is_live:
+        return []
+    cal = rules.calendar
+    process = rules.process(alert.process)
+    events: list[Event] = []
+    if alert.status is Status.AWAITING_RESPONSE:
+        episode = alert.current
+        lead = process.reminders.before_due_working_days
+        if lead and not episode.reminder_sent and not cal.is_past_due(now, episode.due):
+            remind_on = cal.subtract_working_days(episode.due, lead)
+            if cal.local_date(now) >= remind_on and cal.local_date(episode.started) < remind_on:
+                events.append(ReminderDue())
+        if cal.is_past_due(now, episode.due):
+            events.append(DeadlineLapsed())
+    cap = process.formal_cap_working_days
+    if cap and alert.formal_started and not alert.cap_breached:
+        elapsed = cal.working_days_between(cal.start_day(alert.formal_started), cal.local_date(now))
+        if elapsed > cap:
+            events.append(CapBreached())
+    return events

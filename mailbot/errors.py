@@ -1,0 +1,21 @@
+"""The errors mailbot reports to people: each carries a one-line message naming what and where.
+
+The CLI prints these as ``mailbot: error: <message>`` and exits non-zero; anything else that
+escapes is a bug, reported in one line too, with ``--debug`` to see the traceback.
+"""
+
+
+class MailbotError(Exception):
+    """Base of every error that is the user's input or environment, not a bug."""
+
+
+class ConfigError(MailbotError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class UsageError(MailbotError):
+    """A command was given bad arguments (a bad date, an unknown reference, a missing file)."""
+
+
+class StoreError(MailbotError):
+    """The database cannot be opened or upgraded."""

@@ -1,0 +1,116 @@
+"""Render notices from the Jinja2 templates into complete outgoing mails.
+
+Each notice has ``NAME.txt`` (first line ``Subject: ...``, then the plain-text body) and
+``NAME.html`` (autoescaped). An authority's own folder, when configured, is searched first, so
+it can override any single template. Subjects are built only from the reference, rung, due date
+and marking that this module passes in: no narrative reaches a subject line.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+import templates as default_templates
+
+from .calendar import WorkingCalendar
+from .config import Config
+from .domain import Alert, describe_next, rung_name
+from .errors import ConfigError
+
+
+def long_date(d: date | None) -> str:
+    return f"{d:%A} {d.day} {d:%B %Y}" if d else ""
+
+
+def short_time(instant: datetime, calendar: WorkingCalendar) -> str:
+    local = instant.astimezone(calendar.tz)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
+
+
+class Renderer:
+    def __init__(self, config: Config, calendar: WorkingCalendar):
+        self.config = config
+        self.calendar = calendar
+        folders = []
+        own = config.settings.templates.folder
+        if own:
+            path = config.resolve_path(own)
+            if not path.is_dir():
+                raise ConfigError(f"templates.folder: no such folder {path}")
+            folders.append(FileSystemLoader(str(path)))
+        folders.append(FileSystemLoader(str(Path(default_templates.__file__).parent)))
+        loader = ChoiceLoader(folders)
+        options = dict(loader=loader, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
+        self.text_env = Environment(autoescape=False, **options)
+        self.html_env = Environment(autoescape=True, **options)
+
+    def base_context(self) -> dict[str, Any]:
+        authority = self.config.authority
+        marking = authority.protective_marking
+        return {
+            "authority": {"name": authority.name, "mailbox": authority.mailbox_address},
+            "marking": f"{marking} " if marking else "",
+        }
+
+    def name_of(self, email: str | None) -> str:
+        person = self.config.person(email)
+        return person.name if person else (email or "")
+
+    def alert_context(self, alert: Alert, history: list[tuple[datetime, str]]) -> dict[str, Any]:
+        process = self.config.processes[alert.process]
+        due = alert.due
+        resolved_at = ""
+        if alert.resolved_at_stage is not None:
+            resolved_at = rung_name(process, alert.resolved_at_stage)
+        return {
+            "ref": alert.ref,
+            "process_label": process.label,
+            "rung": rung_name(process, alert.stage, alert.current.step),
+            "stage": alert.stage,
+            "status": alert.status.value.replace("_", " "),
+            "due": due,
+            "due_text": long_date(due),
+            "responder": self.name_of(alert.responder),
+            "responder_email": alert.responder,
+            "raiser": self.name_of(alert.raised_by),
+            "raiser_email": alert.raised_by,
+            "children": list(alert.children),
+            "categories": list(alert.categories),
+            "opened_text": long_date(self.calendar.local_date(alert.opened)),
+            "next_rung": describe_next(process, alert) if alert.is_live else "",
+            "history": [{"when": short_time(at, self.calendar), "what": what} for at, what in history],
+            "cap_breached": alert.cap_breached,
+            "resolved_at": resolved_at,
+        }
+
+    def _enrich(self, extra: Mapping[str, Any]) -> dict[str, Any]:
+        """The domain speaks in e-mail addresses and dates; templates want names and words."""
+        out = dict(extra)
+        for key in ("responder", "requested_by"):
+            if key in out:
+                out[f"{key}_name"] = self.name_of(out[key])
+        if "new_due" in out:
+            out["new_due_text"] = long_date(out["new_due"])
+        return out
+
+    def render(self, name: str, alert: Alert | None, history: list[tuple[datetime, str]],
+               extra: Mapping[str, Any]) -> tuple[str, str, str]:
+        """Return (subject, text, html) for notice ``name``."""
+        context = self.base_context()
+        context["alert"] = self.alert_context(alert, history) if alert is not None else None
+        context["extra"] = self._enrich(extra)
+        try:
+            text = self.text_env.get_template(f"{name}.txt").render(context)
+            html = self.html_env.get_template(f"{name}.html").render(context)
+        except TemplateNotFound as exc:
+            raise ConfigError(f"templates: no template {exc.name}") from None
+        first, _, body = text.partition("\n")
+        if not first.startswith("Subject:"):
+            raise ConfigError(f"templates: {name}.txt must start with a 'Subject:' line")
+        subject = " ".join(first[len("Subject:"):].split())
+        return subject, body.lstrip("\n"), html

@@ -1,0 +1,161 @@
+"""Decide what an inbound message is and which domain event it carries. Pure: no I/O, no clock.
+
+The parser says what is *in* a message (a reference, an instruction word, a form, a phrase);
+this module says what it *means* here, given the directory and the alert its thread belongs to
+(looked up by the caller). Who may do what is the domain's rule; this module only chooses the
+event and leaves refusal to ``mailbot.domain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from parsers import ParsedMessage
+from parsers.types import CategoryRule, Instruction, ParseRules
+
+from . import domain as d
+from .config import Config, Person
+
+# The kinds reported by `mailbot ingest` and stored on each message row.
+NEW_ALERT = "new_alert"
+FORM = "drp_form"
+INSTRUCTION = "instruction"
+RESPONSE = "manager_response"
+EXTENSION_REQUEST = "extension_request"
+IRO_REPLY = "iro_reply"
+COMPLIMENT = "compliment"
+AUTOMATIC = "automatic"
+BOUNCE = "bounce"
+UNRECOGNISED = "unrecognised"
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    status: str  # processed | ignored | quarantined
+    event: d.Event | None = None
+    reason: str | None = None
+    process: str | None = None
+
+
+def parse_rules(config: Config) -> ParseRules:
+    """The parser's view of the configuration."""
+    processes = config.processes
+    return ParseRules(
+        reference_prefix=config.authority.reference_prefix,
+        case_id_pattern=config.authority.case_id_pattern,
+        informal_phrases=MappingProxyType(
+            {k: tuple(p.informal.subject_phrases) for k, p in processes.items() if p.informal}
+        ),
+        process_words=MappingProxyType({k: tuple(p.process_words) for k, p in processes.items()}),
+        categories=MappingProxyType(
+            {
+                k: tuple(CategoryRule(c.name, tuple(c.synonyms)) for c in p.categories)
+                for k, p in processes.items()
+            }
+        ),
+    )
+
+
+def instruction_event(instruction: Instruction, sender: str) -> d.Event:
+    verb = instruction.verb
+    if verb == "RESOLVED":
+        return d.Resolve(sender)
+    if verb == "ESCALATE":
+        return d.Escalate(sender, instruction.stage)
+    if verb == "EXTEND":
+        return d.Extend(sender, instruction.working_days, instruction.until)
+    if verb == "AGREE":
+        return d.ExtensionAgreed(sender)
+    if verb == "WITHDRAW":
+        return d.Withdraw(sender)
+    if verb == "CAFCASS":
+        return d.ReferToCafcass(sender)
+    if verb == "STATUS":
+        return d.StatusQuery(sender)
+    return d.AddNote(sender)
+
+
+def _raiser_processes(config: Config, person: Person) -> list[str]:
+    return [key for key, p in config.processes.items() if person.role in p.raised_by]
+
+
+def choose_process(config: Config, person: Person, parsed: ParsedMessage, need_informal: bool) -> str | None:
+    """The raiser's role decides; a process word settles it for someone who can raise in several."""
+    candidates = _raiser_processes(config, person)
+    if need_informal:
+        candidates = [k for k in candidates if config.processes[k].informal]
+    if parsed.process_hint in candidates:
+        return parsed.process_hint
+    return candidates[0] if candidates else None
+
+
+def _is_instructor(config: Config, alert: d.Alert, sender: str) -> bool:
+    if sender == alert.raised_by:
+        return True
+    person = config.person(sender)
+    return bool(person and person.role in config.settings.security.instructions_from)
+
+
+def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
+    """A message in the thread of ``alert``."""
+    sender = parsed.envelope.from_addr
+    person = config.person(sender)
+    if person is None:
+        return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
+    if _is_instructor(config, alert, sender):
+        if parsed.instruction is not None:
+            return Route(INSTRUCTION, "processed", instruction_event(parsed.instruction, sender))
+        if parsed.form_stage is not None and parsed.form_stage > alert.stage:
+            return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage))
+        return Route(IRO_REPLY, "processed", d.AddNote(sender), reason="no instruction word: recorded as a note")
+    if parsed.extension_request is not None:
+        ask = parsed.extension_request
+        return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))
+    if parsed.asks_for_more_time:
+        return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
+    return Route(RESPONSE, "processed", d.ManagerResponse(sender))
+
+
+def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
+    """A message that belongs to no known alert."""
+    env = parsed.envelope
+    sender = env.from_addr
+    person = config.person(sender)
+    if parsed.reference:
+        return Route(UNRECOGNISED, "quarantined", reason=f"names {parsed.reference}, which is not a known alert")
+    raising = parsed.informal_process is not None or parsed.form is not None
+    if parsed.is_compliment and not raising:
+        if person is None or not _raiser_processes(config, person):
+            return Route(UNRECOGNISED, "quarantined", reason=f"compliment from {sender or 'no sender'}, who is not a known IRO or CP Chair")
+        process = choose_process(config, person, parsed, need_informal=False)
+        return Route(COMPLIMENT, "processed", process=process)
+    if not raising:
+        return Route(UNRECOGNISED, "quarantined", reason="not part of a known thread and not a Pre-Dispute Resolution e-mail or DRP form")
+    if person is None or not _raiser_processes(config, person):
+        return Route(
+            NEW_ALERT if parsed.form is None else FORM,
+            "quarantined",
+            reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
+        )
+    if parsed.form is not None and parsed.missing_form_fields:
+        return Route(FORM, "quarantined", reason="DRP form is missing: " + ", ".join(parsed.missing_form_fields))
+    stage = parsed.form_stage if parsed.form is not None and parsed.form_stage is not None else 0
+    process = choose_process(config, person, parsed, need_informal=stage == 0)
+    if process is None:
+        return Route(NEW_ALERT, "quarantined", reason=f"no process with an informal stage is raised by {person.role}")
+    addressed = tuple(a for a in env.to + env.cc if a != mailbox and a != sender)
+    timescale = parsed.timescale
+    event = d.RaiseAlert(
+        ref="",
+        process=process,
+        stage=stage,
+        raised_by=sender,
+        addressed=addressed,
+        children=parsed.case_ids,
+        categories=tuple(parsed.categories.get(process, ())),
+        working_days=timescale.working_days if timescale else None,
+        until=timescale.until if timescale else None,
+    )
+    return Route(NEW_ALERT if parsed.form is None else FORM, "processed", event, process=process)

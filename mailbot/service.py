@@ -1,0 +1,471 @@
+"""The application service: one inbound message, one deadline sweep, one send, one digest.
+
+This is where the pure parts (parsers, routing, the domain) meet the store. Its order of work
+keeps DESIGN §6:
+
+1. the raw message is recorded and committed before anything else happens to it;
+2. its decision, audit lines and outbox rows are committed in ONE transaction;
+3. a message that cannot be handled is quarantined with the reason, and the next one goes on;
+4. outgoing mail is queued with a fixed Message-ID and a unique idempotency key.
+
+Time always comes in as ``now``; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+import parsers
+from parsers import ParsedMessage, ParseError
+from store import repository as repo
+from store.db import open_store
+
+from . import domain as d
+from . import routing
+from .calendar import WorkingCalendar
+from .config import Config
+from .notices import Renderer, long_date
+from .outgoing import build_message, make_message_id
+
+log = logging.getLogger("mailbot")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message_id: str | None
+    kind: str | None
+    alert: str | None
+    status: str  # processed | quarantined | ignored
+    reason: str | None
+    duplicate: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "kind": self.kind, "alert": self.alert,
+                "status": self.status, "reason": self.reason}
+
+
+class Sink(Protocol):
+    def send(self, message: Any) -> str: ...
+
+
+def dedupe_key(message_id: str | None, raw: bytes) -> str:
+    """Message-ID when there is one; a hash of the bytes when not (a UIDVALIDITY change then
+    still finds the message already recorded)."""
+    if message_id:
+        return f"mid:{message_id}"
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def calendar_for(config: Config) -> WorkingCalendar:
+    cal = config.settings.calendar
+    return WorkingCalendar(
+        timezone=config.authority.timezone,
+        country=cal.country,
+        subdivision=cal.subdivision,
+        closure_days=cal.closure_days,
+    )
+
+
+class Mailbot:
+    """mailbot's operations on one configuration and one store."""
+
+    def __init__(self, config: Config, sessions: sessionmaker[Session] | None = None):
+        self.config = config
+        self.calendar = calendar_for(config)
+        self.rules = d.Rules(config, self.calendar)
+        self.parse_rules = routing.parse_rules(config)
+        self.renderer = Renderer(config, self.calendar)
+        self.sessions = sessions or open_store(config.store_url)
+        self.mailbox = config.authority.mailbox_address
+        self.mail_domain = self.mailbox.rsplit("@", 1)[1]
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, raw: bytes, now: datetime, *, mailbox_key: str | None = None,
+               uid: int | None = None, uidvalidity: int | None = None) -> IngestResult:
+        """Record, then handle, one inbound message. Re-reading a handled message is a no-op."""
+        try:
+            parsed: ParsedMessage | None = parsers.parse_message(raw, self.parse_rules)
+            parse_error = None
+        except ParseError as exc:
+            parsed, parse_error = None, exc.reason
+        message_id = parsed.envelope.message_id if parsed else None
+        key = dedupe_key(message_id, raw)
+        with self.sessions.begin() as session:
+            existing = repo.find_message(session, key)
+            if existing is not None and existing.status != "received":
+                return IngestResult(message_id, existing.kind, existing.alert_ref, existing.status,
+                                    existing.reason, duplicate=True)
+            if existing is None:
+                repo.record_inbound(
+                    session, dedupe_key=key, message_id=message_id, raw=raw,
+                    from_addr=parsed.envelope.from_addr if parsed else None,
+                    received_at=now, mailbox_key=mailbox_key, uid=uid, uidvalidity=uidvalidity,
+                )
+        # The raw message is now safe on disk; whatever happens next, it is not lost.
+        if parsed is None:
+            return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
+        if len(raw) > self.config.settings.mailbox.max_message_bytes:
+            return self._quarantine(key, message_id, None,
+                                    f"message is {len(raw)} bytes, over the configured limit", now)
+        try:
+            with self.sessions.begin() as session:
+                result = self._handle(session, key, parsed, now)
+        except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
+            log.exception("message %s could not be handled", message_id)
+            return self._quarantine(key, message_id, None, f"internal error: {type(exc).__name__}: {exc}", now)
+        log.info("message %s: %s %s %s", message_id, result.kind, result.status, result.alert or "")
+        return result
+
+    def _quarantine(self, key: str, message_id: str | None, kind: str | None, reason: str,
+                    now: datetime) -> IngestResult:
+        with self.sessions.begin() as session:
+            row = repo.find_message(session, key)
+            row.status, row.kind, row.reason, row.handled_at = "quarantined", kind, reason, now
+            repo.add_audit(session, at=now, actor="mailbot", action="quarantined", detail=reason,
+                           message_id=message_id)
+        log.warning("message %s quarantined: %s", message_id, reason)
+        return IngestResult(message_id, kind, None, "quarantined", reason)
+
+    def _thread_alert(self, session: Session, parsed: ParsedMessage) -> d.Alert | None:
+        env = parsed.envelope
+        ref = repo.alert_ref_for_message_ids(session, env.in_reply_to + env.references)
+        if ref is None and parsed.reference:
+            # Outlook sometimes drops In-Reply-To/References; the subject reference survives.
+            ref = parsed.reference
+        return repo.load_alert(session, ref) if ref else None
+
+    def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
+        env = parsed.envelope
+        row = repo.find_message(session, key)
+        if parsed.is_automatic:
+            kind = routing.BOUNCE if parsed.is_bounce else routing.AUTOMATIC
+            alert_ref = None
+            if parsed.is_bounce:
+                alert_ref = self._report_bounce(session, parsed, now)
+            return self._finish(session, row, kind, "ignored", parsed.automatic_reason, alert_ref, now)
+
+        alert = self._thread_alert(session, parsed)
+        if alert is not None:
+            route = routing.route_reply(parsed, alert, self.config)
+        else:
+            route = routing.route_new(parsed, self.config, self.mailbox)
+        if route.status != "processed":
+            return self._finish(session, row, route.kind, route.status, route.reason,
+                                alert.ref if alert else None, now)
+        if route.kind == routing.COMPLIMENT:
+            repo.add_compliment(session, message_id=env.message_id, raised_by=env.from_addr,
+                                process=route.process, children=parsed.case_ids, received_at=now)
+            self._queue(session, None, d.Notice("compliment_ack", (env.from_addr,), f"compliment/{key}",
+                                                extra={"children": list(parsed.case_ids)}), now,
+                        in_reply_to=env.message_id, references=(env.message_id,) if env.message_id else ())
+            repo.add_audit(session, at=now, actor=env.from_addr, action="compliment",
+                           detail="compliment recorded", message_id=env.message_id)
+            return self._finish(session, row, route.kind, "processed", None, None, now)
+
+        event = route.event
+        assert event is not None
+        if isinstance(event, d.RaiseAlert):
+            year = self.calendar.local_date(now).year
+            event = replace(event, ref=repo.next_ref(session, self.config.authority.reference_prefix, year))
+        try:
+            outcome = self.apply(session, alert, event, now, actor=env.from_addr, message_id=env.message_id,
+                                 root_message_id=env.message_id if alert is None else None)
+        except d.TransitionRefused as refused:
+            return self._refused(session, row, route, alert, refused.reason, parsed, now)
+        ref = outcome.alert.ref
+        row.alert_ref = ref
+        return self._finish(session, row, route.kind, "processed", route.reason, ref, now)
+
+    def _refused(self, session: Session, row, route: routing.Route, alert: d.Alert | None, reason: str,
+                 parsed: ParsedMessage, now: datetime) -> IngestResult:
+        env = parsed.envelope
+        ref = alert.ref if alert else None
+        if alert is None:
+            # A new alert that cannot be opened (no responder, no such stage) needs a person.
+            return self._finish(session, row, route.kind, "quarantined", reason, None, now)
+        repo.add_audit(session, at=now, actor=env.from_addr, action="refused", detail=reason,
+                       alert_ref=ref, message_id=env.message_id)
+        if route.kind in (routing.INSTRUCTION, routing.FORM):
+            # Tell the person who gave the instruction why nothing happened.
+            self._queue(session, alert, d.Notice("instruction_refused", (env.from_addr,),
+                                                 f"refused/{row.dedupe_key}", extra={"reason": reason}),
+                        now)
+        row.alert_ref = ref
+        return self._finish(session, row, route.kind, "processed", f"refused: {reason}", ref, now)
+
+    def _finish(self, session: Session, row, kind: str, status: str, reason: str | None,
+                alert_ref: str | None, now: datetime) -> IngestResult:
+        row.kind, row.status, row.reason, row.handled_at = kind, status, reason, now
+        row.alert_ref = alert_ref or row.alert_ref
+        if status == "quarantined":
+            repo.add_audit(session, at=now, actor="mailbot", action="quarantined", detail=reason or kind,
+                           alert_ref=alert_ref, message_id=row.message_id)
+        return IngestResult(row.message_id, kind, alert_ref, status, reason)
+
+    def _report_bounce(self, session: Session, parsed: ParsedMessage, now: datetime) -> str | None:
+        ours = [m for m in parsed.bounced_message_ids if m.startswith("mailbot.")]
+        if not ours:
+            return None
+        ref = repo.alert_ref_for_message_ids(session, ours)
+        bm = tuple(p.email for p in self.config.people_with_role("business_manager"))
+        notice = d.Notice("bounce_report", bm, f"bounce/{ours[0]}",
+                          extra={"bounced_message_ids": ours, "reason": parsed.automatic_reason or "bounced"})
+        self._queue(session, None, notice, now, alert_ref=ref)
+        repo.add_audit(session, at=now, actor="mailbot", action="bounce",
+                       detail=f"our message {ours[0]} bounced", alert_ref=ref,
+                       message_id=parsed.envelope.message_id)
+        return ref
+
+    # ------------------------------------------------------------------ decisions
+
+    def apply(self, session: Session, alert: d.Alert | None, event: d.Event, now: datetime, *,
+              actor: str, message_id: str | None = None, root_message_id: str | None = None) -> d.Outcome:
+        """Decide, then store the new state, its audit lines and its notices together."""
+        outcome = d.decide(alert, event, now, self.rules)
+        repo.save_alert(session, outcome.alert, root_message_id=root_message_id)
+        action = type(event).__name__
+        for line in outcome.audit:
+            repo.add_audit(session, at=now, actor=actor, action=action, detail=line,
+                           alert_ref=outcome.alert.ref, message_id=message_id)
+        for notice in outcome.notices:
+            self._queue(session, outcome.alert, notice, now)
+        return outcome
+
+    def _allowed(self, emails: Iterable[str]) -> tuple[list[str], list[str]]:
+        allowed_domains = self.config.settings.security.allowed_domains
+        ok, refused = [], []
+        for email in emails:
+            person = self.config.person(email)
+            if person and email.rsplit("@", 1)[1] in allowed_domains:
+                if email not in ok:
+                    ok.append(email)
+            else:
+                refused.append(email)
+        return ok, refused
+
+    def _queue(self, session: Session, alert: d.Alert | None, notice: d.Notice, now: datetime, *,
+               in_reply_to: str | None = None, references: tuple[str, ...] = (),
+               alert_ref: str | None = None) -> None:
+        ref = alert.ref if alert else alert_ref
+        key = f"{ref or 'none'}/{notice.key}/{notice.template}"
+        if repo.outbox_has(session, key):
+            return
+        to, refused_to = self._allowed(notice.to)
+        cc, refused_cc = self._allowed(c for c in notice.cc if c not in to)
+        refused = refused_to + refused_cc
+        if refused:
+            repo.add_audit(session, at=now, actor="mailbot", action="recipient_refused",
+                           detail=f"{notice.template} not addressed to {', '.join(refused)}: not a configured person",
+                           alert_ref=ref)
+        if not to:
+            return
+        history = [(a.at, a.detail) for a in repo.audit_for(session, ref)] if ref else []
+        subject, text, html = self.renderer.render(notice.template, alert, history, notice.extra)
+        if alert is not None and in_reply_to is None:
+            thread = repo.thread_message_ids(session, alert.ref)
+            root = repo.root_message_id(session, alert.ref)
+            in_reply_to = root or (thread[-1] if thread else None)
+            references = tuple(dict.fromkeys(([root] if root else []) + thread[-9:]))
+        unique = hashlib.sha256(key.encode()).hexdigest()[:20]
+        mail = repo.OutgoingMail(
+            idempotency_key=key,
+            message_id=make_message_id(f"{(ref or 'notice').lower()}.{unique}", self.mail_domain),
+            alert_ref=ref, template=notice.template, to=tuple(to), cc=tuple(cc), subject=subject,
+            text=text, html=html, in_reply_to=in_reply_to, references=references,
+        )
+        repo.queue_mail(session, mail, now)
+        repo.add_audit(session, at=now, actor="mailbot", action="queued",
+                       detail=f"{notice.template} to {', '.join(to)}" + (f" cc {', '.join(cc)}" if cc else ""),
+                       alert_ref=ref, message_id=mail.message_id)
+
+    # ------------------------------------------------------------------ sweep
+
+    def tick(self, now: datetime) -> list[tuple[str, str]]:
+        """The deadline sweep: apply every reminder, lapse and cap breach due at ``now``."""
+        done: list[tuple[str, str]] = []
+        with self.sessions() as session:
+            refs = [a.ref for a in repo.list_alerts(session, d.LIVE)]
+        for ref in refs:
+            with self.sessions.begin() as session:
+                alert = repo.load_alert(session, ref)
+                for event in d.due_events(alert, now, self.rules):
+                    try:
+                        outcome = self.apply(session, alert, event, now, actor="mailbot")
+                    except d.TransitionRefused:
+                        continue  # the state moved on under an earlier event of this sweep
+                    alert = outcome.alert
+                    done.append((ref, type(event).__name__))
+        return done
+
+    # ------------------------------------------------------------------ send
+
+    def send(self, now: datetime, sink: Sink) -> list[str]:
+        """Deliver every queued row through ``sink``; each row is sent at most once."""
+        sent = []
+        with self.sessions() as session:
+            ids = [r.id for r in repo.outbox_rows(session, "queued")]
+        for row_id in ids:
+            with self.sessions.begin() as session:
+                row = session.get(repo.OutboxRow, row_id)
+                if row.status != "queued":
+                    continue
+                row.attempts += 1
+                try:
+                    message = build_message(
+                        from_addr=self.mailbox, from_name=self.config.settings.outbox.from_name,
+                        to=row.to_addrs, cc=row.cc_addrs, subject=row.subject, text=row.body_text,
+                        html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
+                        references=row.references,
+                        auto_submitted="auto-generated" if row.template == "digest" else "auto-replied",
+                        date=now,
+                    )
+                except ValueError as exc:
+                    # A row that can never be built (a bad address) fails alone; the rest go on.
+                    row.status, row.last_error = "failed", f"cannot build the message: {exc}"
+                    repo.add_audit(session, at=now, actor="mailbot", action="send_failed",
+                                   detail=f"{row.template}: {row.last_error}", alert_ref=row.alert_ref,
+                                   message_id=row.message_id)
+                    continue
+                try:
+                    sink.send(message)
+                except OSError as exc:
+                    row.last_error = f"{type(exc).__name__}: {exc}"
+                    continue
+                row.status, row.sent_at = "sent", now
+                repo.add_audit(session, at=now, actor="mailbot", action="sent",
+                               detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
+                               alert_ref=row.alert_ref, message_id=row.message_id)
+                sent.append(row.message_id)
+        return sent
+
+    # ------------------------------------------------------------------ digest
+
+    def digest_extra(self, now: datetime) -> dict[str, Any]:
+        cal = self.calendar
+        today = cal.local_date(now)
+        tomorrow = cal.next_working_day(today)
+        since = datetime.combine(cal.previous_working_day(today), datetime.min.time(), cal.tz)
+        with self.sessions() as session:
+            alerts = repo.list_alerts(session)
+            quarantined = repo.messages_needing_a_person(session)
+            failures = [r for r in repo.outbox_rows(session, "failed")]
+            queued = len(repo.outbox_rows(session, "queued"))
+        live = [a for a in alerts if a.is_live]
+
+        def row(alert: d.Alert) -> dict[str, Any]:
+            process = self.config.processes[alert.process]
+            due = alert.due
+            overdue = cal.working_days_between(due, today) if due and cal.is_past_due(now, due) else None
+            return {
+                "ref": alert.ref,
+                "children": ", ".join(alert.children) if self.config.settings.digest.show_case_ids else "",
+                "rung": d.rung_name(process, alert.stage, alert.current.step),
+                "responder": self.renderer.name_of(alert.responder),
+                "due_text": long_date(due),
+                "days_overdue": overdue,
+            }
+
+        overdue = sorted((a for a in live if a.due and cal.is_past_due(now, a.due)), key=lambda a: a.due)
+        due_soon = [a for a in live if a.due and not cal.is_past_due(now, a.due) and a.due <= tomorrow]
+        new = [a for a in alerts if a.opened >= since]
+        awaiting_iro = [a for a in live if a.status is d.Status.RESPONSE_RECEIVED]
+        closed_recent = [a for a in alerts if a.closed and a.closed >= since]
+        counts: dict[str, int] = {}
+        for alert in live:
+            process = self.config.processes[alert.process]
+            label = f"Open at {d.rung_name(process, alert.stage)}"
+            counts[label] = counts.get(label, 0) + 1
+        counts.update({
+            "New since the last working day": len(new),
+            "Due today or next working day": len(due_soon),
+            "Overdue": len(overdue),
+            "Escalated (open above the first rung)": sum(1 for a in live if len(a.episodes) > 1),
+            "Resolved since the last working day": sum(1 for a in closed_recent if a.status is d.Status.RESOLVED),
+            "Referred to Cafcass (all time)": sum(1 for a in alerts if a.status is d.Status.CAFCASS),
+            "Formal cap breached (open)": sum(1 for a in live if a.cap_breached),
+        })
+        sections = [
+            {"title": "Overdue", "rows": [row(a) for a in overdue]},
+            {"title": "Due today or next working day", "rows": [row(a) for a in due_soon]},
+            {"title": "Responses waiting for the IRO's decision", "rows": [row(a) for a in awaiting_iro]},
+            {"title": "New since the last working day", "rows": [row(a) for a in new]},
+        ]
+        sections = [s for s in sections if s["rows"]]
+        needs = [
+            {"received_text": long_date(cal.local_date(m.received_at)), "from_addr": m.from_addr or "",
+             "reason": m.reason or ""}
+            for m in quarantined
+        ]
+        fails = [{"subject": r.subject, "to": ", ".join(r.to_addrs), "error": r.last_error or ""} for r in failures]
+        return {
+            "date_text": long_date(today),
+            "counts": counts,
+            "sections": sections,
+            "needs_a_person": needs,
+            "delivery_failures": fails,
+            "health": f"{len(live)} open alerts; {queued} notices waiting in the outbox",
+            "empty": not live and not new and not needs and not fails and not closed_recent,
+        }
+
+    def digest(self, now: datetime, queue: bool) -> tuple[str, str]:
+        """Build the daily digest; queue it to the configured recipients (once a day) if asked."""
+        extra = self.digest_extra(now)
+        subject, text, _html = self.renderer.render("digest", None, [], extra)
+        if queue:
+            recipients = self._recipients(self.config.settings.digest.recipients)
+            period = self.calendar.local_date(now).isoformat()
+            with self.sessions.begin() as session:
+                self._queue(session, None, d.Notice("digest", tuple(recipients), f"digest/{period}", extra=extra), now)
+        return subject, text
+
+    def _recipients(self, roles_or_emails: Iterable[str]) -> list[str]:
+        out = []
+        for item in roles_or_emails:
+            if "@" in item:
+                out.append(item.lower())
+            else:
+                out.extend(p.email for p in self.config.people_with_role(item))
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def alerts(self) -> list[d.Alert]:
+        with self.sessions() as session:
+            return repo.list_alerts(session)
+
+    def alert_history(self, ref: str) -> tuple[d.Alert | None, list[Any]]:
+        with self.sessions() as session:
+            return repo.load_alert(session, ref), repo.audit_for(session, ref)
+
+    def outbox(self) -> list[Any]:
+        with self.sessions() as session:
+            return repo.outbox_rows(session)
+
+
+def alert_json(alert: d.Alert, config: Config) -> dict[str, Any]:
+    """The JSON shape of ``mailbot alerts --json`` (fields fixed by issue 2)."""
+    process = config.processes[alert.process]
+    due = alert.due
+    return {
+        "ref": alert.ref,
+        "process": alert.process,
+        "status": alert.status.value,
+        "stage": alert.stage,
+        "stage_name": d.rung_name(process, alert.stage, alert.current.step),
+        "responder": alert.responder,
+        "due": due.isoformat() if due else None,
+        "raised_by": alert.raised_by,
+        "children": list(alert.children),
+        "categories": list(alert.categories),
+        "opened": alert.opened.isoformat(),
+        "closed": alert.closed.isoformat() if alert.closed else None,
+        "resolved_at_stage": alert.resolved_at_stage,
+        "cap_breached": alert.cap_breached,
+    }

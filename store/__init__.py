@@ -1,0 +1,1 @@
+"""mailbot's store: SQLAlchemy models, Alembic migrations, and the only code that writes SQL."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for mailbot's database (run by ``mailbot db upgrade``)."""

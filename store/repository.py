@@ -1,0 +1,331 @@
+"""Reads and writes of mailbot's records; the only module that issues SQL.
+
+Functions take an open Session and never commit: the caller (mailbot.service) owns the
+transaction, so that a decision, its audit lines and its outbox rows commit together or not at
+all (DESIGN §6 rules 1 and 3). Alerts go in and out as the domain's frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.domain import Alert, Episode, PendingExtension, Status
+
+from .models import (
+    AlertRow,
+    AuditRow,
+    ChildRow,
+    ComplimentRow,
+    EpisodeRow,
+    JobRunRow,
+    MessageRow,
+    OutboxRow,
+    RefCounterRow,
+)
+
+# ----------------------------------------------------------------------------- messages
+
+
+def find_message(session: Session, dedupe_key: str) -> MessageRow | None:
+    return session.scalars(select(MessageRow).where(MessageRow.dedupe_key == dedupe_key)).first()
+
+
+def record_inbound(
+    session: Session,
+    *,
+    dedupe_key: str,
+    message_id: str | None,
+    raw: bytes,
+    from_addr: str | None,
+    received_at: datetime,
+    mailbox_key: str | None = None,
+    uid: int | None = None,
+    uidvalidity: int | None = None,
+) -> MessageRow:
+    row = MessageRow(
+        dedupe_key=dedupe_key,
+        message_id=message_id,
+        direction="in",
+        status="received",
+        raw=raw,
+        from_addr=from_addr,
+        received_at=received_at,
+        mailbox_key=mailbox_key,
+        uid=uid,
+        uidvalidity=uidvalidity,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def alert_ref_for_message_ids(session: Session, message_ids: Iterable[str]) -> str | None:
+    """The alert a thread belongs to, from any message id it names (ours or theirs)."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    ref = session.scalars(
+        select(MessageRow.alert_ref)
+        .where(MessageRow.message_id.in_(ids), MessageRow.alert_ref.is_not(None))
+        .order_by(MessageRow.id)
+    ).first()
+    if ref:
+        return ref
+    return session.scalars(
+        select(OutboxRow.alert_ref)
+        .where(OutboxRow.message_id.in_(ids), OutboxRow.alert_ref.is_not(None))
+        .order_by(OutboxRow.id)
+    ).first()
+
+
+def messages_needing_a_person(session: Session, since: datetime | None = None) -> list[MessageRow]:
+    query = select(MessageRow).where(MessageRow.direction == "in", MessageRow.status == "quarantined")
+    if since is not None:
+        query = query.where(MessageRow.received_at >= since)
+    return list(session.scalars(query.order_by(MessageRow.received_at)))
+
+
+def thread_message_ids(session: Session, ref: str) -> list[str]:
+    """Message ids of an alert's thread, oldest first, for References on what we send."""
+    ins = session.scalars(
+        select(MessageRow.message_id)
+        .where(MessageRow.alert_ref == ref, MessageRow.message_id.is_not(None))
+        .order_by(MessageRow.id)
+    )
+    return [m for m in ins if m]
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+def next_ref(session: Session, prefix: str, year: int) -> str:
+    counter = session.get(RefCounterRow, year)
+    if counter is None:
+        counter = RefCounterRow(year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return f"{prefix}-{year}-{counter.last:04d}"
+
+
+def _to_domain(row: AlertRow) -> Alert:
+    pending = None
+    if row.pending_extension:
+        p = row.pending_extension
+        pending = PendingExtension(
+            requested_by=p["requested_by"],
+            requested_at=datetime.fromisoformat(p["requested_at"]),
+            working_days=p.get("working_days"),
+            until=date.fromisoformat(p["until"]) if p.get("until") else None,
+        )
+    return Alert(
+        ref=row.ref,
+        process=row.process,
+        status=Status(row.status),
+        raised_by=row.raised_by,
+        anchor=row.anchor,
+        children=tuple(c.case_id for c in row.children),
+        categories=tuple(row.categories or ()),
+        opened=row.opened,
+        episodes=tuple(
+            Episode(
+                stage=e.stage,
+                step=e.step,
+                responder=e.responder,
+                started=e.started,
+                due=e.due,
+                reminder_sent=e.reminder_sent,
+                lapsed=e.lapsed,
+                responded_at=e.responded_at,
+                ended=e.ended,
+                outcome=e.outcome,
+            )
+            for e in row.episodes
+        ),
+        closed=row.closed,
+        resolved_at_stage=row.resolved_at_stage,
+        formal_started=row.formal_started,
+        cap_breached=row.cap_breached,
+        pending_extension=pending,
+        cafcass_at=row.cafcass_at,
+    )
+
+
+def _alert_row(session: Session, ref: str) -> AlertRow | None:
+    return session.scalars(select(AlertRow).where(AlertRow.ref == ref)).first()
+
+
+def load_alert(session: Session, ref: str) -> Alert | None:
+    row = _alert_row(session, ref)
+    return _to_domain(row) if row else None
+
+
+def save_alert(session: Session, alert: Alert, *, root_message_id: str | None = None, imported: bool = False) -> None:
+    row = _alert_row(session, alert.ref)
+    if row is None:
+        row = AlertRow(ref=alert.ref, root_message_id=root_message_id, imported=imported)
+        session.add(row)
+    row.process = alert.process
+    row.status = alert.status.value
+    row.raised_by = alert.raised_by
+    row.anchor = alert.anchor
+    row.categories = list(alert.categories)
+    row.opened = alert.opened
+    row.closed = alert.closed
+    row.resolved_at_stage = alert.resolved_at_stage
+    row.formal_started = alert.formal_started
+    row.cap_breached = alert.cap_breached
+    row.cafcass_at = alert.cafcass_at
+    p = alert.pending_extension
+    row.pending_extension = (
+        None
+        if p is None
+        else {
+            "requested_by": p.requested_by,
+            "requested_at": p.requested_at.isoformat(),
+            "working_days": p.working_days,
+            "until": p.until.isoformat() if p.until else None,
+        }
+    )
+    if [c.case_id for c in row.children] != list(alert.children):
+        row.children.clear()
+        session.flush()
+        row.children.extend(ChildRow(position=i, case_id=c) for i, c in enumerate(alert.children))
+    for seq, episode in enumerate(alert.episodes):
+        if seq < len(row.episodes):
+            target = row.episodes[seq]
+        else:
+            target = EpisodeRow(seq=seq)
+            row.episodes.append(target)
+        for name in ("stage", "step", "responder", "started", "due", "reminder_sent", "lapsed",
+                     "responded_at", "ended", "outcome"):
+            setattr(target, name, getattr(episode, name))
+    session.flush()
+
+
+def root_message_id(session: Session, ref: str) -> str | None:
+    row = _alert_row(session, ref)
+    return row.root_message_id if row else None
+
+
+def list_alerts(session: Session, statuses: Sequence[Status] | None = None) -> list[Alert]:
+    query = select(AlertRow).order_by(AlertRow.id)
+    if statuses:
+        query = query.where(AlertRow.status.in_([s.value for s in statuses]))
+    return [_to_domain(r) for r in session.scalars(query)]
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+def add_audit(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    detail: str,
+    alert_ref: str | None = None,
+    message_id: str | None = None,
+) -> None:
+    session.add(AuditRow(at=at, alert_ref=alert_ref, actor=actor, message_id=message_id, action=action, detail=detail))
+
+
+def audit_for(session: Session, ref: str) -> list[AuditRow]:
+    return list(session.scalars(select(AuditRow).where(AuditRow.alert_ref == ref).order_by(AuditRow.id)))
+
+
+def audit_since(session: Session, since_id: int) -> list[AuditRow]:
+    return list(session.scalars(select(AuditRow).where(AuditRow.id > since_id).order_by(AuditRow.id)))
+
+
+def last_audit_id(session: Session) -> int:
+    return session.scalar(select(func.max(AuditRow.id))) or 0
+
+
+# ----------------------------------------------------------------------------- outbox
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    idempotency_key: str
+    message_id: str
+    alert_ref: str | None
+    template: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+
+
+def outbox_has(session: Session, idempotency_key: str) -> bool:
+    return session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)) is not None
+
+
+def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxRow:
+    row = OutboxRow(
+        idempotency_key=mail.idempotency_key,
+        message_id=mail.message_id,
+        alert_ref=mail.alert_ref,
+        template=mail.template,
+        to_addrs=list(mail.to),
+        cc_addrs=list(mail.cc),
+        subject=mail.subject,
+        body_text=mail.text,
+        body_html=mail.html,
+        in_reply_to=mail.in_reply_to,
+        references=list(mail.references),
+        status="queued",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def outbox_rows(session: Session, status: str | None = None) -> list[OutboxRow]:
+    query = select(OutboxRow).order_by(OutboxRow.id)
+    if status:
+        query = query.where(OutboxRow.status == status)
+    return list(session.scalars(query))
+
+
+def outbox_since(session: Session, since_id: int) -> list[OutboxRow]:
+    return list(session.scalars(select(OutboxRow).where(OutboxRow.id > since_id).order_by(OutboxRow.id)))
+
+
+def last_outbox_id(session: Session) -> int:
+    return session.scalar(select(func.max(OutboxRow.id))) or 0
+
+
+# ----------------------------------------------------------------------------- others
+
+
+def add_compliment(session: Session, *, message_id: str | None, raised_by: str, process: str | None,
+                   children: Sequence[str], received_at: datetime) -> None:
+    session.add(ComplimentRow(message_id=message_id, raised_by=raised_by, process=process,
+                              children=list(children), received_at=received_at))
+
+
+def count_compliments(session: Session, since: datetime | None = None) -> int:
+    query = select(func.count(ComplimentRow.id))
+    if since is not None:
+        query = query.where(ComplimentRow.received_at >= since)
+    return session.scalar(query) or 0
+
+
+def job_done(session: Session, job: str, period: str) -> bool:
+    return session.scalar(select(JobRunRow.id).where(JobRunRow.job == job, JobRunRow.period == period)) is not None
+
+
+def mark_job_done(session: Session, job: str, period: str, at: datetime) -> None:
+    session.add(JobRunRow(job=job, period=period, done_at=at))
