@@ -1,0 +1,145 @@
+"""The CLI: a month of DRP traffic driven through `mailbot --now ... ingest/tick`, the demo as a
+user runs it, and one-line errors for bad input to every command."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import mailbot.demo as demo
+from mailbot.cli import main
+
+SAMPLES = Path(demo.__file__).resolve().parent
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, root: Path) -> Path:
+    shutil.copyfile(root / "config.yaml", tmp_path / "config.yaml")
+    return tmp_path
+
+
+def run(capsys, workdir: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--config", str(workdir / "config.yaml"), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def arrivals() -> list[tuple[datetime, Path]]:
+    out = []
+    for path in SAMPLES.glob("*.eml"):
+        date_header = email.message_from_bytes(path.read_bytes())["Date"]
+        out.append((email.utils.parsedate_to_datetime(date_header), path))
+    return sorted(out)
+
+
+@pytest.mark.slow
+def test_a_month_through_the_cli(capsys, workdir: Path) -> None:
+    """Every sample mail is ingested at its own time; the sweep runs each morning at 08:00."""
+    mail = arrivals()
+    day = date(2027, 4, 29)
+    while day <= date(2027, 5, 28):
+        code, _, err = run(capsys, workdir, "--now", f"{day.isoformat()}T08:00", "tick")
+        assert code == 0, err
+        for at, path in [(at, p) for at, p in mail if at.date() == day]:
+            code, out, err = run(capsys, workdir, "--now", at.isoformat(), "ingest", str(path))
+            assert code == 0, err
+            result = json.loads(out)
+            assert set(result) == {"message_id", "kind", "alert", "status", "reason"}
+        day += timedelta(days=1)
+    code, out, _ = run(capsys, workdir, "--now", "2027-05-28T18:00", "alerts", "--json")
+    alerts = {a["ref"]: a for a in json.loads(out)}
+    assert {ref: (a["status"], a["stage"], a["resolved_at_stage"]) for ref, a in alerts.items()} == {
+        ref: (want.status, want.stage, want.resolved_at_stage) for ref, want in demo.EXPECTED.items()}
+    siblings = alerts["DRP-2027-0004"]
+    assert siblings["children"] == ["1234504", "1234505", "1234506"]
+    assert alerts["DRP-2027-0002"]["stage_name"] == "Stage 2 Service Manager"
+    assert alerts["DRP-2027-0008"]["due"] == "2027-06-09"  # 10 working days, skipping 31 May
+    assert alerts["DRP-2027-0007"]["process"] == "cp"
+    assert alerts["DRP-2027-0006"]["closed"].startswith("2027-05-20")
+
+    code, out, _ = run(capsys, workdir, "alert", "DRP-2027-0002", "--json")
+    history = [h["detail"] for h in json.loads(out)["history"]]
+    assert any("lapsed" in h for h in history) and any("escalated to Stage 2" in h for h in history)
+
+    code, out, _ = run(capsys, workdir, "--now", "2027-05-28T18:00", "send")
+    assert code == 0 and out.startswith("sent ")
+    code, out, _ = run(capsys, workdir, "outbox", "--json")
+    rows = json.loads(out)
+    assert rows and all(r["status"] == "sent" for r in rows)
+    assert {"acknowledgement", "reminder", "chaser", "lapse_notice", "escalation_notice", "resolution",
+            "withdrawal", "cafcass", "extension_requested", "extension_agreed", "response_received",
+            "compliment_ack"} <= {r["template"] for r in rows}
+    # Re-ingesting the whole month changes nothing: every message is already recorded.
+    for at, path in mail:
+        code, out, _ = run(capsys, workdir, "--now", at.isoformat(), "ingest", str(path))
+    code, out2, _ = run(capsys, workdir, "outbox", "--json")
+    assert len(json.loads(out2)) == len(rows)
+
+
+@pytest.mark.slow
+def test_demo_runs_from_the_installed_package(tmp_path: Path) -> None:
+    # Run outside the checkout so the installed package (with its sample mail) is what runs.
+    result = subprocess.run([sys.executable, "-m", "mailbot", "demo", "--dir", str(tmp_path / "demo")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": ""})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "All 8 scenarios ended in their expected state" in result.stdout
+    assert "Mon 03 May  -- not a working day (May Day)" in result.stdout
+    outbox = list((tmp_path / "demo" / "var" / "outbox" / "new").iterdir())
+    assert len(outbox) > 30
+
+
+def test_check_config_prints_ladders_and_non_working_days(capsys, workdir: Path) -> None:
+    code, out, _ = run(capsys, workdir, "--now", "2027-12-20T09:00", "check-config")
+    assert code == 0
+    assert "stage 3   Assistant Director" in out and "then Dispute Resolution Meeting within 5" in out
+    assert "2027-12-25 Sat  Christmas Day" in out
+    assert "2027-12-27 Mon  Christmas Day (substitute day)" in out
+    assert "2027-12-29 Wed  Closure: Council closure day" in out
+
+
+def test_db_upgrade(capsys, workdir: Path) -> None:
+    code, out, _ = run(capsys, workdir, "db", "upgrade")
+    assert code == 0 and "(was empty)" in out
+    code, out, _ = run(capsys, workdir, "db", "upgrade")
+    assert code == 0 and "was" not in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--now", "yesterday", "tick"], "--now: 'yesterday' is not an ISO-8601 date or time, e.g. 2027-05-04T09:00"),
+    (["ingest", "no-such-file.eml"], "no-such-file.eml: no such file"),
+    (["alert", "DRP-2099-0001"], "DRP-2099-0001: no such alert"),
+])
+def test_bad_input_gets_one_line(capsys, workdir: Path, args: list[str], message: str) -> None:
+    code, out, err = run(capsys, workdir, *args)
+    assert code == 2
+    assert err.strip() == f"mailbot: error: {message}"
+    assert "Traceback" not in err
+
+
+def test_bad_config_gets_one_line(capsys, tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("authority: {name: x}\n")
+    for command in (["tick"], ["alerts"], ["check-config"], ["send"], ["digest", "--print"]):
+        code = main(["--config", str(tmp_path / "config.yaml"), *command])
+        _, err = capsys.readouterr()
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("mailbot: error: ")
+
+
+def test_unreadable_input_is_quarantined_not_a_crash(capsys, workdir: Path) -> None:
+    junk = workdir / "junk.eml"
+    junk.write_bytes(b"\x00\xff not a mail at all")
+    code, out, err = run(capsys, workdir, "--now", "2027-05-04T10:00", "ingest", str(junk))
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["status"] == "quarantined" and result["reason"]
+    code, out, _ = run(capsys, workdir, "--now", "2027-05-04T10:00", "digest", "--print")
+    assert "Needs a person" in out or "needs a person" in out.lower()

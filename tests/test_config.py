@@ -1,0 +1,100 @@
+"""Configuration loading: the default is valid, and every fault is named by its key path."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mailbot.config import config_from_data, find_config_path, load_config
+from mailbot.errors import ConfigError
+
+
+@pytest.fixture
+def data(root: Path) -> dict:
+    return yaml.safe_load((root / "config.yaml").read_text())
+
+
+def load(data: dict, tmp_path: Path):
+    return config_from_data(data, base_dir=tmp_path)
+
+
+def test_default_config_loads(root: Path) -> None:
+    config = load_config(root / "config.yaml")
+    assert set(config.processes) == {"lac", "cp"}
+    assert [s.name for s in config.processes["lac"].stages] == [
+        "Team Manager", "Service Manager", "Assistant Director", "Director of Children and Learning"]
+    assert config.processes["cp"].informal.working_days == 2
+    assert config.person("SAM.IRO@luton.example.gov.uk").role == "iro"
+    assert config.store_url == "sqlite:///" + str(root / "var" / "mailbot.db")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["processes"]["lac"]["stages"][2].update(working_days=0),
+     "processes.lac.stages[2].working_days: must be a positive whole number"),
+    (lambda d: d["processes"]["lac"]["stages"][1].update(working_days="five"),
+     "processes.lac.stages[1].working_days: must be a positive whole number"),
+    (lambda d: d["authority"].update(colour="blue"), "authority.colour: unknown key"),
+    (lambda d: d.update(mailbox_typo={}), "mailbox_typo: unknown key"),
+    (lambda d: d.pop("store"), "store: required key is missing"),
+    (lambda d: d["processes"]["lac"].update(escalation="sometimes"), "processes.lac.escalation: input should be 'prompt' or 'automatic'"),
+    (lambda d: d["processes"]["lac"]["stages"][1].update(stage=7), "processes.lac: stages must be numbered 1, 2, 3"),
+    (lambda d: d["processes"]["lac"]["stages"][0].update(responder="head_of_service"),
+     "processes.lac.stages[0].responder: no one in the directory has the role 'head_of_service'"),
+    (lambda d: d["directory"][0].update(email="not-an-address"), "directory[0].email: not an e-mail address"),
+    (lambda d: d["directory"][5].update(manager="nobody@luton.example.gov.uk"),
+     "directory[5].manager: nobody@luton.example.gov.uk is not in the directory"),
+    (lambda d: d["directory"].append(dict(d["directory"][0])), "is listed twice"),
+    (lambda d: d["security"].update(allowed_domains=["elsewhere.gov.uk"]), "is not in security.allowed_domains"),
+    (lambda d: d["authority"].update(case_id_pattern="(unclosed"), "authority.case_id_pattern: not a valid regular expression"),
+    (lambda d: d["calendar"].update(closure_days={"2027-13-45": "x"}), "calendar.closure_days"),
+])
+def test_faults_are_named_by_key_path(data: dict, tmp_path: Path, mutate, message: str) -> None:
+    broken = copy.deepcopy(data)
+    mutate(broken)
+    with pytest.raises(ConfigError) as caught:
+        load(broken, tmp_path)
+    text = str(caught.value)
+    assert message.lower() in text.lower()
+    assert "\n" not in text
+
+
+def test_directory_from_csv(data: dict, tmp_path: Path) -> None:
+    people = data["directory"]
+    csv_path = tmp_path / "people.csv"
+    lines = ["email,name,role,team,manager"] + [
+        f"{p['email']},{p['name']},{p['role']},{p.get('team', '')},{p.get('manager', '') or ''}" for p in people]
+    csv_path.write_text("\n".join(lines) + "\n")
+    data["directory"] = "people.csv"
+    config = load(data, tmp_path)
+    assert len(config.people) == len(people)
+    assert config.person("dana.tm@luton.example.gov.uk").manager == "morgan.sm@luton.example.gov.uk"
+
+
+def test_directory_csv_faults_name_the_line(data: dict, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("email,name,role,team,manager\nsam@luton.example.gov.uk,Sam,IRO!,x,\n")
+    data["directory"] = "people.csv"
+    with pytest.raises(ConfigError, match=r"people.csv:2: role: must be a lower-case role name"):
+        load(data, tmp_path)
+    (tmp_path / "people.csv").write_text("mail,name\n")
+    with pytest.raises(ConfigError, match="header must be email,name,role,team,manager"):
+        load(data, tmp_path)
+
+
+def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "c.yaml"
+    bad.write_text("authority: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"c.yaml:\d+"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_config_path_precedence(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "env.yaml"))
+    assert find_config_path("given.yaml") == Path("given.yaml")
+    assert find_config_path(None) == tmp_path / "env.yaml"
+    monkeypatch.delenv("MAILBOT_CONFIG")
+    assert find_config_path(None) == Path("config.yaml")
