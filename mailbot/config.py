@@ -239,7 +239,7 @@ class Digest(Strict):
 
 
 class Reports(Strict):
-    monthly_recipients: list[str] = Field(default_factory=lambda: ["divisional_director"])
+    monthly_recipients: list[str] = Field(default_factory=lambda: ["business_manager"])
     quarterly_recipients: list[str] = Field(default_factory=lambda: ["qa_manager"])
 
 
@@ -379,6 +379,17 @@ def _check_directory(settings: Settings, people: tuple[Person, ...]) -> None:
                 f"directory[{index}].email: domain {domain} is not in security.allowed_domains"
             )
     roles = {p.role for p in people}
+    named = [("digest.recipients", settings.digest.recipients),
+             ("reports.monthly_recipients", settings.reports.monthly_recipients),
+             ("reports.quarterly_recipients", settings.reports.quarterly_recipients),
+             ("security.instructions_from", settings.security.instructions_from)]
+    for where, items in named:
+        for index, item in enumerate(items):
+            # A misspelt role would silently send to no one; an address must be a known person.
+            if "@" in item and item.lower() not in seen:
+                raise ConfigError(f"{where}[{index}]: {item} is not in the directory")
+            if "@" not in item and item not in roles:
+                raise ConfigError(f"{where}[{index}]: no one in the directory has the role {item!r}")
     for key, process in settings.processes.items():
         needed = [(f"processes.{key}.raised_by", r) for r in process.raised_by]
         if process.informal:

@@ -316,14 +316,16 @@ def _working_days_for(process: Process, stage: int, step: str) -> int:
 
 
 def _new_due(rules: Rules, now: datetime, base: date | None, working_days: int | None, until: date | None) -> date:
-    today = rules.calendar.local_date(now)
+    """A new deadline: a named date (rolled on to a working day), or N working days after the
+    later of the current deadline and today (a non-working today counts from the next working day)."""
+    cal = rules.calendar
     if until is not None:
-        if until < today:
+        if until < cal.local_date(now):
             raise TransitionRefused(f"the date {until.isoformat()} has already passed")
-        return until
+        return until if cal.is_working_day(until) else cal.next_working_day(until)
     assert working_days is not None
-    start = max(base, today) if base else today
-    return rules.calendar.add_working_days(start, working_days)
+    start = cal.start_day(now)
+    return cal.add_working_days(max(base, start) if base else start, working_days)
 
 
 def _is_entitled(rules: Rules, alert: Alert, sender: str) -> bool:
@@ -655,7 +657,8 @@ def _cap(alert: Alert, ev: CapBreached, now: datetime, rules: Rules) -> Outcome:
         raise TransitionRefused("the cap breach is already recorded")
     process = rules.process(alert.process)
     bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
-    notice = Notice("cap_breach", (alert.raised_by,), "cap-breach", cc=bm)
+    notice = Notice("cap_breach", (alert.raised_by,), "cap-breach", cc=bm,
+                    extra={"cap_working_days": process.formal_cap_working_days})
     return Outcome(
         replace(alert, cap_breached=True),
         (notice,),

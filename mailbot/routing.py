@@ -139,9 +139,12 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
             "quarantined",
             reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
         )
-    if parsed.form is not None and parsed.missing_form_fields:
+    # An informal e-mail often has "Child ID:" lines that look like a form; the subject phrase
+    # says it is informal unless it names a formal stage.
+    is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)
+    if is_form and parsed.missing_form_fields:
         return Route(FORM, "quarantined", reason="DRP form is missing: " + ", ".join(parsed.missing_form_fields))
-    stage = parsed.form_stage if parsed.form is not None and parsed.form_stage is not None else 0
+    stage = parsed.form_stage if is_form and parsed.form_stage is not None else 0
     process = choose_process(config, person, parsed, need_informal=stage == 0)
     if process is None:
         return Route(NEW_ALERT, "quarantined", reason=f"no process with an informal stage is raised by {person.role}")
@@ -158,4 +161,4 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
         working_days=timescale.working_days if timescale else None,
         until=timescale.until if timescale else None,
     )
-    return Route(NEW_ALERT if parsed.form is None else FORM, "processed", event, process=process)
+    return Route(FORM if is_form else NEW_ALERT, "processed", event, process=process)

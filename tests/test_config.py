@@ -98,3 +98,12 @@ def test_config_path_precedence(monkeypatch, tmp_path: Path) -> None:
     assert find_config_path(None) == tmp_path / "env.yaml"
     monkeypatch.delenv("MAILBOT_CONFIG")
     assert find_config_path(None) == Path("config.yaml")
+
+
+def test_recipient_roles_must_exist(data: dict, tmp_path: Path) -> None:
+    data["digest"]["recipients"] = ["buisness_manager"]
+    with pytest.raises(ConfigError, match=r"digest.recipients\[0\]: no one in the directory has the role 'buisness_manager'"):
+        load(data, tmp_path)
+    data["digest"]["recipients"] = ["someone@luton.example.gov.uk"]
+    with pytest.raises(ConfigError, match=r"digest.recipients\[0\]: someone@luton.example.gov.uk is not in the directory"):
+        load(data, tmp_path)

@@ -201,3 +201,21 @@ def test_mail_only_goes_to_configured_people(bot: Mailbot) -> None:
         assert [r.template for r in repo.outbox_rows(session)] == ["acknowledgement"]
         refused = [a.detail for a in repo.audit_for(session, ref) if a.action == "recipient_refused"]
     assert refused == ["status_reply not addressed to outsider@gmail.example.com: not a configured person"]
+
+
+def test_informal_mail_with_labelled_lines_is_not_a_formal_form(bot: Mailbot) -> None:
+    raw = mail("jo.iro", "lee.tm", "Pre-Dispute Resolution", "Child IDs: 1234567, 1234568\nTimescale: within 3 working days",
+               at("2027-05-04T10:00"), "labelled@x")
+    result = bot.ingest(raw, at("2027-05-04T10:00"))
+    assert (result.kind, result.status) == ("new_alert", "processed")
+    alert = bot.alerts()[0]
+    assert alert.stage == 0 and alert.children == ("1234567", "1234568")
+    assert alert.current.due.isoformat() == "2027-05-07"  # Wed 5, Thu 6, Fri 7
+
+
+def test_form_missing_its_stage_is_kept_for_a_person(bot: Mailbot) -> None:
+    raw = mail("jo.iro", "lee.tm", "Dispute Resolution Form", "Child ID: 1234567\nCategory: drift\nConcern: x",
+               at("2027-05-04T10:00"), "form@x")
+    result = bot.ingest(raw, at("2027-05-04T10:00"))
+    assert (result.kind, result.status) == ("drp_form", "quarantined")
+    assert result.reason == "DRP form is missing: stage"

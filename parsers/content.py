@@ -1,0 +1,315 @@
+"""What the words of a message say: reference, informal phrase, process, DRP form, case IDs,
+categories of concern and a manager's request for more time.
+
+All wording comes from ParseRules, matched loosely (case, hyphens and spacing ignored) because
+people type "Pre-DRP", "pre drp" and "PRE-Dispute Resolution" for the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import lru_cache
+
+from .dates import NUMBER, date_at, number_value
+from .instruction import stage_number
+from .types import CategoryRule, ParseRules, Timescale
+
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|antw|rv|ref)(?:\s*(?:\[\d+\]|\(\d+\)))?[ \t]*:\s*)+", re.IGNORECASE
+)
+_SEPARATORS = r"[\s\-‐‑–—_./]*"
+_MAX_SCAN = 200_000
+
+
+def normalise(text: str) -> str:
+    """Typographic quotes and dashes as their ASCII forms, so configured phrases match."""
+    return (
+        (text or "")[:_MAX_SCAN]
+        .replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u2013", "-")
+        .replace("\u2014", "-")
+        .replace("\u00a0", " ")
+    )
+
+
+def strip_subject_prefixes(subject: str) -> str:
+    """"RE: FW: Pre-DRP ..." -> "Pre-DRP ..." (reply and forward markers in several languages)."""
+    return _SUBJECT_PREFIX.sub("", subject or "").strip()
+
+
+@lru_cache(maxsize=1024)
+def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A case-insensitive, word-bounded pattern matching ``phrase`` with loose separators."""
+    tokens = re.findall(r"[A-Za-z0-9']+", normalise(phrase).lower())
+    if not tokens:
+        return None
+    body = _SEPARATORS.join(re.escape(t) for t in tokens)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def first_phrase_at(text: str, phrases: Iterable[str]) -> int | None:
+    """Offset of the earliest of ``phrases`` in ``text``; None if none occurs."""
+    text = normalise(text)
+    best = None
+    for phrase in phrases:
+        pattern = phrase_pattern(phrase)
+        m = pattern.search(text) if pattern else None
+        if m and (best is None or m.start() < best):
+            best = m.start()
+    return best
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    return first_phrase_at(text, phrases) is not None
+
+
+@lru_cache(maxsize=64)
+def reference_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"\[?(?<![A-Za-z0-9]){re.escape(prefix)}-(\d{{4}})-(\d{{4,}})(?!\d)\]?", re.IGNORECASE)
+
+
+def find_reference(prefix: str, subject: str, body: str, body_lines: int = 5) -> str | None:
+    """The alert reference ("DRP-2026-0042") from the subject, else the body's first lines."""
+    pattern = reference_pattern(prefix)
+    m = pattern.search(subject or "")
+    if m is None:
+        head = "\n".join([line for line in (body or "").split("\n") if line.strip()][:body_lines])
+        m = pattern.search(head)
+    return None if m is None else f"{prefix.upper()}-{m.group(1)}-{m.group(2)}"
+
+
+def matching_processes(text: str, phrases_by_process: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Process keys, in configuration order, whose phrases occur in ``text``."""
+    return tuple(key for key, phrases in phrases_by_process.items() if has_phrase(text, phrases))
+
+
+def process_hint(subject: str, form: Mapping[str, str] | None, rules: ParseRules) -> str | None:
+    """The one process named in the form's process field, else in the subject; None if unclear."""
+    if form and form.get("process"):
+        named = matching_processes(form["process"], rules.process_words)
+        if len(named) == 1:
+            return named[0]
+    named = matching_processes(strip_subject_prefixes(subject), rules.process_words)
+    return named[0] if len(named) == 1 else None
+
+
+# ---- DRP forms ---------------------------------------------------------------------------
+
+_LABEL_LINE = re.compile(
+    r"^\s*(?:[*•·\-]\s*)?\**(?P<label>[A-Za-z][A-Za-z0-9 /'()&?.\-]{0,58}?)\**\s*(?::|\t)\s*\**\s*(?P<value>.*)$"
+)
+_MAX_LABEL_WORDS = 7
+
+
+def _label_key(label: str) -> str:
+    label = normalise(label).lower().replace("(s)", "s")
+    label = re.sub(r"[*?:.()]", " ", label)
+    return " ".join(label.split())
+
+
+def _label_index(rules: ParseRules) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, labels in rules.form_labels.items():
+        for label in (canonical.replace("_", " "), *labels):
+            index.setdefault(_label_key(label), canonical)
+    return index
+
+
+def _label_of(line: str) -> tuple[str, str] | None:
+    """(label key, value) when ``line`` looks like "Label: value" or a table row "Label<TAB>value"."""
+    m = _LABEL_LINE.match(line)
+    if m is None:
+        return None
+    key = _label_key(m.group("label"))
+    if not key or len(key.split()) > _MAX_LABEL_WORDS:
+        return None
+    return key, m.group("value").strip().strip("*").strip()
+
+
+def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
+    """Canonical field -> value when ``text`` is a "Label: value" DRP form (>= 2 known labels).
+
+    A label with its value on the following lines ("Details of concern:" then a paragraph) takes
+    every line up to the next label-like line.
+    """
+    index = _label_index(rules)
+    fields: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in normalise(text).split("\n"):
+        labelled = _label_of(line)
+        if labelled is not None:
+            key, value = labelled
+            canonical = index.get(key)
+            if canonical is not None and canonical not in fields:
+                fields[canonical] = [value] if value else []
+                current = canonical
+                continue
+            if canonical is not None or value or len(key.split()) <= 4:
+                # Another label (known or not) ends the multi-line value before it.
+                current = None
+                continue
+        if current is not None:
+            fields[current].append(line.strip())
+    if len(fields) < 2:
+        return None
+    form = {}
+    for canonical, parts in fields.items():
+        value = re.sub(r"\n{3,}", "\n\n", "\n".join(parts)).strip()
+        form[canonical] = value
+    return form
+
+
+_INFORMAL_STAGE = re.compile(r"\b(informal|pre[\s\-]*(dispute|drp)|stage\s*0|zero)\b", re.IGNORECASE)
+_BARE_STAGE = re.compile(
+    r"^\s*(?P<n>\d{1,2}|one|two|three|four|five|i{1,3}|iv|v|first|second|third|fourth|fifth)\b", re.IGNORECASE
+)
+
+
+def form_stage(value: str | None) -> int | None:
+    """"Stage 2", "2", "Stage two", "two" -> 2; "Informal" -> 0."""
+    if not value:
+        return None
+    number = stage_number(value)
+    if number is not None:
+        return number
+    if _INFORMAL_STAGE.search(value):
+        return 0
+    m = _BARE_STAGE.match(value)
+    if m is None:
+        return None
+    return stage_number(f"stage {m.group('n')}")
+
+
+# ---- case IDs and categories -----------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _id_label_pattern(labels: tuple[str, ...]) -> re.Pattern[str] | None:
+    alternatives = []
+    for label in sorted(set(labels), key=len, reverse=True):
+        tokens = re.findall(r"[A-Za-z0-9']+", normalise(label).lower())
+        if tokens:
+            alternatives.append(_SEPARATORS.join(re.escape(t) for t in tokens))
+    if not alternatives:
+        return None
+    return re.compile(
+        rf"(?<![A-Za-z0-9])(?:{'|'.join(alternatives)})(?:\(s\))?(?![A-Za-z0-9])"
+        rf"(?:\s*(?:numbers?|nos?\.?|#))?\s*(?:is|are|:|-|=|#)?",
+        re.IGNORECASE,
+    )
+
+
+def find_case_ids(
+    subject: str, body: str, form: Mapping[str, str] | None, rules: ParseRules
+) -> tuple[str, ...]:
+    """Case-system IDs: any in the subject, the form's case IDs field, and labelled body lines.
+
+    In the body only labelled mentions count ("Child IDs: 1234567, 1234568 and 1234569"), because
+    phone numbers and other long numbers share the shape of an ID. A label alone on its line
+    takes the IDs on the lines below it, up to a blank line.
+    """
+    try:
+        id_re = re.compile(rules.case_id_pattern)
+    except re.error:
+        return ()
+    found: list[str] = []
+    subject = reference_pattern(rules.reference_prefix).sub(" ", normalise(subject))
+    found.extend(m.group(0) for m in id_re.finditer(subject))
+    if form and form.get("case_ids"):
+        found.extend(m.group(0) for m in id_re.finditer(form["case_ids"]))
+    labels = tuple(rules.case_id_labels) + tuple(rules.form_labels.get("case_ids", ()))
+    label_re = _id_label_pattern(labels)
+    if label_re is not None:
+        lines = normalise(body).split("\n")
+        for i, line in enumerate(lines):
+            m = label_re.search(line)
+            if m is None:
+                continue
+            rest = line[m.end() :]
+            ids = [x.group(0) for x in id_re.finditer(rest)]
+            if not ids and not rest.strip():
+                for below in lines[i + 1 :]:
+                    if not below.strip():
+                        break
+                    ids.extend(x.group(0) for x in id_re.finditer(below))
+            found.extend(ids)
+    return tuple(dict.fromkeys(found))
+
+
+def _category_matches(text: str, rule: CategoryRule) -> bool:
+    return has_phrase(text, (rule.name, *rule.synonyms))
+
+
+def find_categories(
+    subject: str, body: str, form: Mapping[str, str] | None, rules: ParseRules
+) -> dict[str, tuple[str, ...]]:
+    """Process key -> names of its categories named in the message (only keys with a match).
+
+    When a form names its categories, only that field (and the subject) is read: the narrative
+    of the concern mentions many things that are not the category the IRO chose.
+    """
+    sources = [subject]
+    if form and form.get("categories"):
+        sources.append(form["categories"])
+    else:
+        sources.append(body)
+    text = "\n".join(sources)
+    result: dict[str, tuple[str, ...]] = {}
+    for process, category_rules in rules.categories.items():
+        names = tuple(dict.fromkeys(r.name for r in category_rules if _category_matches(text, r)))
+        if names:
+            result[process] = names
+    return result
+
+
+# ---- requests for more time ---------------------------------------------------------------
+
+_MORE_TIME = re.compile(
+    rf"(?:\b(?:an?\s+)?extension\b|\bmore\s+time\b|\bfurther\s+time\b|\badditional\s+time\b"
+    rf"|\bextra\s+time\b|\bmore\s+days\b|\blonger\s+to\b"
+    rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?)\b"
+    rf"|\b(?:another|a\s+further)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?)\b"
+    rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
+    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further)\b"
+    rf"|\bextend(?:ing)?\s+(?:the\s+)?(?:deadline|timescale|timeframe|response\s+date)\b)",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:no|not|don't|dont|won't|wont|never|without)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
+_WORKING_DAYS_NEAR = re.compile(
+    rf"\b(?P<n>{NUMBER})\s+(?:further\s+|more\s+|additional\s+|extra\s+)?(?:working|business)[\s-]*days?\b",
+    re.IGNORECASE,
+)
+_WEEKS_NEAR = re.compile(
+    rf"\b(?:(?P<n>{NUMBER})\s+(?:further\s+|more\s+|additional\s+|extra\s+)?weeks?|(?:a|an|another)\s+(?:further\s+|additional\s+|extra\s+)?week)\b",
+    re.IGNORECASE,
+)
+_UNTIL_WORD = re.compile(r"\b(?:until|till|til|to|by|before|on)\b\s*", re.IGNORECASE)
+_WINDOW = 160
+
+
+def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:
+    """(asks for more time, the time asked for if a figure or date is given)."""
+    text = normalise(text)
+    for m in _MORE_TIME.finditer(text):
+        if _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
+        # The figure may come before the trigger ("5 more working days") or after it.
+        start = max(0, m.start() - 40)
+        sentence_start = max(text.rfind(".", start, m.start()), text.rfind("\n", start, m.start())) + 1
+        window = text[max(start, sentence_start) : m.end() + _WINDOW]
+        days = _WORKING_DAYS_NEAR.search(window)
+        if days and number_value(days.group("n")):
+            return True, Timescale(working_days=number_value(days.group("n")))
+        for word in _UNTIL_WORD.finditer(text, m.start(), min(len(text), m.end() + _WINDOW)):
+            at = date_at(text, word.end(), sent)
+            if at is not None:
+                return True, Timescale(until=at[0])
+        weeks = _WEEKS_NEAR.search(window)
+        if weeks:
+            count = number_value(weeks.group("n")) if weeks.group("n") else 1
+            if count:
+                return True, Timescale(working_days=5 * count)
+        return True, None
+    return False, None

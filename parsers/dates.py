@@ -1,0 +1,166 @@
+"""UK dates and timescales as people write them in mail, resolved without reading the clock.
+
+Relative forms ("Friday", "12 January") are resolved against ``sent``, the date the message was
+sent: a bare weekday is the next such day after it, a date without a year the next occurrence on
+or after it. With ``sent`` unknown only dates that carry their year resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from .types import Timescale
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
+    "sat": 5, "sunday": 6, "sun": 6,
+}
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+# Abbreviated weekdays only with a date after them; alone, "sat"/"sun"/"wed" are too often words.
+_WEEKDAY_ANY = r"(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_ORD = r"(?:st|nd|rd|th)?"
+NUMBER = r"(?:\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
+
+DATE_RE = re.compile(
+    rf"(?P<num>\b(?P<nd>\d{{1,2}})[/.\-](?P<nm>\d{{1,2}})[/.\-](?P<ny>\d{{4}}|\d{{2}})(?![\d/.\-]\d))"
+    rf"|(?P<dm>\b(?:(?P<wd1>{_WEEKDAY_ANY}),?\s+(?:the\s+)?)?(?P<d1>\d{{1,2}}){_ORD}\s+(?:of\s+)?"
+    rf"(?P<m1>{_MONTH})(?![a-z])(?:,?\s+(?P<y1>\d{{4}})\b)?)"
+    rf"|(?P<md>\b(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
+    rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
+    rf"|(?P<wd>\b(?P<wd3>{_WEEKDAY_FULL})\b)"
+    rf"|(?P<tm>\btomorrow\b)",
+    re.IGNORECASE,
+)
+
+WORKING_DAYS_RE = re.compile(
+    rf"\b(?P<n>{NUMBER})\s+(?:further\s+|more\s+|additional\s+|extra\s+)?"
+    rf"(?:working|business|work)[\s-]*days?\b",
+    re.IGNORECASE,
+)
+_DEADLINE_WORD = re.compile(
+    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|deadline(?:\s+(?:of|is))?"
+    r"|due(?:\s+(?:by|on))?|to)\b[\s:]*",
+    re.IGNORECASE,
+)
+_FILLER = re.compile(
+    r"(?:the\s+|next\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
+    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|midday\s+(?:on\s+)?|noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?)*",
+    re.IGNORECASE,
+)
+
+
+def number_value(token: str) -> int | None:
+    """"5" or "five" -> 5."""
+    token = token.strip().lower()
+    if token.isdigit():
+        return int(token)
+    return NUMBER_WORDS.get(token)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _next_occurrence(month: int, day: int, sent: date | None) -> date | None:
+    if sent is None:
+        return None
+    # Up to eight years ahead so that 29 February finds its next leap year.
+    for year in range(sent.year, sent.year + 9):
+        candidate = _safe_date(year, month, day)
+        if candidate is not None and candidate >= sent:
+            return candidate
+    return None
+
+
+def _from_match(m: re.Match[str], sent: date | None) -> date | None:
+    if m.group("num"):
+        year = int(m.group("ny"))
+        if year < 100:
+            year += 2000
+        return _safe_date(year, int(m.group("nm")), int(m.group("nd")))
+    if m.group("dm") or m.group("md"):
+        day = int(m.group("d1") or m.group("d2"))
+        month = MONTHS[(m.group("m1") or m.group("m2")).lower().rstrip(".")]
+        year_text = m.group("y1") or m.group("y2")
+        if year_text:
+            return _safe_date(int(year_text), month, day)
+        return _next_occurrence(month, day, sent)
+    if m.group("wd"):
+        if sent is None:
+            return None
+        wanted = WEEKDAYS[m.group("wd3").lower()]
+        ahead = (wanted - sent.weekday()) % 7 or 7
+        return sent + timedelta(days=ahead)
+    if m.group("tm"):
+        return None if sent is None else sent + timedelta(days=1)
+    return None
+
+
+def parse_uk_date(text: str, sent: date | None) -> date | None:
+    """The first UK-style date written in ``text`` that resolves, or None."""
+    for m in DATE_RE.finditer(text or ""):
+        found = _from_match(m, sent)
+        if found is not None:
+            return found
+    return None
+
+
+def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
+    """A date starting at ``pos`` (after fillers like "the", "close of play on") and its end."""
+    filler = _FILLER.match(text, pos)
+    start = filler.end() if filler else pos
+    m = DATE_RE.match(text, start)
+    if m is None:
+        return None
+    found = _from_match(m, sent)
+    return None if found is None else (found, m.end())
+
+
+def working_days_at(text: str, pos: int = 0) -> int | None:
+    """A "N working days" figure found in ``text`` from ``pos`` on."""
+    m = WORKING_DAYS_RE.search(text, pos)
+    if m is None:
+        return None
+    value = number_value(m.group("n"))
+    return value if value else None
+
+
+def parse_timescale(text: str, sent: date | None) -> Timescale | None:
+    """The first timescale stated in ``text``: "within 5 working days", "by 12 January", ...
+
+    A bare date only counts after a deadline word (by, until, before, no later than, ...), so that
+    the dates of events mentioned in passing are not taken for deadlines.
+    """
+    text = text or ""
+    candidates: list[tuple[int, Timescale]] = []
+    for m in WORKING_DAYS_RE.finditer(text):
+        value = number_value(m.group("n"))
+        if value:
+            candidates.append((m.start(), Timescale(working_days=value)))
+            break
+    for m in _DEADLINE_WORD.finditer(text):
+        found = date_at(text, m.end(), sent)
+        if found is not None:
+            candidates.append((m.start(), Timescale(until=found[0])))
+            break
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[0])[1]

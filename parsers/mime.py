@@ -1,0 +1,376 @@
+"""The MIME layer: raw bytes to an Envelope (decoded headers, best text body, attachments).
+
+Built on the stdlib ``email`` package with the lenient compat32 policy, because the modern policy
+raises on the malformed headers that real mail carries. Header decoding, charsets and the
+HTML-to-text conversion are done here by hand so that a bad charset or a broken encoded-word
+degrades to replacement characters instead of an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email
+import email.parser
+import email.utils
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.message import Message
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import (
+    Comment,
+    Declaration,
+    Doctype,
+    NavigableString,
+    ProcessingInstruction,
+)
+
+from .errors import ParseError
+from .types import Attachment, Envelope
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
+_MSG_ID = re.compile(r"<([^<>\s]+)>")
+# Senders that label Windows-1252 text as Latin-1 or ASCII are the norm (Outlook, old gateways);
+# decoding as cp1252 keeps their curly quotes and pound signs.
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "ansi_x3.4-1968": "cp1252",
+    "unknown-8bit": "cp1252",
+    "x-unknown": "cp1252",
+    "8bit": "cp1252",
+}
+_MAX_TEXT = 500_000
+
+
+def _codec(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    charset = charset.strip().strip('"').lower().split("*", 1)[0]
+    charset = _CHARSET_ALIASES.get(charset, charset)
+    try:
+        return codecs.lookup(charset).name
+    except (LookupError, ValueError):
+        return None
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode body or header bytes, trusting a known charset and never raising."""
+    codec = _codec(charset)
+    if codec is not None:
+        try:
+            return data.decode(codec, errors="replace")
+        except Exception:  # noqa: BLE001 - some codecs (utf-7, idna) fail even with "replace"
+            codec = None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _unescape_8bit(value: str) -> str:
+    """compat32 smuggles raw 8-bit header bytes as surrogates; turn them back into text."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    return decode_bytes(value.encode("ascii", "surrogateescape"), None)
+
+
+def _decode_word(charset: str, encoding: str, payload: str) -> str:
+    if encoding in "qQ":
+        data = binascii.a2b_qp(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+    else:
+        raw = payload.encode("ascii", "replace")
+        raw += b"=" * (-len(raw) % 4)
+        try:
+            data = base64.b64decode(raw)
+        except (binascii.Error, ValueError):
+            return payload
+    return decode_bytes(data, charset)
+
+
+def decode_header_value(value: str | None) -> str:
+    """RFC 2047-decode a header value and collapse its whitespace (folding included)."""
+    if value is None:
+        return ""
+    value = _unescape_8bit(str(value))
+    # Whitespace between two adjacent encoded-words is not part of the text (RFC 2047 §6.2).
+    value = _BETWEEN_WORDS.sub(r"\1", value)
+    value = _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)), value)
+    return " ".join(value.split())
+
+
+def parse_message_ids(value: str | None) -> tuple[str, ...]:
+    """Message-IDs in a header, without angle brackets, unique and in order."""
+    if not value:
+        return ()
+    value = _unescape_8bit(str(value))
+    found = _MSG_ID.findall(value)
+    if not found:
+        # Some gateways drop the brackets; accept bare tokens that look like ids.
+        found = [tok.strip("<>,;") for tok in value.split() if "@" in tok]
+    return tuple(dict.fromkeys(f for f in found if f))
+
+
+def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
+    out = []
+    for name, addr in email.utils.getaddresses([_unescape_8bit(str(v)) for v in values]):
+        addr = addr.strip().strip("<>").lower()
+        if addr:
+            out.append((decode_header_value(name), addr))
+    return out
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(_unescape_8bit(str(value)))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        # "-0000" means UTC with the sender's zone unknown (RFC 5322 §3.3).
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+_SKIP_TAGS = {"script", "style", "head", "title", "meta", "link", "xml", "template", "noscript"}
+_BLOCK_TAGS = {
+    "p", "div", "tr", "table", "tbody", "thead", "tfoot", "li", "ul", "ol", "h1", "h2", "h3",
+    "h4", "h5", "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer",
+    "address", "dl", "dt", "dd", "center", "form", "fieldset", "body", "html",
+}
+_CELL_TAGS = {"td", "th"}
+
+
+def html_to_text(html: str | BeautifulSoup) -> str:
+    """Readable text from HTML: line breaks for <br> and block elements, table cells tab-separated.
+
+    Walks the tree with an explicit stack so deeply nested mail (forward chains) cannot hit the
+    recursion limit.
+    """
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html or "", "html.parser")
+    out: list[str] = []
+
+    def at_line_start() -> bool:
+        return not out or out[-1].endswith("\n")
+
+    stack: list[tuple[object, bool]] = [(soup, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            if isinstance(node, Tag) and node.name in _BLOCK_TAGS and not at_line_start():
+                out.append("\n")
+            continue
+        if isinstance(node, (Comment, Doctype, Declaration, ProcessingInstruction)):
+            continue
+        if isinstance(node, NavigableString):
+            text = re.sub(r"\s+", " ", str(node))
+            if text:
+                out.append(text)
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = (node.name or "").lower()
+        if name in _SKIP_TAGS or (":" in name and name != "o:p"):
+            continue
+        if name == "br":
+            out.append("\n")
+            continue
+        if name in _BLOCK_TAGS and not at_line_start():
+            out.append("\n")
+        if name in _CELL_TAGS and not at_line_start():
+            out.append("\t")
+        stack.append((node, True))
+        for child in reversed(list(node.children)):
+            stack.append((child, False))
+    lines = []
+    for line in "".join(out).split("\n"):
+        cells = [c.strip(" \u00a0") for c in line.split("\t")]
+        lines.append("\t".join(c for c in cells if c))
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _payload_bytes(part: Message) -> bytes:
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _part_text(part: Message) -> str:
+    return decode_bytes(_payload_bytes(part), part.get_content_charset())[:_MAX_TEXT]
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
+        return None
+    if name is None:
+        return None
+    return decode_header_value(name) or None
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = str(part.get("Content-Disposition", "") or "").split(";", 1)[0].strip().lower()
+    return disposition == "attachment" or _filename(part) is not None
+
+
+def _size(part: Message) -> int:
+    try:
+        if part.is_multipart():
+            return sum(len(p.as_bytes()) for p in part.get_payload() if isinstance(p, Message))
+        return len(_payload_bytes(part))
+    except Exception:  # noqa: BLE001 - as_bytes() on a broken embedded message
+        return 0
+
+
+def _embedded_ids(part: Message) -> list[str]:
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(inner, Message):
+            return list(parse_message_ids(inner.get("Message-ID")))
+        return []
+    if ctype == "text/rfc822-headers":
+        headers = email.parser.HeaderParser().parsestr(decode_bytes(_payload_bytes(part), None))
+        return list(parse_message_ids(headers.get("Message-ID")))
+    return []
+
+
+def _walk(msg: Message) -> tuple[str | None, str | None, list[Attachment], list[str]]:
+    """First inline text/plain and text/html, the other leaves as attachments, embedded ids.
+
+    Embedded messages (message/rfc822) are not descended into: their bodies are not ours.
+    """
+    text: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = []
+    embedded: list[str] = []
+    stack: list[Message] = [msg]
+    seen = 0
+    while stack:
+        part = stack.pop()
+        seen += 1
+        if seen > 2000:  # a MIME bomb; what we have is enough
+            break
+        ctype = part.get_content_type()
+        if part.is_multipart() and not ctype.startswith("message/"):
+            children = [p for p in part.get_payload() if isinstance(p, Message)]
+            stack.extend(reversed(children))
+            continue
+        embedded.extend(_embedded_ids(part))
+        if not _is_attachment(part) and not ctype.startswith("message/"):
+            if ctype == "text/plain":
+                if text is None:
+                    text = _part_text(part)
+                # Further inline plain parts are Apple Mail's text split around an image.
+                continue
+            if ctype == "text/html":
+                if html is None:
+                    html = _part_text(part)
+                continue
+        attachments.append(Attachment(_filename(part), ctype, _size(part)))
+    return text, html, attachments, embedded
+
+
+def _headers(msg: Message) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        out.setdefault(str(name).strip().lower(), []).append(str(value))
+    return out
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    if not values:
+        return None
+    value = decode_header_value(values[0])
+    return value or None
+
+
+def read_envelope(raw: bytes) -> Envelope:
+    """Parse raw RFC 5322 bytes into an Envelope. Raises ParseError only."""
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise ParseError(f"not an e-mail message: expected bytes, got {type(raw).__name__}")
+    raw = bytes(raw)
+    if not raw.strip():
+        raise ParseError("not an e-mail message: empty")
+    try:
+        return _read_envelope(raw)
+    except ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the MIME layer must never take the mailbox down
+        raise ParseError(f"unreadable MIME structure ({type(exc).__name__})") from None
+
+
+def _read_envelope(raw: bytes) -> Envelope:
+    # Some stores prefix an mbox "From " line; it is not a header.
+    if raw.startswith(b"From "):
+        raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    msg = email.message_from_bytes(raw)
+    headers = _headers(msg)
+    if not headers:
+        raise ParseError("not an e-mail message: no headers")
+
+    ids = parse_message_ids(headers.get("message-id", [""])[0])
+    from_list = _addresses(headers.get("from", []))
+    from_name, from_addr = from_list[0] if from_list else ("", "")
+    to = tuple(dict.fromkeys(a for _, a in _addresses(headers.get("to", []))))
+    cc = tuple(dict.fromkeys(a for _, a in _addresses(headers.get("cc", []))))
+
+    text, html, attachments, embedded = _walk(msg)
+    text_from_html = False
+    if text is None:
+        if html is not None:
+            text = html_to_text(html)
+            text_from_html = True
+        else:
+            text = ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    report_type = None
+    try:
+        param = msg.get_param("report-type")
+    except Exception:  # noqa: BLE001 - a malformed Content-Type is not a report
+        param = None
+    if isinstance(param, tuple):
+        param = email.utils.collapse_rfc2231_value(param)
+    if param:
+        report_type = str(param).strip().lower()
+
+    return Envelope(
+        message_id=ids[0] if ids else None,
+        subject=_first(headers, "subject") or "",
+        from_addr=from_addr,
+        from_name=from_name,
+        to=to,
+        cc=cc,
+        date=_parse_date(headers.get("date", [None])[0]),
+        in_reply_to=parse_message_ids(" ".join(headers.get("in-reply-to", []))),
+        references=parse_message_ids(" ".join(headers.get("references", []))),
+        text=text,
+        html=html,
+        attachments=tuple(attachments),
+        auto_submitted=_first(headers, "auto-submitted"),
+        precedence=_first(headers, "precedence"),
+        x_auto_response_suppress=_first(headers, "x-auto-response-suppress"),
+        content_type=msg.get_content_type().lower(),
+        text_from_html=text_from_html,
+        report_type=report_type,
+        attached_message_ids=tuple(dict.fromkeys(embedded)),
+    )

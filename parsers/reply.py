@@ -1,0 +1,176 @@
+"""Finding the new text of a reply: quoted history, client boilerplate and signatures removed.
+
+Only what the sender wrote this time counts as their response or instruction (DESIGN §3), so
+everything each common client appends below the new text is cut: Outlook's header block, Gmail's
+and Apple Mail's "On ... wrote:" line, ">" quoting, mobile "Sent from" lines, "-- " signatures and
+a trailing sign-off block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+
+from .instruction import INSTRUCTION_WORDS
+
+_RULE = re.compile(r"^\s*_{8,}\s*$")
+_ORIGINAL = re.compile(
+    r"^\s*-{2,}\s*(original message|forwarded message|original|message d'origine|"
+    r"ursprüngliche nachricht)\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
+_HDR = r"^[\s*>]*{}\*?[ \t]*:"
+_FROM = re.compile(_HDR.format("from"), re.IGNORECASE)
+_SENT = re.compile(_HDR.format("sent"), re.IGNORECASE)
+_DATE = re.compile(_HDR.format("date"), re.IGNORECASE)
+_TO = re.compile(_HDR.format("to"), re.IGNORECASE)
+_SUBJECT = re.compile(_HDR.format("subject"), re.IGNORECASE)
+_WROTE_ONE = re.compile(r"^\s*On\b.{4,300}\bwrote:\s*$", re.IGNORECASE)
+_WROTE_END = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
+_ON_START = re.compile(r"^\s*On\s+\S", re.IGNORECASE)
+_MOBILE = re.compile(
+    r"^\s*(sent from my (iphone|ipad|android|samsung|galaxy|mobile|blackberry|phone)\b|"
+    r"sent from (mail|outlook) for (windows|ios|android)\b|sent from outlook\b|"
+    r"get outlook for (ios|android)\b)",
+    re.IGNORECASE,
+)
+_SIG_DELIM = re.compile(r"^--\s?$")
+_SIGN_OFF = re.compile(
+    r"^\s*(kind(est)?\s+regards|warm(est)?\s+regards|best\s+regards|many\s+thanks|"
+    r"thanks\s+(again|very much|and regards)|thank\s+you|thanks|regards|best\s+wishes|"
+    r"best|cheers|yours\s+sincerely|yours\s+faithfully|with\s+thanks|all\s+the\s+best|"
+    r"kr|br)(?:[ \t]*[,.!])?\s*$",
+    re.IGNORECASE,
+)
+_DISCLAIMER = re.compile(
+    r"confidential|disclaimer|intended recipient|privileged|official[- ]sensitive|"
+    r"this e-?mail|virus|monitored|recorded",
+    re.IGNORECASE,
+)
+# A bare name (and maybe a job title) as the last paragraph: "Jo", "Jo Bloggs\nIRO".
+_NAME_LINE = re.compile(r"^\s*[A-Z][\w'’.\-]*(?:\s+(?:[A-Z][\w'’.\-]*|of|and|&)){0,4}\s*$")
+_NAME_BLOCK_MAX = 4
+_GREETING_ONLY = re.compile(r"^\s*(hi|hello|hey|dear|morning|good\s+\w+)\b[^.!?]{0,30}[,!]?\s*$", re.IGNORECASE)
+_SIGNATURE_LINE_MAX = 80
+_SIGNATURE_LINES_MAX = 15
+
+
+def _has_within(lines: list[str], start: int, pattern: re.Pattern[str], span: int = 6) -> bool:
+    return any(pattern.search(line) for line in lines[start + 1 : start + 1 + span])
+
+
+def _is_outlook_block(lines: list[str], i: int) -> bool:
+    """A "From:" line that opens Outlook's quoted-header block (From/Sent/To/Subject)."""
+    if not _FROM.search(lines[i]):
+        return False
+    if _has_within(lines, i, _SENT) and (_has_within(lines, i, _TO) or _has_within(lines, i, _SUBJECT)):
+        return True
+    # Thunderbird, Gmail forwards and some gateways write Date: instead of Sent:.
+    return _has_within(lines, i, _DATE) and _has_within(lines, i, _SUBJECT)
+
+
+def _is_wrote_line(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    if _WROTE_ONE.search(line) and re.search(r"\d|@", line):
+        return True
+    # Gmail wraps a long attribution over two lines.
+    if _ON_START.search(line) and i + 1 < len(lines) and _WROTE_END.search(lines[i + 1]):
+        joined = f"{line.strip()} {lines[i + 1].strip()}"
+        return len(joined) <= 300 and bool(re.search(r"\d|@", joined))
+    return False
+
+
+def _history_start(lines: list[str]) -> int:
+    """Index of the first line of quoted history or client boilerplate (len(lines) if none)."""
+    for i, line in enumerate(lines):
+        if _RULE.search(line) and any(_is_outlook_block(lines, j) for j in range(i + 1, min(i + 4, len(lines)))):
+            return i
+        if _ORIGINAL.search(line) or _MOBILE.search(line) or _SIG_DELIM.search(line):
+            return i
+        if _is_outlook_block(lines, i) or _is_wrote_line(lines, i):
+            return i
+    return len(lines)
+
+
+def _sign_off_start(lines: list[str]) -> int:
+    """Index of a sign-off line followed only by a short signature block (len(lines) if none).
+
+    A sign-off as the very first line is a greeting ("Thanks, ..." then the message), not a
+    signature, so it is kept.
+    """
+    seen_text = False
+    for i, line in enumerate(lines):
+        if _SIGN_OFF.search(line) and seen_text:
+            rest = [r for r in lines[i + 1 :] if r.strip()]
+            if len(rest) <= _SIGNATURE_LINES_MAX and all(
+                len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest
+            ):
+                return i
+        if line.strip():
+            seen_text = True
+    return len(lines)
+
+
+def _name_block_start(lines: list[str]) -> int:
+    """Index of a trailing paragraph that is only a name and title (len(lines) if none)."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:end]
+    # Above the name there must be a real message, not just "Hi Sam," ("Hi Sam,\n\nResolved").
+    has_text_above = any(line.strip() and not _GREETING_ONLY.match(line) for line in lines[:start])
+    words = {w.lower() for line in block for w in re.findall(r"[A-Za-z]+", line)}
+    if (
+        has_text_above
+        and 0 < len(block) <= _NAME_BLOCK_MAX
+        and not words & INSTRUCTION_WORDS
+        and all(_NAME_LINE.match(line) and len(line.strip()) <= 40 for line in block)
+    ):
+        return start
+    return len(lines)
+
+
+def new_text(text: str) -> str:
+    """The new text of a plain-text reply: history, quotes, boilerplate and signature removed."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    lines = lines[: _history_start(lines)]
+    lines = [line.rstrip() for line in lines if not line.lstrip().startswith(">")]
+    lines = lines[: _sign_off_start(lines)]
+    lines = lines[: _name_block_start(lines)]
+    out = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+def _remove_from(node: Tag) -> None:
+    """Remove ``node`` and everything after it in document order."""
+    current: Tag | None = node
+    while current is not None and current.name != "[document]":
+        for sibling in list(current.next_siblings):
+            sibling.extract()
+        current = current.parent
+    node.extract()
+
+
+def strip_html_history(html: str) -> BeautifulSoup:
+    """Parse HTML and remove the quoted history each client marks up in its own way."""
+    soup = BeautifulSoup(html or "", "html.parser")
+    # Outlook on the web / new Outlook: the reply header and all of the quoted thread follow.
+    for selector in ("#appendonsend", "div#divRplyFwdMsg", "#mail-editor-reference-message-container"):
+        found = soup.select_one(selector)
+        if found is not None:
+            _remove_from(found)
+    for selector in ("div.gmail_quote_container", "div.gmail_quote", "blockquote.gmail_quote",
+                     'blockquote[type="cite"]', "div.gmail_signature", "div.moz-signature"):
+        for found in soup.select(selector):
+            found.decompose()
+    for prefix in soup.select(".moz-cite-prefix"):
+        quote = prefix.find_next_sibling("blockquote")
+        if quote is not None:
+            quote.decompose()
+        prefix.decompose()
+    return soup

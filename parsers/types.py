@@ -1,0 +1,206 @@
+"""Typed, immutable records that the parsers take (ParseRules) and give (Envelope, ParsedMessage).
+
+Everything is a frozen dataclass holding tuples and read-only mappings, so a parsed message can be
+shared between the domain core and the store without anyone mutating it underneath the other.
+Mapping fields are left out of ``__hash__`` (they are compared, not hashed) so the records stay
+hashable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A read-only copy whose list values become tuples (config loaders hand us lists)."""
+    if not value:
+        return MappingProxyType({})
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, list):
+            item = tuple(item)
+        out[str(key)] = item
+    return MappingProxyType(out)
+
+
+DEFAULT_FORM_LABELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "stage": ("stage", "dispute stage", "level of dispute", "drp stage", "stage of dispute"),
+        "case_ids": (
+            "case id",
+            "child id",
+            "mosaic id",
+            "person id",
+            "case ids",
+            "child ids",
+            "child/young person id",
+        ),
+        "categories": ("category", "category of concern", "categories", "category for alert"),
+        "process": ("process", "type"),
+        "concern": ("concern", "details of concern", "issue", "issues of concern"),
+        "timescale": (
+            "timescale",
+            "timescale for resolution",
+            "response required by",
+            "resolution required by",
+        ),
+        "responder": ("to", "manager", "responsible manager", "team manager"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """One category of concern and the phrases that mean it."""
+
+    name: str
+    synonyms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.synonyms, tuple):
+            object.__setattr__(self, "synonyms", tuple(self.synonyms))
+
+
+@dataclass(frozen=True)
+class ParseRules:
+    """The authority's wording, taken from its configuration; the parsers hard-code none of it."""
+
+    reference_prefix: str = "DRP"
+    case_id_pattern: str = r"\b\d{6,7}\b"
+    case_id_labels: tuple[str, ...] = (
+        "case id",
+        "case ids",
+        "child id",
+        "child ids",
+        "case number",
+        "case no",
+        "mosaic id",
+        "person id",
+        "lcs id",
+        "micare id",
+        "child's id",
+        "ids",
+    )
+    informal_phrases: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    compliment_phrases: tuple[str, ...] = ("compliment", "good practice")
+    process_words: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    categories: Mapping[str, tuple[CategoryRule, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    form_labels: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: DEFAULT_FORM_LABELS, hash=False
+    )
+    required_form_fields: tuple[str, ...] = ("stage", "case_ids")
+    # Added: relative dates ("by Friday") are resolved against the day the mail was sent in the
+    # authority's own time zone, not the sender's offset.
+    timezone: str = "Europe/London"
+
+    def __post_init__(self) -> None:
+        for name in ("case_id_labels", "compliment_phrases", "required_form_fields"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        for name in ("informal_phrases", "process_words", "categories", "form_labels"):
+            object.__setattr__(self, name, _frozen_mapping(getattr(self, name)))
+        cats = {
+            key: tuple(
+                rule if isinstance(rule, CategoryRule) else CategoryRule(str(rule))
+                for rule in rules
+            )
+            for key, rules in self.categories.items()
+        }
+        object.__setattr__(self, "categories", MappingProxyType(cats))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A non-body MIME part: a file, an embedded message or a delivery report part."""
+
+    filename: str | None
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The MIME layer of a message: decoded headers, the best text body and the attachments."""
+
+    message_id: str | None
+    subject: str
+    from_addr: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    date: datetime | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    text: str
+    html: str | None
+    attachments: tuple[Attachment, ...]
+    auto_submitted: str | None
+    precedence: str | None
+    x_auto_response_suppress: str | None
+    content_type: str
+    # Added: whether ``text`` had to be derived from the HTML part (then reply stripping works on
+    # the HTML's structure first).
+    text_from_html: bool = False
+    # Added: the ``report-type`` parameter of a multipart/report, lower-case.
+    report_type: str | None = None
+    # Added: Message-IDs of messages embedded as message/rfc822 or text/rfc822-headers parts
+    # (the original of a bounce, a forwarded message).
+    attached_message_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """An IRO's command at the head of a reply."""
+
+    verb: str
+    stage: int | None = None
+    working_days: int | None = None
+    until: date | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Timescale:
+    """A deadline stated in mail: a number of working days or a calendar date (exactly one)."""
+
+    working_days: int | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """Everything the domain core needs to know about one incoming message."""
+
+    envelope: Envelope
+    reply_text: str
+    is_automatic: bool
+    automatic_reason: str | None
+    is_bounce: bool
+    bounced_message_ids: tuple[str, ...]
+    reference: str | None
+    informal_process: str | None
+    is_compliment: bool
+    process_hint: str | None
+    form: Mapping[str, str] | None = field(hash=False)
+    form_stage: int | None
+    missing_form_fields: tuple[str, ...]
+    case_ids: tuple[str, ...]
+    categories: Mapping[str, tuple[str, ...]] = field(hash=False)
+    instruction: Instruction | None
+    timescale: Timescale | None
+    extension_request: Timescale | None
+    asks_for_more_time: bool
+    # Added: every process whose informal phrase is in the subject (Luton uses the same phrase
+    # for both processes, so ``informal_process`` alone can be ambiguous).
+    informal_processes: tuple[str, ...] = ()

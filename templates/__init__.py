@@ -1,0 +1,1 @@
+"""Default Jinja2 templates for every notice mailbot sends."""

@@ -1,0 +1,99 @@
+"""parse_instruction: each verb, its arguments, greetings, and what must not count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from parsers import Instruction, parse_instruction
+
+SENT = date(2027, 5, 10)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "stage", "working_days", "until"),
+    [
+        ("Resolved - thanks", "RESOLVED", None, None, None),
+        ("resolved, thank you", "RESOLVED", None, None, None),
+        ("RESOLVED", "RESOLVED", None, None, None),
+        ("Please escalate to stage 3", "ESCALATE", 3, None, None),
+        ("ESCALATE to Service Manager", "ESCALATE", None, None, None),
+        ("Escalate to stage two", "ESCALATE", 2, None, None),
+        ("Not resolved - escalate to stage 2", "ESCALATE", 2, None, None),
+        ("Extend 3 working days", "EXTEND", None, 3, None),
+        ("extend by five working days please", "EXTEND", None, 5, None),
+        ("extend to 21/05/2027", "EXTEND", None, None, date(2027, 5, 21)),
+        ("extend until Friday", "EXTEND", None, None, date(2027, 5, 14)),
+        ("Extend Friday 28th May", "EXTEND", None, None, date(2027, 5, 28)),
+        ("Agreed", "AGREE", None, None, None),
+        ("I agree to the extension", "AGREE", None, None, None),
+        ("I agree to the extension until Friday 14th May", "AGREE", None, None, date(2027, 5, 14)),
+        ("Withdraw", "WITHDRAW", None, None, None),
+        ("withdrawn - child has moved placement", "WITHDRAW", None, None, None),
+        ("Cafcass referral made", "CAFCASS", None, None, None),
+        ("Note: spoke to TM today", "NOTE", None, None, None),
+        ("status?", "STATUS", None, None, None),
+        ("What is the status please", "STATUS", None, None, None),
+    ],
+)
+def test_verbs(text: str, verb: str, stage: int | None, working_days: int | None, until: date | None) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None
+    assert (found.verb, found.stage, found.working_days, found.until) == (verb, stage, working_days, until)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not resolved",
+        "unresolved",
+        "this is not resolved",
+        "This is NOT resolved yet, the visits are still outstanding.",
+        "I don't agree",
+        "No need to escalate at this point",
+        "Thanks, I have allocated a social worker and the visits will be completed this week.",
+        "Hi Jo,\n\nThe care plan was updated on Friday and is on the system.",
+        "",
+        "   \n\n",
+    ],
+)
+def test_not_instructions(text: str) -> None:
+    assert parse_instruction(text, SENT) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Sam,\n\nResolved, thanks.",
+        "Dear all,\nResolved",
+        "Thanks,\n\nresolved - visits now done",
+        "Good morning Sam,\nThank you.\nResolved.",
+        "Hi Sam, resolved thanks",
+    ],
+)
+def test_greeting_lines_are_skipped(text: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == "RESOLVED"
+
+
+def test_verb_must_be_near_the_start() -> None:
+    text = "I have read the manager's response carefully and on balance I think it is resolved"
+    assert parse_instruction(text, SENT) is None
+
+
+def test_only_the_first_line_after_greetings_counts() -> None:
+    assert parse_instruction("The plan is in place.\nResolved", SENT) is None
+
+
+def test_text_is_what_follows_the_verb() -> None:
+    found = parse_instruction("Note: spoke to TM today\nVisits booked.", SENT)
+    assert found == Instruction(verb="NOTE", text="spoke to TM today\nVisits booked.")
+    assert parse_instruction("Withdraw", SENT) == Instruction(verb="WITHDRAW", text="")
+
+
+def test_relative_dates_need_a_sent_date() -> None:
+    found = parse_instruction("extend until Friday", None)
+    assert found is not None and found.verb == "EXTEND" and found.until is None
+    found = parse_instruction("extend to 21/05/2027", None)
+    assert found is not None and found.until == date(2027, 5, 21)

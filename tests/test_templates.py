@@ -1,0 +1,421 @@
+"""Tests for the default notice templates in templates/.
+
+Every notice is rendered in both formats with the context the code builds (DESIGN.md §4), under
+StrictUndefined, so a misspelt key or a key the code does not pass fails here rather than in a
+council's outbox. The privacy rules are checked on the output: a subject carries only the
+marking, the reference, the rung and the due date, never a case ID or the concern.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from html.parser import HTMLParser
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+NOTICES = {
+    "acknowledgement",
+    "response_received",
+    "reminder",
+    "chaser",
+    "lapse_notice",
+    "escalation_notice",
+    "resolution",
+    "withdrawal",
+    "cafcass",
+    "extension_requested",
+    "extension_agreed",
+    "status_reply",
+    "cap_breach",
+    "instruction_refused",
+    "compliment_ack",
+    "bounce_report",
+    "digest",
+}
+NO_ALERT = {"compliment_ack", "digest"}  # alert is always None for these
+MAYBE_NO_ALERT = {"bounce_report", "instruction_refused"}  # rendered both with and without
+
+REF = "DRP-2027-0042"
+CASE_IDS = ["1234567", "7654321"]
+CATEGORIES = ["Significant drift in permanence planning", "Key documentation missing"]
+EVIL = "<script>alert(1)</script>"
+AUTHORITY = {"name": "Luton Borough Council (demonstration)", "mailbox": "drp@luton.example.gov.uk"}
+FOOTER_LINE = (
+    "This is an automatic message from the Luton Borough Council (demonstration) DRP tracker "
+    "(drp@luton.example.gov.uk)."
+)
+INSTRUCTION_WORDS = ["RESOLVED", "ESCALATE", "EXTEND", "AGREE", "WITHDRAW", "CAFCASS", "NOTE", "STATUS"]
+
+
+def on_disk() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES.glob("*.txt") if not p.name.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]),
+    )
+
+
+@pytest.fixture(scope="module")
+def trimming_env() -> Environment:
+    """The options mailbot.notices.Renderer uses; the templates must read the same under both."""
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def sample_alert(**changes: Any) -> dict[str, Any]:
+    alert = {
+        "ref": REF,
+        "process_label": "Looked after children",
+        "rung": "Stage 2 Service Manager",
+        "stage": 2,
+        "status": "awaiting response",
+        "due": date(2027, 5, 7),
+        "due_text": "Friday 7 May 2027",
+        "responder": "Morgan Ellis",
+        "responder_email": "morgan.sm@luton.example.gov.uk",
+        "raiser": "Sam Okafor",
+        "raiser_email": "sam.iro@luton.example.gov.uk",
+        "children": list(CASE_IDS),
+        "categories": list(CATEGORIES),
+        "opened_text": "Monday 26 April 2027",
+        "next_rung": "Stage 3 Assistant Director",
+        "history": [
+            {"when": "Mon 26 Apr 2027 09:12", "what": "raised at Stage 1 Team Manager by sam.iro@luton.example.gov.uk"},
+            {"when": "Fri 30 Apr 2027 10:05", "what": "escalated to Stage 2 Service Manager by sam.iro@luton.example.gov.uk"},
+        ],
+        "cap_breached": False,
+        "resolved_at": "",
+    }
+    alert.update(changes)
+    return alert
+
+
+EXTRA: dict[str, dict[str, Any]] = {
+    "response_received": {"responder_name": "Morgan Ellis", "late": False},
+    "lapse_notice": {"automatic": False, "next_rung": "Stage 3 Assistant Director"},
+    "extension_requested": {"requested_by_name": "Morgan Ellis", "asked": "5 more working days"},
+    "extension_agreed": {"new_due_text": "Friday 14 May 2027"},
+    "instruction_refused": {"reason": "stage 7 does not exist: the Looked after children ladder has stages 1-4"},
+    "compliment_ack": {"children": list(CASE_IDS)},
+    "bounce_report": {
+        "bounced_message_ids": ["mailbot.DRP-2027-0042.ack@luton.example.gov.uk"],
+        "reason": "550 5.1.1 mailbox unavailable",
+    },
+    "digest": {
+        "date_text": "Monday 10 May 2027",
+        "counts": {"Open": 3, "New since yesterday": 1, "Overdue": 1, "Resolved this month": 2},
+        "sections": [
+            {
+                "title": "Overdue",
+                "rows": [
+                    {
+                        "ref": REF,
+                        "children": ", ".join(CASE_IDS),
+                        "rung": "Stage 2 Service Manager",
+                        "responder": "Morgan Ellis",
+                        "due_text": "Friday 7 May 2027",
+                        "days_overdue": 1,
+                    }
+                ],
+            },
+            {
+                "title": "Due in the next two working days",
+                "rows": [
+                    {
+                        "ref": "DRP-2027-0043",
+                        "children": "1112223",
+                        "rung": "Pre-Dispute Resolution",
+                        "responder": "Dana Hughes",
+                        "due_text": "Tuesday 11 May 2027",
+                        "days_overdue": None,
+                    }
+                ],
+            },
+            {"title": "Resolved yesterday", "rows": []},
+        ],
+        "needs_a_person": [
+            {"received_text": "Fri 7 May 2027 16:40", "from_addr": "someone@luton.example.gov.uk", "reason": "unrecognised message"}
+        ],
+        "delivery_failures": [{"subject": f"[{REF}] Stage 2 Service Manager: reminder", "to": "x@luton.example.gov.uk", "error": "timeout"}],
+        "health": "mailbox read 2 minutes ago; outbox empty",
+        "empty": False,
+    },
+}
+
+
+def context(name: str, *, with_alert: bool = True, marking: str = "OFFICIAL-SENSITIVE ", **alert_changes: Any) -> dict[str, Any]:
+    alert = None if name in NO_ALERT or not with_alert else sample_alert(**alert_changes)
+    return {
+        "authority": dict(AUTHORITY),
+        "marking": marking,
+        "alert": alert,
+        "extra": copy.deepcopy(EXTRA.get(name, {})),
+    }
+
+
+def render(env: Environment, name: str, ctx: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, plain body, html) as the code splits them."""
+    text = env.get_template(f"{name}.txt").render(ctx)
+    first, sep, body = text.partition("\n\n")
+    assert sep, f"{name}.txt: no blank line after the subject line"
+    assert first.startswith("Subject: ") and "\n" not in first, f"{name}.txt: first line must be 'Subject: ...'"
+    html = env.get_template(f"{name}.html").render(ctx)
+    return first[len("Subject: "):], body, html
+
+
+def cases() -> list[tuple[str, bool]]:
+    out = []
+    for name in on_disk():
+        out.append((name, name not in NO_ALERT))
+        if name in MAYBE_NO_ALERT:
+            out.append((name, False))
+    return out
+
+
+# -- coverage: the templates on disk are exactly the notices the code sends -----------------------
+
+
+def test_every_notice_has_both_formats_and_nothing_else() -> None:
+    txt = {p.stem for p in TEMPLATES.glob("*.txt") if not p.name.startswith("_")}
+    html = {p.stem for p in TEMPLATES.glob("*.html") if not p.name.startswith("_")}
+    assert txt == NOTICES
+    assert html == NOTICES
+    assert (TEMPLATES / "_base.html").is_file()
+    assert (TEMPLATES / "__init__.py").is_file()
+
+
+def test_text_sources_start_with_subject_then_blank_line() -> None:
+    for name in NOTICES:
+        lines = (TEMPLATES / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("Subject: {{ marking }}"), name
+        assert lines[1] == "", name
+
+
+def test_html_notices_extend_the_shared_layout() -> None:
+    for name in NOTICES:
+        source = (TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
+        assert source.lstrip().startswith('{% extends "_base.html" %}'), name
+        assert "{% block body %}" in source, name
+
+
+# -- every notice, both formats ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "with_alert"), cases())
+def test_renders_with_safe_subject_and_footer(env: Environment, name: str, with_alert: bool) -> None:
+    subject, body, html = render(env, name, context(name, with_alert=with_alert))
+
+    assert subject.startswith("OFFICIAL-SENSITIVE "), subject
+    assert subject == subject.strip() and "  " not in subject, repr(subject)
+    if with_alert:
+        assert f"[{REF}]" in subject
+    for secret in CASE_IDS + CATEGORIES + ["Morgan Ellis", "Sam Okafor"]:
+        assert secret not in subject, f"{name}: subject carries {secret!r}"
+    assert "{{" not in subject + body + html and "{%" not in subject + body + html
+
+    for part in (body, html):
+        for word in INSTRUCTION_WORDS:
+            assert word in part, f"{name}: footer lacks {word}"
+        assert FOOTER_LINE in part, f"{name}: footer line missing"
+    assert body.rstrip().endswith(FOOTER_LINE), f"{name}.txt must end with the footer"
+
+    if with_alert:
+        assert REF in body and REF in html
+
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "<script" not in html.lower()
+    assert not re.search(r"(src|href)\s*=", html, re.I), f"{name}.html links an external resource"
+    assert "<style" not in html.lower() and "class=" not in html, f"{name}.html: inline styles only"
+
+
+@pytest.mark.parametrize(("name", "with_alert"), cases())
+def test_same_output_with_trim_blocks(env: Environment, trimming_env: Environment, name: str, with_alert: bool) -> None:
+    """Whitespace control must not depend on trim_blocks/lstrip_blocks: no glued words, no lost lines."""
+    ctx = context(name, with_alert=with_alert)
+    plain = render(env, name, ctx)
+    trimmed = render(trimming_env, name, ctx)
+    assert trimmed[0] == plain[0]
+    assert trimmed[1].rstrip("\n") == plain[1].rstrip("\n")
+    # Whitespace between two tags means nothing; anywhere else it separates words.
+    words = [re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip() for html in (plain[2], trimmed[2])]
+    assert words[0] == words[1]
+
+
+def test_plain_text_layout(env: Environment) -> None:
+    """No runs of blank lines, no trailing spaces: the plain part is read as it is."""
+    for name, with_alert in cases():
+        _, body, _ = render(env, name, context(name, with_alert=with_alert))
+        assert "\n\n\n" not in body, name
+        assert not re.search(r"[ \t]+\n", body), name
+
+
+class _TagBalance(HTMLParser):
+    CHECKED = {"html", "head", "body", "table", "tr", "td", "th", "p", "h1", "h2", "strong", "span"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.CHECKED:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.CHECKED:
+            if not self.stack or self.stack[-1] != tag:
+                self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            else:
+                self.stack.pop()
+
+
+@pytest.mark.parametrize(("name", "with_alert"), cases())
+def test_html_tags_balance(env: Environment, name: str, with_alert: bool) -> None:
+    """Outlook forgives little: every table, row, cell and paragraph is closed, in order."""
+    _, _, html = render(env, name, context(name, with_alert=with_alert))
+    checker = _TagBalance()
+    checker.feed(html)
+    checker.close()
+    assert not checker.errors and not checker.stack, (checker.errors, checker.stack)
+
+
+def test_subject_without_marking_starts_with_reference(env: Environment) -> None:
+    subject, _, _ = render(env, "acknowledgement", context("acknowledgement", marking=""))
+    assert subject == f"[{REF}] Stage 2 Service Manager: alert logged - due Friday 7 May 2027"
+
+
+def test_subject_without_due_date_has_no_due_part(env: Environment) -> None:
+    subject, _, _ = render(env, "reminder", context("reminder", due=None, due_text=""))
+    assert subject == "OFFICIAL-SENSITIVE [DRP-2027-0042] Stage 2 Service Manager: response reminder", subject
+    assert not subject.endswith(" ")
+
+
+def test_compliment_and_digest_subjects(env: Environment) -> None:
+    subject, body, _ = render(env, "compliment_ack", context("compliment_ack"))
+    assert subject == "OFFICIAL-SENSITIVE IRO compliment recorded"
+    assert "1234567" in body  # the body may carry case IDs
+    subject, _, _ = render(env, "digest", context("digest"))
+    assert subject == "OFFICIAL-SENSITIVE DRP daily digest Monday 10 May 2027"
+
+
+def test_bodies_show_case_ids_and_categories(env: Environment) -> None:
+    _, body, html = render(env, "acknowledgement", context("acknowledgement"))
+    for value in CASE_IDS + CATEGORIES:
+        assert value in body and value in html
+
+
+# -- autoescaping --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(NOTICES - NO_ALERT))
+def test_html_is_autoescaped(env: Environment, name: str) -> None:
+    ctx = context(name, responder=EVIL, raiser=EVIL, history=[{"when": "now", "what": EVIL}])
+    for key in ("responder_name", "requested_by_name", "reason"):
+        if key in ctx["extra"]:
+            ctx["extra"][key] = EVIL
+    _, body, html = render(env, name, ctx)
+    assert EVIL not in html
+    assert "&lt;script&gt;" in html
+    assert EVIL in body and "&lt;" not in body  # the plain-text part is not HTML: left as written
+
+
+def test_digest_html_escapes_row_values(env: Environment) -> None:
+    ctx = context("digest")
+    ctx["extra"]["sections"][0]["rows"][0]["responder"] = EVIL
+    ctx["extra"]["needs_a_person"][0]["reason"] = EVIL
+    _, _, html = render(env, "digest", ctx)
+    assert EVIL not in html and html.count("&lt;script&gt;") == 2
+
+
+# -- particular notices --------------------------------------------------------------------------
+
+
+def test_lapse_notice_prompts_or_reports(env: Environment) -> None:
+    ctx = context("lapse_notice")
+    _, body, html = render(env, "lapse_notice", ctx)
+    assert "Reply ESCALATE to send this alert to Stage 3 Assistant Director" in body
+    assert "ESCALATE</strong> to send this alert to <strong>Stage 3 Assistant Director" in html
+
+    ctx["extra"] = {"automatic": True, "next_rung": "Stage 3 Assistant Director"}
+    _, body, html = render(env, "lapse_notice", ctx)
+    assert "escalated to Stage 3 Assistant Director" in body
+    assert "escalated to Stage 3 Assistant Director" in html
+
+    ctx["extra"] = {"automatic": False, "next_rung": "CAFCASS"}
+    _, body, _ = render(env, "lapse_notice", ctx)
+    assert "reply CAFCASS to record a referral to CAFCASS" in body
+
+    ctx["extra"] = {"automatic": False, "next_rung": ""}
+    _, body, html = render(env, "lapse_notice", ctx)
+    assert "no further stage" in body and "no further stage" in html
+
+
+def test_response_received_says_late(env: Environment) -> None:
+    ctx = context("response_received")
+    ctx["extra"]["late"] = True
+    _, body, html = render(env, "response_received", ctx)
+    assert "after the deadline" in body and "after the deadline" in html
+
+
+def test_escalation_notice_carries_the_history_table(env: Environment) -> None:
+    _, body, html = render(env, "escalation_notice", context("escalation_notice"))
+    assert "You now hold this alert at Stage 2 Service Manager" in body
+    assert "Mon 26 Apr 2027 09:12" in body and "Mon 26 Apr 2027 09:12" in html
+    assert "What happened</th>" in html
+
+
+def test_extension_agreed_subject_uses_new_date(env: Environment) -> None:
+    subject, body, _ = render(env, "extension_agreed", context("extension_agreed"))
+    assert subject.endswith("- due Friday 14 May 2027")
+    assert "Friday 14 May 2027" in body
+
+
+def test_resolution_names_the_rung_resolved_at(env: Environment) -> None:
+    ctx = context("resolution", status="resolved", due=None, due_text="", resolved_at="Stage 2 Service Manager")
+    subject, body, html = render(env, "resolution", ctx)
+    assert "due" not in subject
+    assert "resolved at Stage 2 Service Manager" in body and "Stage 2 Service Manager" in html
+
+
+def _sections_area(html: str) -> str:
+    start, end = html.index("<!-- sections -->"), html.index("<!-- /sections -->")
+    return html[start:end]
+
+
+def test_digest_full_day_has_tables(env: Environment) -> None:
+    _, body, html = render(env, "digest", context("digest"))
+    area = _sections_area(html)
+    assert area.count("<table") == 1 + 2 + 1 + 1  # counts, two non-empty sections, people, failures
+    for text in ("Overdue", "DRP-2027-0043", "New since yesterday", "unrecognised message", "timeout"):
+        assert text in area and text in body
+    assert "Nothing open" not in body + html
+
+
+def test_digest_empty_day_is_one_line(env: Environment) -> None:
+    ctx = context("digest")
+    ctx["extra"].update(counts={}, sections=[], needs_a_person=[], delivery_failures=[], empty=True)
+    _, body, html = render(env, "digest", ctx)
+    line = "Nothing open, nothing new and nothing needing attention today."
+    assert line in body
+    area = _sections_area(html)
+    assert line in area
+    assert "<table" not in area
+    assert "Health: mailbox read 2 minutes ago" in body and "Health: mailbox read 2 minutes ago" in html
