@@ -360,6 +360,8 @@ def _people(alert: Alert, *extra: str) -> tuple[str, ...]:
 
 
 def _raise(alert: Alert | None, ev: RaiseAlert, now: datetime, rules: Rules) -> Outcome:
+    if ev.process not in rules.config.processes:
+        raise TransitionRefused(f"there is no process {ev.process!r} in the configuration")
     process = rules.process(ev.process)
     if ev.stage == 0 and process.informal is None:
         raise TransitionRefused(f"the {process.label} process has no informal stage")
@@ -414,9 +416,24 @@ def _raise(alert: Alert | None, ev: RaiseAlert, now: datetime, rules: Rules) -> 
     return Outcome(new, notices, tuple(audit))
 
 
+def _answers_for_rung(rules: Rules, alert: Alert, sender: str) -> bool:
+    """The current responder, or someone above them, answers for the rung; a reply from anyone
+    else (the previous rung's manager after an escalation, say) is recorded but answers nothing."""
+    seen: set[str] = set()
+    person = rules.config.person(alert.responder)
+    while person and person.email not in seen:
+        if person.email == sender:
+            return True
+        seen.add(person.email)
+        person = rules.config.person(person.manager)
+    return False
+
+
 def _response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) -> Outcome:
     if ev.sender == alert.raised_by:
         raise TransitionRefused("the raiser's own reply is not a manager's response")
+    if not _answers_for_rung(rules, alert, ev.sender):
+        return Outcome(alert, (), (f"reply from {ev.sender} recorded; {alert.responder} holds this rung",))
     late = rules.calendar.is_past_due(now, alert.current.due)
     episode = replace(alert.current, responded_at=alert.current.responded_at or now)
     new = replace(
@@ -430,7 +447,7 @@ def _response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) ->
         Notice(
             "response_received",
             (alert.raised_by,),
-            f"response/{n}/{now.isoformat()}",
+            f"response/{n}/{ev.sender}/{now.isoformat()}",
             extra={"responder": ev.sender, "late": late},
         ),
     )
@@ -438,6 +455,8 @@ def _response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) ->
 
 
 def _further_response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) -> Outcome:
+    if ev.sender == alert.raised_by:
+        raise TransitionRefused("the raiser's own reply is not a manager's response")
     return Outcome(alert, (), (f"further response from {ev.sender}",))
 
 
@@ -454,7 +473,7 @@ def _extension_requested(alert: Alert, ev: ExtensionRequested, now: datetime, ru
         Notice(
             "extension_requested",
             (alert.raised_by,),
-            f"extension-request/{len(alert.episodes)}/{now.isoformat()}",
+            f"extension-request/{len(alert.episodes)}/{ev.sender}/{asked}/{now.isoformat()}",
             extra={"requested_by": ev.sender, "asked": asked},
         ),
     )
@@ -477,6 +496,8 @@ def _extension_agreed(alert: Alert, ev: ExtensionAgreed, now: datetime, rules: R
     if pending is None:
         raise TransitionRefused(f"no one has asked for more time on {alert.ref}; reply EXTEND to set a new date")
     due = _new_due(rules, now, alert.current.due, pending.working_days, pending.until)
+    # Agreeing to more time never brings a deadline forward.
+    due = max(due, alert.current.due)
     new = _apply_new_due(alert, due, now)
     notices = (
         Notice(
@@ -609,13 +630,15 @@ def _note(alert: Alert, ev: AddNote, now: datetime, rules: Rules) -> Outcome:
 
 def _status(alert: Alert, ev: StatusQuery, now: datetime, rules: Rules) -> Outcome:
     _require_entitled(rules, alert, ev.sender, "ask the status of")
-    notice = Notice("status_reply", (ev.sender,), f"status/{now.isoformat()}")
+    notice = Notice("status_reply", (ev.sender,), f"status/{ev.sender}/{now.isoformat()}")
     return Outcome(alert, (notice,), (f"status asked by {ev.sender}",))
 
 
 def _reminder(alert: Alert, ev: ReminderDue, now: datetime, rules: Rules) -> Outcome:
     if alert.current.reminder_sent:
         raise TransitionRefused("reminder already sent for this deadline")
+    if rules.calendar.is_past_due(now, alert.current.due):
+        raise TransitionRefused(f"the deadline {alert.current.due.isoformat()} has passed; a reminder is too late")
     episode = replace(alert.current, reminder_sent=True)
     n = len(alert.episodes)
     notice = Notice("reminder", (alert.responder,), f"reminder/{n}/{alert.current.due.isoformat()}")
@@ -656,6 +679,8 @@ def _cap(alert: Alert, ev: CapBreached, now: datetime, rules: Rules) -> Outcome:
     if alert.cap_breached:
         raise TransitionRefused("the cap breach is already recorded")
     process = rules.process(alert.process)
+    if not _over_cap(rules, alert, process, now):
+        raise TransitionRefused("the formal stages are within their cap")
     bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
     notice = Notice("cap_breach", (alert.raised_by,), "cap-breach", cc=bm,
                     extra={"cap_working_days": process.formal_cap_working_days})
@@ -737,9 +762,14 @@ def due_events(alert: Alert, now: datetime, rules: Rules) -> list[Event]:
                 events.append(ReminderDue())
         if cal.is_past_due(now, episode.due):
             events.append(DeadlineLapsed())
-    cap = process.formal_cap_working_days
-    if cap and alert.formal_started and not alert.cap_breached:
-        elapsed = cal.working_days_between(cal.start_day(alert.formal_started), cal.local_date(now))
-        if elapsed > cap:
-            events.append(CapBreached())
+    if not alert.cap_breached and _over_cap(rules, alert, process, now):
+        events.append(CapBreached())
     return events
+
+
+def _over_cap(rules: Rules, alert: Alert, process: Process, now: datetime) -> bool:
+    cap = process.formal_cap_working_days
+    if not cap or alert.formal_started is None:
+        return False
+    cal = rules.calendar
+    return cal.working_days_between(cal.start_day(alert.formal_started), cal.local_date(now)) > cap

@@ -176,7 +176,7 @@ class Mailbot:
             event = replace(event, ref=repo.next_ref(session, self.config.authority.reference_prefix, year))
         try:
             outcome = self.apply(session, alert, event, now, actor=env.from_addr, message_id=env.message_id,
-                                 root_message_id=env.message_id if alert is None else None)
+                                 root_message_id=env.message_id if alert is None else None, trigger=key)
         except d.TransitionRefused as refused:
             return self._refused(session, row, route, alert, refused.reason, parsed, now)
         ref = outcome.alert.ref
@@ -226,8 +226,13 @@ class Mailbot:
     # ------------------------------------------------------------------ decisions
 
     def apply(self, session: Session, alert: d.Alert | None, event: d.Event, now: datetime, *,
-              actor: str, message_id: str | None = None, root_message_id: str | None = None) -> d.Outcome:
-        """Decide, then store the new state, its audit lines and its notices together."""
+              actor: str, message_id: str | None = None, root_message_id: str | None = None,
+              trigger: str | None = None) -> d.Outcome:
+        """Decide, then store the new state, its audit lines and its notices together.
+
+        ``trigger`` is the dedupe key of the message that caused the decision: it goes into each
+        notice's idempotency key, so two messages handled at one instant never share a key,
+        while a sweep's notices (no trigger) stay unique per deadline."""
         outcome = d.decide(alert, event, now, self.rules)
         repo.save_alert(session, outcome.alert, root_message_id=root_message_id)
         action = type(event).__name__
@@ -235,7 +240,7 @@ class Mailbot:
             repo.add_audit(session, at=now, actor=actor, action=action, detail=line,
                            alert_ref=outcome.alert.ref, message_id=message_id)
         for notice in outcome.notices:
-            self._queue(session, outcome.alert, notice, now)
+            self._queue(session, outcome.alert, notice, now, trigger=trigger)
         return outcome
 
     def _allowed(self, emails: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -252,9 +257,11 @@ class Mailbot:
 
     def _queue(self, session: Session, alert: d.Alert | None, notice: d.Notice, now: datetime, *,
                in_reply_to: str | None = None, references: tuple[str, ...] = (),
-               alert_ref: str | None = None) -> None:
+               alert_ref: str | None = None, trigger: str | None = None) -> None:
         ref = alert.ref if alert else alert_ref
         key = f"{ref or 'none'}/{notice.key}/{notice.template}"
+        if trigger:
+            key += "/" + hashlib.sha256(trigger.encode()).hexdigest()[:16]
         if repo.outbox_has(session, key):
             return
         to, refused_to = self._allowed(notice.to)
