@@ -221,8 +221,18 @@ def cmd_demo(ctx: Context) -> int:
 # ---------------------------------------------------------------------------- parser
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line naming it, like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"mailbot: error: {self.prog.removeprefix('mailbot ')}: {message} (see {self.prog} --help)"
+              if self.prog != "mailbot" else f"mailbot: error: {message} (see mailbot --help)",
+              file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mailbot", description=(
+    parser = OneLineParser(prog="mailbot", description=(
         "Track Dispute Resolution Process alerts raised by e-mail to a shared mailbox."))
     parser.add_argument("--config", metavar="PATH", help="configuration file (default: $MAILBOT_CONFIG or ./config.yaml)")
     parser.add_argument("--now", metavar="ISO-8601", help="fix the clock (default: $MAILBOT_NOW or the real time)")

@@ -99,30 +99,26 @@ class CalendarConfig(Strict):
     """Local closure days (date: reason), on top of bank holidays."""
 
 
+def _maildir_url(value: Any) -> Any:
+    # IMAP and SMTP URLs arrive with the daemon (issue 3); until then only Maildir works.
+    if not isinstance(value, str) or not value.startswith("maildir:"):
+        raise ValueError("only maildir:PATH is supported in this version")
+    return value
+
+
+MaildirUrl = Annotated[str, BeforeValidator(_maildir_url)]
+
+
 class MailboxConfig(Strict):
-    url: str
+    url: MaildirUrl
     processed_folder: str = "processed"
     quarantine_folder: str = "quarantine"
     max_message_bytes: PositiveInt = 25 * 1024 * 1024
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith("maildir:"):
-            raise ValueError("only maildir:PATH is supported in this version")
-        return v
-
 
 class OutboxConfig(Strict):
-    url: str
+    url: MaildirUrl
     from_name: str = "DRP tracker"
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith("maildir:"):
-            raise ValueError("only maildir:PATH is supported in this version")
-        return v
 
 
 class StoreConfig(Strict):

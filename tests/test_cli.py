@@ -143,3 +143,30 @@ def test_unreadable_input_is_quarantined_not_a_crash(capsys, workdir: Path) -> N
     assert result["status"] == "quarantined" and result["reason"]
     code, out, _ = run(capsys, workdir, "--now", "2027-05-04T10:00", "digest", "--print")
     assert "Needs a person" in out or "needs a person" in out.lower()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    ([], "the following arguments are required: COMMAND"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["alert"], "alert: the following arguments are required: REF"),
+    (["db", "downgrade"], "invalid choice: 'downgrade'"),
+])
+def test_usage_mistakes_are_one_line(capsys, argv: list[str], fragment: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("mailbot: error: ") and fragment in err
+
+
+def test_demo_refuses_a_folder_in_use(capsys, tmp_path: Path) -> None:
+    (tmp_path / "something").write_text("x")
+    code = main(["demo", "--dir", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == f"mailbot: error: --dir: {tmp_path} is not empty; give an empty or new folder"
+
+
+def test_now_from_the_environment(capsys, workdir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MAILBOT_NOW", "2027-12-20T09:00")
+    code, out, _ = run(capsys, workdir, "check-config")
+    assert code == 0 and "after 2027-12-20" in out

@@ -107,3 +107,9 @@ def test_recipient_roles_must_exist(data: dict, tmp_path: Path) -> None:
     data["digest"]["recipients"] = ["someone@luton.example.gov.uk"]
     with pytest.raises(ConfigError, match=r"digest.recipients\[0\]: someone@luton.example.gov.uk is not in the directory"):
         load(data, tmp_path)
+
+
+def test_mailbox_and_outbox_urls_are_checked(data: dict, tmp_path: Path) -> None:
+    data["mailbox"]["url"] = "imaps://outlook.office365.com"
+    with pytest.raises(ConfigError, match=r"mailbox.url: only maildir:PATH is supported"):
+        load(data, tmp_path)

@@ -22,6 +22,7 @@ from typing import TextIO
 from store import repository as repo
 
 from ..config import load_config
+from ..errors import UsageError
 from ..service import Mailbot
 from ..shell import drain_mailbox, make_sink, make_source
 
@@ -62,7 +63,7 @@ def _arrivals() -> list[tuple[datetime, Path]]:
 def _prepare(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
-        raise SystemExit(f"mailbot: error: {folder} is not empty; give an empty or new folder")
+        raise UsageError(f"--dir: {folder} is not empty; give an empty or new folder")
     config_path = folder / "config.yaml"
     shutil.copyfile(HERE.parent / "default_config.yaml", config_path)
     return config_path
