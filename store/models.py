@@ -168,6 +168,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ComplimentRow(Base):
@@ -200,3 +201,13 @@ class JobRunRow(Base):
     job: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(40))
     done_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ServiceStateRow(Base):
+    """What the daemon last did (last successful poll, last error), for `mailbot status`."""
+
+    __tablename__ = "service_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
