@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from parsers.types import DEFAULT_FORM_LABELS
+
 from .errors import ConfigError
 
 RESERVED_ROLES = ("iro", "cp_chair", "business_manager", "qa_manager")
@@ -65,6 +67,36 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_FORM_FIELDS = tuple(DEFAULT_FORM_LABELS)
+
+
+class Forms(Strict):
+    """How the authority's DRP form is laid out; everything is optional and adds to the defaults."""
+
+    labels: dict[str, list[str]] = Field(default_factory=dict)
+    """Field -> more labels meaning it, e.g. stage: [level of dispute]. Matched loosely."""
+    required: list[str] = Field(default_factory=lambda: ["stage", "case_ids"])
+    """Fields a form must fill in; the sender is told what is missing and a person looks at it."""
+    sections: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    """Section heading -> the stage it raises when filled in (0 = informal)."""
+
+    @field_validator("labels")
+    @classmethod
+    def _known_label_fields(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key in v:
+            if key not in _FORM_FIELDS:
+                raise ValueError(f"unknown form field {key!r}; fields are {', '.join(_FORM_FIELDS)}")
+        return v
+
+    @field_validator("required")
+    @classmethod
+    def _known_required(cls, v: list[str]) -> list[str]:
+        for key in v:
+            if key not in _FORM_FIELDS:
+                raise ValueError(f"unknown form field {key!r}; fields are {', '.join(_FORM_FIELDS)}")
+        return v
+
+
 class Authority(Strict):
     name: str
     mailbox_address: Email
@@ -74,6 +106,8 @@ class Authority(Strict):
     """Regular expression for one case-system ID (Mosaic, LCS, MiCare)."""
     protective_marking: str = ""
     """Appended to every subject, e.g. OFFICIAL-SENSITIVE; empty for none."""
+    forms: Forms = Field(default_factory=Forms)
+    """The DRP form's labels, required fields and sections (issue 4)."""
 
     @field_validator("reference_prefix")
     @classmethod

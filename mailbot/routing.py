@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from parsers import ParsedMessage
-from parsers.types import CategoryRule, Instruction, ParseRules
+from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
 from . import domain as d
 from .config import Config, Person
@@ -30,6 +30,19 @@ BOUNCE = "bounce"
 UNRECOGNISED = "unrecognised"
 
 
+FORM_INCOMPLETE = "DRP form is missing: "
+# How a missing form field is named to the person who sent the form.
+FORM_FIELD_NAMES = {
+    "stage": "the stage (level of dispute)",
+    "case_ids": "the child's case ID",
+    "categories": "the category of concern",
+    "process": "the process",
+    "concern": "the details of the concern",
+    "timescale": "the timescale for resolution",
+    "responder": "the responsible manager",
+}
+
+
 @dataclass(frozen=True)
 class Route:
     kind: str
@@ -39,10 +52,24 @@ class Route:
     process: str | None = None
 
 
+def form_labels(config: Config) -> dict[str, tuple[str, ...]]:
+    """The default form labels with the authority's own added in front (theirs are tried first)."""
+    extra = config.authority.forms.labels
+    return {
+        key: tuple(dict.fromkeys([*extra.get(key, ()), *labels]))
+        for key, labels in DEFAULT_FORM_LABELS.items()
+    }
+
+
 def parse_rules(config: Config) -> ParseRules:
     """The parser's view of the configuration."""
     processes = config.processes
+    forms = config.authority.forms
     return ParseRules(
+        timezone=config.authority.timezone,
+        form_labels=MappingProxyType(form_labels(config)),
+        required_form_fields=tuple(forms.required),
+        form_sections=MappingProxyType(dict(forms.sections)),
         reference_prefix=config.authority.reference_prefix,
         case_id_pattern=config.authority.case_id_pattern,
         informal_phrases=MappingProxyType(
@@ -143,7 +170,9 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
     # says it is informal unless it names a formal stage.
     is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)
     if is_form and parsed.missing_form_fields:
-        return Route(FORM, "quarantined", reason="DRP form is missing: " + ", ".join(parsed.missing_form_fields))
+        # The service tells the sender what is missing (form_incomplete) and keeps the message
+        # for a person: guessing a stage or a child would put a wrong alert on the record.
+        return Route(FORM, "quarantined", reason=FORM_INCOMPLETE + ", ".join(parsed.missing_form_fields))
     stage = parsed.form_stage if is_form and parsed.form_stage is not None else 0
     process = choose_process(config, person, parsed, need_informal=stage == 0)
     if process is None:

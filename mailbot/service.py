@@ -157,6 +157,8 @@ class Mailbot:
         else:
             route = routing.route_new(parsed, self.config, self.mailbox)
         if route.status != "processed":
+            if alert is None and (route.reason or "").startswith(routing.FORM_INCOMPLETE):
+                self._form_incomplete(session, key, parsed, now)
             return self._finish(session, row, route.kind, route.status, route.reason,
                                 alert.ref if alert else None, now)
         if route.kind == routing.COMPLIMENT:
@@ -199,6 +201,18 @@ class Mailbot:
                         now)
         row.alert_ref = ref
         return self._finish(session, row, route.kind, "processed", f"refused: {reason}", ref, now)
+
+    def _form_incomplete(self, session: Session, key: str, parsed: ParsedMessage, now: datetime) -> None:
+        """Tell the sender of a form what it lacks; the message itself waits for a person.
+
+        Only a sender in the directory is answered (``_queue`` drops anyone else), so a stranger
+        cannot make mailbot write to an address of their choosing.
+        """
+        env = parsed.envelope
+        missing = [routing.FORM_FIELD_NAMES.get(f, f) for f in parsed.missing_form_fields]
+        self._queue(session, None, d.Notice("form_incomplete", (env.from_addr,), f"form/{key}",
+                                            extra={"missing": missing}), now,
+                    in_reply_to=env.message_id, references=(env.message_id,) if env.message_id else ())
 
     def _finish(self, session: Session, row, kind: str, status: str, reason: str | None,
                 alert_ref: str | None, now: datetime) -> IngestResult:

@@ -104,26 +104,26 @@ _LABEL_LINE = re.compile(
 _MAX_LABEL_WORDS = 7
 
 
-def _label_key(label: str) -> str:
+def label_key(label: str) -> str:
     label = normalise(label).lower().replace("(s)", "s")
     label = re.sub(r"[*?:.()]", " ", label)
     return " ".join(label.split())
 
 
-def _label_index(rules: ParseRules) -> dict[str, str]:
+def label_index(rules: ParseRules) -> dict[str, str]:
     index: dict[str, str] = {}
     for canonical, labels in rules.form_labels.items():
         for label in (canonical.replace("_", " "), *labels):
-            index.setdefault(_label_key(label), canonical)
+            index.setdefault(label_key(label), canonical)
     return index
 
 
-def _label_of(line: str) -> tuple[str, str] | None:
+def label_of(line: str) -> tuple[str, str] | None:
     """(label key, value) when ``line`` looks like "Label: value" or a table row "Label<TAB>value"."""
     m = _LABEL_LINE.match(line)
     if m is None:
         return None
-    key = _label_key(m.group("label"))
+    key = label_key(m.group("label"))
     if not key or len(key.split()) > _MAX_LABEL_WORDS:
         return None
     return key, m.group("value").strip().strip("*").strip()
@@ -135,11 +135,11 @@ def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
     A label with its value on the following lines ("Details of concern:" then a paragraph) takes
     every line up to the next label-like line.
     """
-    index = _label_index(rules)
+    index = label_index(rules)
     fields: dict[str, list[str]] = {}
     current: str | None = None
     for line in normalise(text).split("\n"):
-        labelled = _label_of(line)
+        labelled = label_of(line)
         if labelled is not None:
             key, value = labelled
             canonical = index.get(key)
@@ -169,9 +169,14 @@ _BARE_STAGE = re.compile(
 
 
 def form_stage(value: str | None) -> int | None:
-    """"Stage 2", "2", "Stage two", "two" -> 2; "Informal" -> 0."""
+    """"Stage 2", "2", "Stage two", "two" -> 2; "Informal" -> 0; "☐ Informal ☒ Stage 1" -> 1."""
     if not value:
         return None
+    from .forms import checked_option  # forms imports this module
+
+    ticked = checked_option(value)
+    if ticked is not None:
+        value = ticked
     number = stage_number(value)
     if number is not None:
         return number
@@ -238,8 +243,51 @@ def find_case_ids(
     return tuple(dict.fromkeys(found))
 
 
-def _category_matches(text: str, rule: CategoryRule) -> bool:
-    return has_phrase(text, (rule.name, *rule.synonyms))
+# Small words people put inside a phrase without changing it: "visits have not been completed"
+# is the configured "visits not completed".
+_FILLER_WORDS = r"(?:has|have|had|been|was|were|is|are|be|being|the|a|an|yet|still|currently|any|being|his|her|their|its)"
+_GAP = rf"(?:[\s\-‐‑–—_./]+{_FILLER_WORDS}){{0,3}}[\s\-‐‑–—_./]+"
+
+
+@lru_cache(maxsize=2048)
+def category_pattern(phrase: str) -> re.Pattern[str] | None:
+    """``phrase`` loosely: any case, plurals, and small filler words between its words."""
+    tokens = re.findall(r"[A-Za-z0-9']+", normalise(phrase).lower())
+    if not tokens:
+        return None
+    body = _GAP.join(rf"{re.escape(t)}(?:s|es)?" for t in tokens)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _category_spans(text: str, rule: CategoryRule) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in (rule.name, *rule.synonyms):
+        pattern = category_pattern(phrase)
+        if pattern is not None:
+            spans.extend(m.span() for m in pattern.finditer(text))
+    return spans
+
+
+def match_categories(text: str, category_rules: Iterable[CategoryRule]) -> tuple[str, ...]:
+    """Names of the categories named in ``text``, in configuration order.
+
+    A category found only inside a longer phrase of another category does not count: "care plan
+    missing" is key documentation, not the "Care plan" category as well.
+    """
+    text = normalise(text)
+    found = [(rule.name, _category_spans(text, rule)) for rule in category_rules]
+    names = []
+    for name, spans in found:
+        if not spans:
+            continue
+        others = [o for other, other_spans in found if other != name for o in other_spans]
+        standalone = [
+            (a, b) for a, b in spans
+            if not any(oa <= a and b <= ob and (ob - oa) > (b - a) for oa, ob in others)
+        ]
+        if standalone:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def find_categories(
@@ -248,7 +296,8 @@ def find_categories(
     """Process key -> names of its categories named in the message (only keys with a match).
 
     When a form names its categories, only that field (and the subject) is read: the narrative
-    of the concern mentions many things that are not the category the IRO chose.
+    of the concern mentions many things that are not the category the IRO chose. No match means
+    no categories: the domain records the alert as unclassified rather than guess.
     """
     sources = [subject]
     if form and form.get("categories"):
@@ -258,7 +307,7 @@ def find_categories(
     text = "\n".join(sources)
     result: dict[str, tuple[str, ...]] = {}
     for process, category_rules in rules.categories.items():
-        names = tuple(dict.fromkeys(r.name for r in category_rules if _category_matches(text, r)))
+        names = match_categories(text, category_rules)
         if names:
             result[process] = names
     return result

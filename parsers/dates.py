@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .types import Timescale
+from .types import FoundDate, Timescale
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
@@ -42,6 +42,7 @@ DATE_RE = re.compile(
     rf"(?P<m1>{_MONTH})(?![a-z])(?:,?\s+(?P<y1>\d{{4}})\b)?)"
     rf"|(?P<md>\b(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
     rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
+    rf"|(?P<eo>\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<eo_which>next|this|the|following)?\s*(?P<eo_unit>week|month)\b)"
     rf"|(?P<wd>\b(?P<wd3>{_WEEKDAY_FULL})\b)"
     rf"|(?P<tm>\btomorrow\b)",
     re.IGNORECASE,
@@ -111,7 +112,27 @@ def _from_match(m: re.Match[str], sent: date | None) -> date | None:
         return sent + timedelta(days=ahead)
     if m.group("tm"):
         return None if sent is None else sent + timedelta(days=1)
+    if m.group("eo"):
+        return None if sent is None else _end_of(m.group("eo_unit").lower(), m.group("eo_which"), sent)
     return None
+
+
+def _end_of(unit: str, which: str | None, sent: date) -> date:
+    """"end of the week" is its Friday (the working week); "end of next month" its last day."""
+    ahead = (which or "").lower() in ("next", "following")
+    if unit == "week":
+        monday = sent - timedelta(days=sent.weekday())
+        # Written at the weekend, "end of the week" can only mean the coming one.
+        if ahead or sent.weekday() > 4:
+            monday += timedelta(days=7)
+        if ahead and sent.weekday() > 4:
+            monday += timedelta(days=7)
+        return monday + timedelta(days=4)
+    year, month = sent.year, sent.month + (1 if ahead else 0)
+    if month > 12:
+        year, month = year + 1, 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 def parse_uk_date(text: str, sent: date | None) -> date | None:
@@ -125,13 +146,35 @@ def parse_uk_date(text: str, sent: date | None) -> date | None:
 
 def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
     """A date starting at ``pos`` (after fillers like "the", "close of play on") and its end."""
-    filler = _FILLER.match(text, pos)
-    start = filler.end() if filler else pos
-    m = DATE_RE.match(text, start)
+    # "end of next week" is itself a date, so it is tried before the fillers eat "end of next".
+    m = DATE_RE.match(text, pos)
+    if m is None or not m.group("eo"):
+        filler = _FILLER.match(text, pos)
+        m = DATE_RE.match(text, filler.end() if filler else pos)
     if m is None:
         return None
     found = _from_match(m, sent)
     return None if found is None else (found, m.end())
+
+
+def find_dates(text: str, sent: date | None) -> tuple[FoundDate, ...]:
+    """Every date and working-day timescale written in ``text``, in order, as written and resolved.
+
+    "within 3 working days" stays a count: the domain counts working days with the authority's
+    calendar, which the parsers do not know.
+    """
+    text = text or ""
+    found: list[tuple[int, int, FoundDate]] = []
+    for m in WORKING_DAYS_RE.finditer(text):
+        value = number_value(m.group("n"))
+        if value:
+            found.append((m.start(), m.end(), FoundDate(m.group(0), working_days=value)))
+    for m in DATE_RE.finditer(text):
+        if any(start <= m.start() < end for start, end, _ in found):
+            continue
+        found.append((m.start(), m.end(), FoundDate(" ".join(m.group(0).split()), date=_from_match(m, sent))))
+    found.sort(key=lambda item: item[0])
+    return tuple(item[2] for item in found[:50])
 
 
 def working_days_at(text: str, pos: int = 0) -> int | None:

@@ -11,11 +11,13 @@ from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import automatic, content
-from .dates import parse_timescale
+from bs4 import BeautifulSoup
+
+from . import automatic, content, forms
+from .dates import find_dates, parse_timescale
 from .errors import ParseError
 from .instruction import parse_instruction
-from .mime import html_to_text, read_envelope
+from .mime import document_kind, html_to_text, read_envelope
 from .reply import new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules
 
@@ -30,10 +32,58 @@ def _sent_date(env: Envelope, rules: ParseRules) -> date | None:
         return env.date.date()
 
 
-def _reply_text(env: Envelope) -> str:
-    if env.text_from_html and env.html is not None:
-        return new_text(html_to_text(strip_html_history(env.html)))
+def _new_html(env: Envelope) -> BeautifulSoup | None:
+    """The HTML body with its quoted history removed, when it is needed at all.
+
+    Parsing HTML is the slowest step, so it is done only when the text came from the HTML or
+    the HTML holds a table (a form); most replies carry a text/plain part.
+    """
+    if env.html is None:
+        return None
+    if env.text_from_html or "<table" in env.html[:_TABLE_SCAN].lower():
+        return strip_html_history(env.html)
+    return None
+
+
+_TABLE_SCAN = 500_000
+
+
+def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
+    if env.text_from_html and soup is not None:
+        return new_text(html_to_text(soup))
     return new_text(env.text)
+
+
+def _read_form(
+    env: Envelope, reply_text: str, soup: BeautifulSoup | None, rules: ParseRules
+) -> tuple[dict[str, str] | None, str | None]:
+    """The form and where it was found: the body's table, its "Label: value" text, an attachment.
+
+    The body comes first because a form pasted into the mail is what the IRO sent this time; an
+    attached form is read when the body is only a covering note.
+    """
+    candidates: list[tuple[str, list[str]]] = []
+    if soup is not None and forms.has_table(soup):
+        candidates.append(("html", forms.html_form_lines(soup, rules) + reply_text.split("\n")))
+    candidates.append(("text", reply_text.split("\n")))
+    for doc in env.documents:
+        kind = document_kind(doc.filename, doc.content_type)
+        if kind is not None:
+            candidates.append((f"{kind}:{doc.filename or 'unnamed'}", forms.document_lines(doc, kind, rules)))
+    for source, lines in candidates:
+        form = content.parse_form("\n".join(lines), rules)
+        if form is None:
+            continue
+        if not (form.get("stage") or "").strip():
+            stage = forms.section_stage(lines, rules.form_sections)
+            if stage is not None:
+                form["stage"] = "Informal" if stage == 0 else f"Stage {stage}"
+        ticked = forms.checked_options(form.get("categories", ""))
+        if ticked:
+            # Only the boxes the IRO ticked, not every category printed on the form.
+            form["categories"] = "\n".join(ticked)
+        return form, source
+    return None, None
 
 
 def parse_message(raw: bytes, rules: ParseRules) -> ParsedMessage:
@@ -51,13 +101,14 @@ def parse_message(raw: bytes, rules: ParseRules) -> ParsedMessage:
 
 def _parse(env: Envelope, rules: ParseRules) -> ParsedMessage:
     sent = _sent_date(env, rules)
-    reply_text = _reply_text(env)
+    soup = _new_html(env)
+    reply_text = _reply_text(env, soup)
     subject = content.strip_subject_prefixes(env.subject)
 
     reason = automatic.automatic_reason(env)
     bounce = automatic.is_bounce(env)
 
-    form = content.parse_form(reply_text, rules)
+    form, form_source = _read_form(env, reply_text, soup, rules)
     stage = content.form_stage(form.get("stage")) if form else None
     missing = (
         tuple(f for f in rules.required_form_fields if not (form.get(f) or "").strip())
@@ -103,4 +154,6 @@ def _parse(env: Envelope, rules: ParseRules) -> ParsedMessage:
         extension_request=request,
         asks_for_more_time=asks,
         informal_processes=informal,
+        dates=find_dates(reply_text, sent),
+        form_source=form_source,
     )

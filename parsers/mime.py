@@ -17,6 +17,7 @@ import email.utils
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from email.message import Message
 
 from bs4 import BeautifulSoup, Tag
@@ -29,7 +30,7 @@ from bs4.element import (
 )
 
 from .errors import ParseError
-from .types import Attachment, Envelope
+from .types import Attachment, Document, Envelope
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
@@ -229,12 +230,26 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment" or _filename(part) is not None
 
 
+def _encoded_size(part: Message) -> int:
+    """The decoded size of a leaf, estimated from its encoded text without decoding it.
+
+    Decoding a 20 MB scan only to learn its size would cost more than the rest of the message.
+    """
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return 0
+    cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+    if cte == "base64":
+        return (len(payload) - payload.count("\n") - payload.count("\r")) * 3 // 4
+    return len(payload)
+
+
 def _size(part: Message) -> int:
     try:
         if part.is_multipart():
-            return sum(len(p.as_bytes()) for p in part.get_payload() if isinstance(p, Message))
-        return len(_payload_bytes(part))
-    except Exception:  # noqa: BLE001 - as_bytes() on a broken embedded message
+            return sum(_size(p) for p in part.get_payload() if isinstance(p, Message))
+        return _encoded_size(part)
+    except Exception:  # noqa: BLE001 - a broken embedded message
         return 0
 
 
@@ -252,40 +267,106 @@ def _embedded_ids(part: Message) -> list[str]:
     return []
 
 
-def _walk(msg: Message) -> tuple[str | None, str | None, list[Attachment], list[str]]:
+# Attached files that can be DRP forms; anything bigger than the cap is not a form someone typed.
+_DOCUMENT_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "text/html": "html",
+}
+_DOCUMENT_SUFFIXES = {".docx": "docx", ".html": "html", ".htm": "html"}
+_MAX_DOCUMENT = 5 * 1024 * 1024
+_TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+_ENCRYPTED_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted"}
+
+
+def document_kind(filename: str | None, ctype: str) -> str | None:
+    """"docx" or "html" when an attachment may be a DRP form, else None."""
+    name = (filename or "").lower()
+    for suffix, kind in _DOCUMENT_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
+    # Some gateways send .docx as application/octet-stream; the name decides then.
+    return _DOCUMENT_TYPES.get(ctype) if filename else None
+
+
+@dataclass
+class _Walk:
+    text: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    embedded: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    tnef: bool = False
+    calendar_method: str | None = None
+    signed: bool = False
+    encrypted: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _param(part: Message, name: str) -> str | None:
+    try:
+        value = part.get_param(name)
+    except Exception:  # noqa: BLE001 - a malformed Content-Type
+        return None
+    if isinstance(value, tuple):
+        value = email.utils.collapse_rfc2231_value(value)
+    return str(value).strip() if value else None
+
+
+def _walk(msg: Message) -> _Walk:
     """First inline text/plain and text/html, the other leaves as attachments, embedded ids.
 
     Embedded messages (message/rfc822) are not descended into: their bodies are not ours.
     """
-    text: str | None = None
-    html: str | None = None
-    attachments: list[Attachment] = []
-    embedded: list[str] = []
+    out = _Walk()
     stack: list[Message] = [msg]
     seen = 0
     while stack:
         part = stack.pop()
         seen += 1
         if seen > 2000:  # a MIME bomb; what we have is enough
+            out.notes.append("more than 2000 MIME parts: the rest were not read")
             break
         ctype = part.get_content_type()
+        if ctype == "multipart/signed":
+            out.signed = True
+        if ctype in _ENCRYPTED_TYPES:
+            out.encrypted = True
         if part.is_multipart() and not ctype.startswith("message/"):
             children = [p for p in part.get_payload() if isinstance(p, Message)]
             stack.extend(reversed(children))
             continue
-        embedded.extend(_embedded_ids(part))
+        out.embedded.extend(_embedded_ids(part))
+        filename = _filename(part)
+        if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
+            out.tnef = True
+        if ctype == "text/calendar" and out.calendar_method is None:
+            method = _param(part, "method")
+            if method is None:
+                found = re.search(r"^METHOD:(\w+)", _part_text(part), re.MULTILINE | re.IGNORECASE)
+                method = found.group(1) if found else "PUBLISH"
+            out.calendar_method = method.upper()
         if not _is_attachment(part) and not ctype.startswith("message/"):
             if ctype == "text/plain":
-                if text is None:
-                    text = _part_text(part)
+                if out.text is None:
+                    out.text = _part_text(part)
                 # Further inline plain parts are Apple Mail's text split around an image.
                 continue
             if ctype == "text/html":
-                if html is None:
-                    html = _part_text(part)
+                if out.html is None:
+                    out.html = _part_text(part)
                 continue
-        attachments.append(Attachment(_filename(part), ctype, _size(part)))
-    return text, html, attachments, embedded
+        size = _size(part)
+        out.attachments.append(Attachment(filename, ctype, size))
+        kind = document_kind(filename, ctype)
+        if kind is not None and size <= _MAX_DOCUMENT:
+            out.documents.append(Document(filename, ctype, _payload_bytes(part)))
+    if out.tnef:
+        out.notes.append("winmail.dat (TNEF) attached: its contents are not read")
+    if out.encrypted:
+        out.notes.append("S/MIME encrypted or opaque-signed: the body cannot be read")
+    if out.calendar_method:
+        out.notes.append(f"calendar {out.calendar_method.lower()}")
+    return out
 
 
 def _headers(msg: Message) -> dict[str, list[str]]:
@@ -333,7 +414,8 @@ def _read_envelope(raw: bytes) -> Envelope:
     to = tuple(dict.fromkeys(a for _, a in _addresses(headers.get("to", []))))
     cc = tuple(dict.fromkeys(a for _, a in _addresses(headers.get("cc", []))))
 
-    text, html, attachments, embedded = _walk(msg)
+    walked = _walk(msg)
+    text, html = walked.text, walked.html
     text_from_html = False
     if text is None:
         if html is not None:
@@ -343,15 +425,14 @@ def _read_envelope(raw: bytes) -> Envelope:
             text = ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    report_type = None
-    try:
-        param = msg.get_param("report-type")
-    except Exception:  # noqa: BLE001 - a malformed Content-Type is not a report
-        param = None
-    if isinstance(param, tuple):
-        param = email.utils.collapse_rfc2231_value(param)
-    if param:
-        report_type = str(param).strip().lower()
+    param = _param(msg, "report-type")
+    report_type = param.lower() if param else None
+    id_count = len(headers.get("message-id", []))
+    notes = list(walked.notes)
+    if id_count > 1:
+        notes.append(f"{id_count} Message-ID headers: the first is used")
+    elif not ids:
+        notes.append("no Message-ID")
 
     return Envelope(
         message_id=ids[0] if ids else None,
@@ -365,12 +446,19 @@ def _read_envelope(raw: bytes) -> Envelope:
         references=parse_message_ids(" ".join(headers.get("references", []))),
         text=text,
         html=html,
-        attachments=tuple(attachments),
+        attachments=tuple(walked.attachments),
         auto_submitted=_first(headers, "auto-submitted"),
         precedence=_first(headers, "precedence"),
         x_auto_response_suppress=_first(headers, "x-auto-response-suppress"),
         content_type=msg.get_content_type().lower(),
         text_from_html=text_from_html,
         report_type=report_type,
-        attached_message_ids=tuple(dict.fromkeys(embedded)),
+        attached_message_ids=tuple(dict.fromkeys(walked.embedded)),
+        documents=tuple(walked.documents),
+        tnef=walked.tnef,
+        calendar_method=walked.calendar_method,
+        signed=walked.signed,
+        encrypted=walked.encrypted,
+        message_id_count=id_count,
+        notes=tuple(notes),
     )

@@ -16,16 +16,18 @@ from .instruction import INSTRUCTION_WORDS
 
 _RULE = re.compile(r"^\s*_{8,}\s*$")
 _ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(original message|forwarded message|original|message d'origine|"
-    r"ursprüngliche nachricht)\s*-{2,}\s*$",
+    r"^\s*(-{2,}\s*(original message|forwarded message|original|message d'origine|message transféré|"
+    r"ursprüngliche nachricht|weitergeleitete nachricht)\s*-{2,}\s*|begin forwarded message:\s*)$",
     re.IGNORECASE,
 )
-_HDR = r"^[\s*>]*{}\*?[ \t]*:"
-_FROM = re.compile(_HDR.format("from"), re.IGNORECASE)
-_SENT = re.compile(_HDR.format("sent"), re.IGNORECASE)
-_DATE = re.compile(_HDR.format("date"), re.IGNORECASE)
-_TO = re.compile(_HDR.format("to"), re.IGNORECASE)
-_SUBJECT = re.compile(_HDR.format("subject"), re.IGNORECASE)
+# Outlook writes its quoted-header block in the sender's language: English, German (WG:) and
+# French (TR:) are the ones seen in English councils' mail from partner agencies.
+_HDR = r"^[\s*>]*(?:{})\*?[ \t]*:"
+_FROM = re.compile(_HDR.format("from|von|de"), re.IGNORECASE)
+_SENT = re.compile(_HDR.format("sent|gesendet|envoyé|envoye"), re.IGNORECASE)
+_DATE = re.compile(_HDR.format("date|datum"), re.IGNORECASE)
+_TO = re.compile(_HDR.format("to|an|à|a"), re.IGNORECASE)
+_SUBJECT = re.compile(_HDR.format("subject|betreff|objet"), re.IGNORECASE)
 _WROTE_ONE = re.compile(r"^\s*On\b.{4,300}\bwrote:\s*$", re.IGNORECASE)
 _WROTE_END = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
 _ON_START = re.compile(r"^\s*On\s+\S", re.IGNORECASE)
@@ -134,12 +136,40 @@ def _name_block_start(lines: list[str]) -> int:
     return len(lines)
 
 
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _inline_answers(rest: list[str]) -> list[str]:
+    """The sender's own lines between ">" quotes after an attribution line (an inline reply).
+
+    A top-posted reply has nothing unquoted between its quotes, so this is empty for it; a
+    signature after the whole quote is not an answer either.
+    """
+    quoted = [i for i, line in enumerate(rest) if _is_quoted(line)]
+    if not quoted:
+        return []
+    last_quote = quoted[-1]
+    answers = [
+        line for i, line in enumerate(rest)
+        if quoted[0] < i < last_quote and line.strip() and not _is_quoted(line)
+    ]
+    if not answers:
+        return []
+    # Answers after the last quote belong to the reply too (the closing remark), up to history.
+    tail = rest[last_quote + 1 :]
+    tail = tail[: _history_start(tail)]
+    return [line for i, line in enumerate(rest) if quoted[0] < i < last_quote and not _is_quoted(line)] + tail
+
+
 def new_text(text: str) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    lines = lines[: _history_start(lines)]
-    lines = [line.rstrip() for line in lines if not line.lstrip().startswith(">")]
+    start = _history_start(lines)
+    inline = _inline_answers(lines[start + 1 :]) if start < len(lines) and _is_wrote_line(lines, start) else []
+    lines = lines[:start] + inline
+    lines = [line.rstrip() for line in lines if not _is_quoted(line)]
     lines = lines[: _sign_off_start(lines)]
     lines = lines[: _name_block_start(lines)]
     out = "\n".join(lines)
@@ -164,10 +194,20 @@ def strip_html_history(html: str) -> BeautifulSoup:
         found = soup.select_one(selector)
         if found is not None:
             _remove_from(found)
-    for selector in ("div.gmail_quote_container", "div.gmail_quote", "blockquote.gmail_quote",
-                     'blockquote[type="cite"]', "div.gmail_signature", "div.moz-signature"):
+    # A Gmail forward is not quoted at all: the forwarded mail follows the attribution as is.
+    for attr in soup.select("div.gmail_attr"):
+        if re.search(r"forwarded message", attr.get_text(" "), re.IGNORECASE):
+            container = attr.find_parent("div", class_="gmail_quote") or attr
+            _remove_from(container)
+            break
+    # Gmail keeps inline answers inside its quote container, between the quoted blocks: the
+    # attribution and the quotes go, whatever the sender wrote among them stays.
+    for selector in ("div.gmail_attr", "blockquote.gmail_quote", 'blockquote[type="cite"]',
+                     "div.gmail_signature", "div.moz-signature", "#ms-outlook-mobile-signature",
+                     "div.ms-outlook-mobile-signature"):
         for found in soup.select(selector):
-            found.decompose()
+            if not found.decomposed:
+                found.decompose()
     for prefix in soup.select(".moz-cite-prefix"):
         quote = prefix.find_next_sibling("blockquote")
         if quote is not None:

@@ -99,6 +99,9 @@ class ParseRules:
         default_factory=lambda: DEFAULT_FORM_LABELS, hash=False
     )
     required_form_fields: tuple[str, ...] = ("stage", "case_ids")
+    # Added (issue 4): form section headings that say the stage when filled in (the Mosaic
+    # authority's form: "Section 2" is the informal stage, "Section 3" stage 1, ...).
+    form_sections: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     # Added: relative dates ("by Friday") are resolved against the day the mail was sent in the
     # authority's own time zone, not the sender's offset.
     timezone: str = "Europe/London"
@@ -108,7 +111,7 @@ class ParseRules:
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
-        for name in ("informal_phrases", "process_words", "categories", "form_labels"):
+        for name in ("informal_phrases", "process_words", "categories", "form_labels", "form_sections"):
             object.__setattr__(self, name, _frozen_mapping(getattr(self, name)))
         cats = {
             key: tuple(
@@ -127,6 +130,19 @@ class Attachment:
     filename: str | None
     content_type: str
     size: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """An attached file that may be a DRP form (.docx or .html), with its decoded bytes.
+
+    Only these two kinds are kept, and only up to a size cap, so a 20 MB scan never sits in
+    memory twice.
+    """
+
+    filename: str | None
+    content_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,24 @@ class Envelope:
     # Added: Message-IDs of messages embedded as message/rfc822 or text/rfc822-headers parts
     # (the original of a bounce, a forwarded message).
     attached_message_ids: tuple[str, ...] = ()
+    # Added (issue 4): attached .docx / .html files that may be DRP forms.
+    documents: tuple[Document, ...] = ()
+    # Added (issue 4): what the MIME layer noticed and could not (or need not) read further.
+    tnef: bool = False  # Outlook's winmail.dat: its content is not read, only recorded
+    calendar_method: str | None = None  # REQUEST / REPLY / CANCEL of a text/calendar part
+    signed: bool = False  # S/MIME or PGP multipart/signed (the signed content is read)
+    encrypted: bool = False  # S/MIME enveloped or opaque-signed: the body cannot be read
+    message_id_count: int = 0  # more than one Message-ID header is recorded, the first is used
+    notes: tuple[str, ...] = ()  # one short phrase per oddity, for `mailbot parse` and the audit
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date or timescale as written in the new text, and what it resolves to."""
+
+    text: str
+    date: date | None = None
+    working_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -204,3 +238,7 @@ class ParsedMessage:
     # Added: every process whose informal phrase is in the subject (Luton uses the same phrase
     # for both processes, so ``informal_process`` alone can be ambiguous).
     informal_processes: tuple[str, ...] = ()
+    # Added (issue 4): every date and timescale found in the new text, in order.
+    dates: tuple[FoundDate, ...] = ()
+    # Added (issue 4): where the form was read from: "text", "html", "docx:NAME", "html:NAME".
+    form_source: str | None = None

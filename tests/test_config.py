@@ -113,3 +113,34 @@ def test_mailbox_and_outbox_urls_are_checked(data: dict, tmp_path: Path) -> None
     data["mailbox"]["url"] = "imaps://outlook.office365.com"
     with pytest.raises(ConfigError, match=r"mailbox.url: only maildir:PATH is supported"):
         load(data, tmp_path)
+
+
+def test_forms_block_is_optional_and_feeds_the_parser(data: dict, tmp_path: Path) -> None:
+    from mailbot.routing import parse_rules
+
+    default = parse_rules(load(copy.deepcopy(data), tmp_path))
+    assert default.required_form_fields == ("stage", "case_ids") and dict(default.form_sections) == {}
+    data["authority"]["forms"] = {
+        "labels": {"stage": ["level of dispute raised"], "case_ids": ["mosaic number"]},
+        "required": ["stage", "case_ids", "categories"],
+        "sections": {"Section 2": 0, "Section 3": 1},
+    }
+    rules = parse_rules(load(data, tmp_path))
+    assert rules.form_labels["stage"][0] == "level of dispute raised"
+    assert "stage" in rules.form_labels["stage"]  # the defaults stay
+    assert rules.required_form_fields == ("stage", "case_ids", "categories")
+    assert dict(rules.form_sections) == {"Section 2": 0, "Section 3": 1}
+    assert rules.timezone == "Europe/London"
+
+
+@pytest.mark.parametrize("forms, message", [
+    ({"labels": {"colour": ["x"]}}, "authority.forms.labels: unknown form field 'colour'"),
+    ({"required": ["stage", "dob"]}, "authority.forms.required: unknown form field 'dob'"),
+    ({"sections": {"Section 2": -1}}, "authority.forms.sections.Section 2: must be a whole number, 0 or more"),
+    ({"layout": "table"}, "authority.forms.layout: unknown key"),
+])
+def test_forms_block_faults_are_named(data: dict, tmp_path: Path, forms: dict, message: str) -> None:
+    data["authority"]["forms"] = forms
+    with pytest.raises(ConfigError) as caught:
+        load(data, tmp_path)
+    assert message in str(caught.value)

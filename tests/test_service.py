@@ -219,3 +219,20 @@ def test_form_missing_its_stage_is_kept_for_a_person(bot: Mailbot) -> None:
     result = bot.ingest(raw, at("2027-05-04T10:00"))
     assert (result.kind, result.status) == ("drp_form", "quarantined")
     assert result.reason == "DRP form is missing: stage"
+    # The sender is told what is missing, in a reply to their form, and no alert is opened.
+    with bot.sessions() as session:
+        rows = repo.outbox_rows(session)
+        kept = repo.find_message(session, "mid:form@x")
+    assert [(r.template, list(r.to_addrs), r.in_reply_to) for r in rows] == [
+        ("form_incomplete", ["jo.iro@luton.example.gov.uk"], "form@x")]
+    assert "the stage (level of dispute)" in rows[0].body_text and "1234567" not in rows[0].subject
+    assert kept.status == "quarantined" and bot.alerts() == []
+
+
+def test_incomplete_form_from_a_stranger_gets_no_reply(bot: Mailbot) -> None:
+    raw = mail("someone@elsewhere.example.com", "lee.tm", "Dispute Resolution Form",
+               "Child ID: 1234567\nCategory: drift\nConcern: x", at("2027-05-04T10:00"), "form2@x")
+    result = bot.ingest(raw, at("2027-05-04T10:00"))
+    assert result.status == "quarantined"
+    with bot.sessions() as session:
+        assert repo.outbox_rows(session) == []

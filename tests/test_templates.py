@@ -38,8 +38,9 @@ NOTICES = {
     "compliment_ack",
     "bounce_report",
     "digest",
+    "form_incomplete",
 }
-NO_ALERT = {"compliment_ack", "digest"}  # alert is always None for these
+NO_ALERT = {"compliment_ack", "digest", "form_incomplete"}  # alert is always None for these
 MAYBE_NO_ALERT = {"bounce_report", "instruction_refused"}  # rendered both with and without
 
 REF = "DRP-2027-0042"
@@ -115,6 +116,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "extension_agreed": {"new_due_text": "Friday 14 May 2027"},
     "instruction_refused": {"reason": "stage 7 does not exist: the Looked after children ladder has stages 1-4"},
     "compliment_ack": {"children": list(CASE_IDS)},
+    "form_incomplete": {"missing": ["the stage (level of dispute)", "the child's case ID"]},
     "bounce_report": {
         "bounced_message_ids": ["mailbot.DRP-2027-0042.ack@luton.example.gov.uk"],
         "reason": "550 5.1.1 mailbox unavailable",
