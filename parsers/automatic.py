@@ -60,6 +60,11 @@ def automatic_reason(env: Envelope) -> str | None:
     """Why the message is automatic, in a short human phrase; None for a person's mail."""
     if is_delivery_report(env):
         return "delivery status notification"
+    if env.content_type == "multipart/report" and (env.report_type or "") == "disposition-notification":
+        return "read receipt"
+    if (env.calendar_method or "") == "REPLY":
+        # Outlook's "Accepted: ..." to a meeting invitation: a person clicked, nobody wrote.
+        return "calendar response"
     auto = (env.auto_submitted or "").strip()
     if auto and auto.split(";", 1)[0].strip().lower() != "no":
         return f"Auto-Submitted: {auto}"

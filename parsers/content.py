@@ -139,6 +139,9 @@ def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
     fields: dict[str, list[str]] = {}
     current: str | None = None
     for line in normalise(text).split("\n"):
+        if line == "\f":  # the end of a table row (forms.END_OF_ROW)
+            current = None
+            continue
         labelled = label_of(line)
         if labelled is not None:
             key, value = labelled

@@ -26,6 +26,9 @@ _UNCHECKED = "\u2610"  # ☐
 _CHECK_MARKS = re.compile(r"[\u2612\u2611\u2714\u2713]|\[\s*[xX]\s*\]")
 _BOX = re.compile(r"[\u2610\u2612\u2611\u2714\u2713]|\[\s*[xX ]?\s*\]")
 _MAX_ROWS = 2000
+# Ends a table row in the flattened lines, so a field's value never runs on into the next row or
+# into the prose after the table (``content.parse_form`` stops a multi-line value here).
+END_OF_ROW = "\f"
 _MAX_DOCX_XML = 20 * 1024 * 1024
 
 
@@ -95,6 +98,9 @@ def _row_cells(row: Tag) -> list[str]:
 
 def _pair_lines(cells: list[str], index: Mapping[str, str]) -> list[str]:
     """One row's cells as "label<TAB>value" lines."""
+    if len(cells) >= 2 and cells[0].strip() and not any(c.strip() for c in cells[1:]):
+        # A label whose value cell is empty: say so, or the label reads as filled-in text.
+        return [f"{cells[0].replace(chr(10), ' ').strip().rstrip(':')}\t"]
     cells = [c for c in cells if c.strip()]
     if not cells:
         return []
@@ -126,9 +132,11 @@ def _stacked(lines_by_row: list[list[str]], index: Mapping[str, str]) -> list[st
             value = lines_by_row[i + 1]
             out.append(f"{row[0].rstrip(':')}\t{value[0]}")
             out.extend(value[1:])
+            out.append(END_OF_ROW)
             i += 2
             continue
         out.extend(row)
+        out.append(END_OF_ROW)
         i += 1
     return out
 
@@ -266,9 +274,10 @@ def section_stage(lines: Iterable[str], sections: Mapping[str, int]) -> int | No
             continue
         if current is None:
             continue
+        # Only a label with a value counts: the form's printed guidance ("To be completed by
+        # the manager") sits in every section, filled in or not.
         labelled = label_of(text)
-        value = labelled[1] if labelled is not None else text
-        if value.strip() and not _only_boxes(value):
+        if labelled is not None and labelled[1].strip() and not _only_boxes(labelled[1]):
             filled = current
     return filled
 

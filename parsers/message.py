@@ -64,7 +64,7 @@ def _read_form(
     """
     candidates: list[tuple[str, list[str]]] = []
     if soup is not None and forms.has_table(soup):
-        candidates.append(("html", forms.html_form_lines(soup, rules) + reply_text.split("\n")))
+        candidates.append(("html", [*forms.html_form_lines(soup, rules), forms.END_OF_ROW, *reply_text.split("\n")]))
     candidates.append(("text", reply_text.split("\n")))
     for doc in env.documents:
         kind = document_kind(doc.filename, doc.content_type)

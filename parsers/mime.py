@@ -240,7 +240,8 @@ def _encoded_size(part: Message) -> int:
         return 0
     cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
     if cte == "base64":
-        return (len(payload) - payload.count("\n") - payload.count("\r")) * 3 // 4
+        padding = payload.rstrip()[-2:].count("=")
+        return (len(payload) - payload.count("\n") - payload.count("\r")) * 3 // 4 - padding
     return len(payload)
 
 

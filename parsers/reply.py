@@ -40,7 +40,7 @@ _MOBILE = re.compile(
 _SIG_DELIM = re.compile(r"^--\s?$")
 _SIGN_OFF = re.compile(
     r"^\s*(kind(est)?\s+regards|warm(est)?\s+regards|best\s+regards|many\s+thanks|"
-    r"thanks\s+(again|very much|and regards)|thank\s+you|thanks|regards|best\s+wishes|"
+    r"thanks\s+(again|very much|and regards|all|everyone|both)|thank\s+you|thanks|regards|best\s+wishes|"
     r"best|cheers|yours\s+sincerely|yours\s+faithfully|with\s+thanks|all\s+the\s+best|"
     r"kr|br)(?:[ \t]*[,.!])?\s*$",
     re.IGNORECASE,

@@ -96,3 +96,12 @@ def rules() -> ParseRules:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def mosaic_rules() -> ParseRules:
+    """The Mosaic authority's rules exactly as its example configuration gives them."""
+    from mailbot.config import load_config
+    from mailbot.routing import parse_rules
+
+    return parse_rules(load_config(Path(__file__).resolve().parents[2] / "examples" / "mosaic.yaml"))
