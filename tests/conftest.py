@@ -65,3 +65,92 @@ def postgres_url() -> str:
         subprocess.run(as_postgres + [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- Real mail servers (tests/servers.py): Dovecot, an aiosmtpd listener, Postfix ----------------
+#
+# Dovecot and Postfix are started once per session (Postfix takes about 2 s to start, and Dovecot
+# about 1 s to stop); the function-scoped fixtures give each test empty mailboxes and an empty
+# queue instead. Every server stops in a finally block; Dovecot runs as a child of this process
+# and also dies with it if the session is killed outright.
+
+from servers import Dovecot, Postfix, SmtpServer
+
+
+def _server_folder(prefix: str) -> Path:
+    # Both servers switch to their own system accounts (dovecot, postfix) to handle mail, which
+    # only root can arrange; ./scripts/test runs as root on the CI machine.
+    if os.geteuid() != 0:
+        pytest.fail("the Dovecot and Postfix fixtures must run as root")
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def _remove_server_folder(folder: Path) -> None:
+    # MAILBOT_KEEP_SERVERS=1 keeps configuration, mail and logs for a look after a failure.
+    if os.environ.get("MAILBOT_KEEP_SERVERS"):
+        print(f"\nkept server folder {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """The session's Dovecot (IMAP, and LMTP for Postfix); use the `dovecot` fixture in tests."""
+    if shutil.which("dovecot") is None:
+        pytest.fail("Dovecot is not installed: run the tests with ./scripts/test, which installs it")
+    folder = _server_folder("mailbot-dovecot-")
+    server = Dovecot(folder)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        _remove_server_folder(folder)
+
+
+@pytest.fixture
+def dovecot(dovecot_server):
+    """A running Dovecot with every mailbox empty: .host, .port, .users, .address(user),
+    .append/.messages/.folders/.wait_for_messages, .client(user), .stop/.start/.restart, .log()."""
+    dovecot_server.reset()
+    yield dovecot_server
+    # A test that stopped the server leaves it for the next test's reset() to start again.
+
+
+@pytest.fixture
+def smtp_server():
+    """A real aiosmtpd SMTP server on loopback recording what it accepts (.received) and able to
+    refuse (.refuse_next(n, reply, stage), .refuse_always(reply, stage), .accept())."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postfix_server(dovecot_server):
+    """The session's Postfix, delivering its domain into the session's Dovecot over LMTP."""
+    if shutil.which("postfix") is None:
+        pytest.fail("Postfix is not installed: run the tests with ./scripts/test, which installs it")
+    folder = _server_folder("mailbot-postfix-")
+    server = Postfix(folder, dovecot_server.host, dovecot_server.lmtp_port)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        _remove_server_folder(folder)
+
+
+@pytest.fixture
+def postfix(postfix_server, dovecot_server):
+    """A running Postfix with an empty queue, in front of a Dovecot with empty mailboxes:
+    .host, .port, .stop(), .start(), .flush(), .log()."""
+    postfix_server.start()
+    # Empty the queue before the mailboxes, so mail a previous test left deferred cannot arrive
+    # in this test's mailboxes.
+    postfix_server.purge()
+    dovecot_server.reset()
+    yield postfix_server
