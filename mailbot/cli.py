@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -139,6 +139,114 @@ def cmd_tick(ctx: Context) -> int:
     return 0
 
 
+def _report_period(args: argparse.Namespace):
+    """--period 2026Q4 | FY2026 | 2027-05, or --from DATE --to DATE; None for the default."""
+    from . import reports
+
+    if args.period and (args.date_from or args.date_to):
+        raise UsageError("report: give either --period or --from/--to, not both")
+    if args.period:
+        try:
+            return reports.parse_period(args.period)
+        except ValueError as exc:
+            raise UsageError(f"--period: {exc}") from None
+    if args.date_from or args.date_to:
+        if not (args.date_from and args.date_to):
+            raise UsageError("report: --from and --to go together (dates as YYYY-MM-DD)")
+        days = []
+        for flag, text in (("--from", args.date_from), ("--to", args.date_to)):
+            try:
+                days.append(date.fromisoformat(text.strip()))
+            except ValueError:
+                raise UsageError(f"{flag}: {text!r} is not a date, e.g. 2026-10-01") from None
+        try:
+            return reports.between(*days)
+        except ValueError as exc:
+            raise UsageError(f"--from/--to: {exc}") from None
+    return None
+
+
+def cmd_report(ctx: Context) -> int:
+    """``mailbot report digest|monthly|quarterly``: print, write (--out) and/or queue (--send)."""
+    from . import reports
+
+    args = ctx.args
+    period = _report_period(args)
+    out = Path(args.out) if args.out else None
+    show = args.print or not (out or args.send)  # printing is the default
+    now, bot = ctx.now, ctx.bot
+    if args.kind == "digest":
+        if period is not None:
+            raise UsageError("report digest: the digest is for the day of --now; --period/--from/--to do not apply")
+        if out and out.suffix.lower() not in (".html", ".txt"):
+            raise UsageError(f"--out: {out}: the digest is written as .html or .txt")
+        subject, text, html = bot.digest_rendered(now, queue=args.send)
+        if show:
+            print(f"Subject: {subject}\n\n{text}")
+        if out:
+            out.write_text(html if out.suffix.lower() == ".html" else f"Subject: {subject}\n\n{text}", encoding="utf-8")
+            print(f"digest written to {out}")
+        if args.send:
+            print(f"digest queued: {subject}")
+    elif args.kind == "monthly":
+        if out and out.exists() and not out.is_dir():
+            raise UsageError(f"--out: {out} is a file; the monthly mails are written into a folder")
+        mails = bot.monthly(now, period)
+        if show:
+            for to, subject, text, _html in mails:
+                print(f"To: {to}\nSubject: {subject}\n\n{text}")
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            for to, subject, text, html in mails:
+                stem = "monthly-" + to.split("@")[0].replace(".", "-")
+                (out / f"{stem}.html").write_text(html, encoding="utf-8")
+                (out / f"{stem}.txt").write_text(f"Subject: {subject}\n\n{text}", encoding="utf-8")
+            print(f"{len(mails)} monthly mail(s) written to {out}")
+        if args.send:
+            queued = bot.queue_monthly(now, period)
+            print(f"monthly mails queued for {', '.join(queued) or 'no one'}")
+    else:
+        if out and out.suffix.lower() not in (".xlsx", ".csv"):
+            raise UsageError(f"--out: {out}: the quarterly analysis is written as .xlsx or .csv")
+        report = bot.quarterly(now, period)
+        if show:
+            print(reports.quarterly_text(report), end="")
+        if out:
+            if out.suffix.lower() == ".xlsx":
+                reports.write_xlsx(report, out)
+            else:
+                with out.open("w", newline="", encoding="utf-8") as handle:
+                    reports.write_csv(report, handle)
+            print(f"quarterly analysis {report.period.label} written to {out}")
+        if args.send:
+            queued = bot.queue_quarterly(now, period)
+            print(f"quarterly analysis queued for {', '.join(queued) or 'no one'}")
+    return 0
+
+
+def cmd_import(ctx: Context) -> int:
+    """``mailbot import FILE --mapping MAPPING.yaml [--dry-run]``: all rows or none."""
+    from .importer import describe, import_file, iter_errors
+
+    path, mapping = Path(ctx.args.file), Path(ctx.args.mapping)
+    plan, written = import_file(ctx.bot, path, mapping, ctx.now, ctx.args.dry_run)
+    rows = sum(len(p.rows) for p in plan.alerts)
+    if ctx.args.dry_run or written:
+        for planned in plan.alerts:
+            verb = "created" if written else "would create"
+            print(f"{verb}: {describe(planned.alert, ctx.config, ctx.bot.calendar)}")
+    for line in iter_errors(plan):
+        print(f"cannot read: {line}")
+    if ctx.args.dry_run:
+        print(f"dry run: {len(plan.alerts)} alert(s) from {rows} row(s) would be imported; "
+              f"{len(plan.errors)} row(s) could not be read; nothing was written")
+        return 1 if plan.errors else 0
+    if not written:
+        raise UsageError(f"{path}: {len(plan.errors)} row(s) could not be read (listed above); nothing was imported")
+    print(f"imported {len(plan.alerts)} alert(s) from {rows} row(s) of {path}")
+    return 0
+
+
 def cmd_alerts(ctx: Context) -> int:
     from .service import alert_json
 
@@ -252,6 +360,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 if any message was quarantined")
     add("poll", cmd_poll, "read the configured mailbox once and handle what is waiting")
     add("tick", cmd_tick, "run the deadline sweep at --now and queue what is due")
+    p = add("report", cmd_report, "the Business Manager's reports: print them, write them (--out) or queue them (--send)")
+    p.add_argument("kind", choices=["digest", "monthly", "quarterly"])
+    p.add_argument("--period", metavar="PERIOD", help="2026Q4, FY2026 (April 2026-March 2027) or 2027-05")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the period")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the period")
+    p.add_argument("--print", action="store_true", help="print it (the default when neither --out nor --send)")
+    p.add_argument("--out", metavar="FILE", help="digest: .html/.txt; monthly: a folder; quarterly: .xlsx/.csv")
+    p.add_argument("--send", action="store_true", help="queue it for sending to the configured recipients")
+    p = add("import", cmd_import, "import an existing alert spreadsheet (.xlsx or .csv); all rows or none")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--mapping", required=True, metavar="MAPPING.yaml", help="which column holds what (see examples/)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created and every unreadable row")
     p = add("alerts", cmd_alerts, "list alerts")
     p.add_argument("--json", action="store_true")
     p = add("alert", cmd_alert, "show one alert with its whole audit history")

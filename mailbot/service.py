@@ -27,7 +27,7 @@ from store import repository as repo
 from store.db import open_store
 
 from . import domain as d
-from . import routing
+from . import reports, routing
 from .calendar import WorkingCalendar
 from .config import Config
 from .notices import Renderer, long_date
@@ -271,7 +271,8 @@ class Mailbot:
 
     def _queue(self, session: Session, alert: d.Alert | None, notice: d.Notice, now: datetime, *,
                in_reply_to: str | None = None, references: tuple[str, ...] = (),
-               alert_ref: str | None = None, trigger: str | None = None) -> None:
+               alert_ref: str | None = None, trigger: str | None = None,
+               attachments: tuple[tuple[str, str, bytes], ...] = ()) -> None:
         ref = alert.ref if alert else alert_ref
         key = f"{ref or 'none'}/{notice.key}/{notice.template}"
         if trigger:
@@ -299,7 +300,7 @@ class Mailbot:
             idempotency_key=key,
             message_id=make_message_id(f"{(ref or 'notice').lower()}.{unique}", self.mail_domain),
             alert_ref=ref, template=notice.template, to=tuple(to), cc=tuple(cc), subject=subject,
-            text=text, html=html, in_reply_to=in_reply_to, references=references,
+            text=text, html=html, in_reply_to=in_reply_to, references=references, attachments=attachments,
         )
         repo.queue_mail(session, mail, now)
         repo.add_audit(session, at=now, actor="mailbot", action="queued",
@@ -344,8 +345,8 @@ class Mailbot:
                         to=row.to_addrs, cc=row.cc_addrs, subject=row.subject, text=row.body_text,
                         html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
                         references=row.references,
-                        auto_submitted="auto-generated" if row.template == "digest" else "auto-replied",
-                        date=now,
+                        auto_submitted="auto-generated" if row.template in reports.REPORT_TEMPLATES else "auto-replied",
+                        date=now, attachments=repo.attachments_of(row),
                     )
                 except ValueError as exc:
                     # A row that can never be built (a bad address) fails alone; the rest go on.
@@ -366,85 +367,97 @@ class Mailbot:
                 sent.append(row.message_id)
         return sent
 
-    # ------------------------------------------------------------------ digest
+    # ------------------------------------------------------------------ digest and reports
+    # The figures are built by mailbot.reports (pure); these methods read the store for it and
+    # queue the results. Report mails go only to configured people, like every other notice.
+
+    def report_facts(self, now: datetime, compliments_since: datetime | None = None) -> reports.StoreFacts:
+        with self.sessions() as session:
+            compliments = repo.compliments_between(session, compliments_since, now) if compliments_since else []
+            return reports.StoreFacts(
+                quarantined=tuple(reports.Quarantined(m.received_at, m.from_addr, m.reason)
+                                  for m in repo.messages_needing_a_person(session)),
+                failures=tuple(reports.Failure(r.created_at, r.subject, tuple(r.to_addrs), r.last_error)
+                               for r in repo.outbox_rows(session, "failed")),
+                queued=repo.count_outbox(session, "queued"),
+                last_received=repo.last_inbound_at(session),
+                compliments=tuple(reports.Compliment(c.received_at, c.raised_by, c.process, tuple(c.children))
+                                  for c in compliments),
+                imported=frozenset(repo.imported_refs(session)),
+            )
 
     def digest_extra(self, now: datetime) -> dict[str, Any]:
-        cal = self.calendar
-        today = cal.local_date(now)
-        tomorrow = cal.next_working_day(today)
-        since = datetime.combine(cal.previous_working_day(today), datetime.min.time(), cal.tz)
-        with self.sessions() as session:
-            alerts = repo.list_alerts(session)
-            quarantined = repo.messages_needing_a_person(session)
-            failures = [r for r in repo.outbox_rows(session, "failed")]
-            queued = len(repo.outbox_rows(session, "queued"))
-        live = [a for a in alerts if a.is_live]
-
-        def row(alert: d.Alert) -> dict[str, Any]:
-            process = self.config.processes[alert.process]
-            due = alert.due
-            overdue = cal.working_days_between(due, today) if due and cal.is_past_due(now, due) else None
-            return {
-                "ref": alert.ref,
-                "children": ", ".join(alert.children) if self.config.settings.digest.show_case_ids else "",
-                "rung": d.rung_name(process, alert.stage, alert.current.step),
-                "responder": self.renderer.name_of(alert.responder),
-                "due_text": long_date(due),
-                "days_overdue": overdue,
-            }
-
-        overdue = sorted((a for a in live if a.due and cal.is_past_due(now, a.due)), key=lambda a: a.due)
-        due_soon = [a for a in live if a.due and not cal.is_past_due(now, a.due) and a.due <= tomorrow]
-        new = [a for a in alerts if a.opened >= since]
-        awaiting_iro = [a for a in live if a.status is d.Status.RESPONSE_RECEIVED]
-        closed_recent = [a for a in alerts if a.closed and a.closed >= since]
-        counts: dict[str, int] = {}
-        for alert in live:
-            process = self.config.processes[alert.process]
-            label = f"Open at {d.rung_name(process, alert.stage)}"
-            counts[label] = counts.get(label, 0) + 1
-        counts.update({
-            "New since the last working day": len(new),
-            "Due today or next working day": len(due_soon),
-            "Overdue": len(overdue),
-            "Escalated (open above the first rung)": sum(1 for a in live if len(a.episodes) > 1),
-            "Resolved since the last working day": sum(1 for a in closed_recent if a.status is d.Status.RESOLVED),
-            "Referred to Cafcass (all time)": sum(1 for a in alerts if a.status is d.Status.CAFCASS),
-            "Formal cap breached (open)": sum(1 for a in live if a.cap_breached),
-        })
-        sections = [
-            {"title": "Overdue", "rows": [row(a) for a in overdue]},
-            {"title": "Due today or next working day", "rows": [row(a) for a in due_soon]},
-            {"title": "Responses waiting for the IRO's decision", "rows": [row(a) for a in awaiting_iro]},
-            {"title": "New since the last working day", "rows": [row(a) for a in new]},
-        ]
-        sections = [s for s in sections if s["rows"]]
-        needs = [
-            {"received_text": long_date(cal.local_date(m.received_at)), "from_addr": m.from_addr or "",
-             "reason": m.reason or ""}
-            for m in quarantined
-        ]
-        fails = [{"subject": r.subject, "to": ", ".join(r.to_addrs), "error": r.last_error or ""} for r in failures]
-        return {
-            "date_text": long_date(today),
-            "counts": counts,
-            "sections": sections,
-            "needs_a_person": needs,
-            "delivery_failures": fails,
-            "health": f"{len(live)} open alerts; {queued} notices waiting in the outbox",
-            "empty": not live and not new and not needs and not fails and not closed_recent,
-        }
+        return reports.digest_context(self.config, self.calendar, self.alerts(), self.report_facts(now), now)
 
     def digest(self, now: datetime, queue: bool) -> tuple[str, str]:
         """Build the daily digest; queue it to the configured recipients (once a day) if asked."""
+        subject, text, _html = self.digest_rendered(now, queue)
+        return subject, text
+
+    def digest_rendered(self, now: datetime, queue: bool) -> tuple[str, str, str]:
         extra = self.digest_extra(now)
-        subject, text, _html = self.renderer.render("digest", None, [], extra)
+        subject, text, html = self.renderer.render("digest", None, [], extra)
         if queue:
             recipients = self._recipients(self.config.settings.digest.recipients)
             period = self.calendar.local_date(now).isoformat()
             with self.sessions.begin() as session:
                 self._queue(session, None, d.Notice("digest", tuple(recipients), f"digest/{period}", extra=extra), now)
-        return subject, text
+        return subject, text, html
+
+    def monthly(self, now: datetime, period: reports.Period | None = None) -> list[tuple[str, str, str, str]]:
+        """The month's mails as (recipient, subject, text, html): one per operational manager with
+        something outstanding, then the summary for each ``reports.monthly_recipients``."""
+        period = period or reports.previous_month(self.calendar.local_date(now))
+        alerts = self.alerts()
+        out = []
+        for manager in reports.operational_managers(self.config):
+            extra = reports.monthly_manager_context(self.config, self.calendar, alerts, manager, now)
+            if extra["rows"]:  # no mail about nothing: only managers with alerts outstanding
+                out.append((manager.email, *self.renderer.render("monthly_manager", None, [], extra)))
+        extra = reports.monthly_summary_context(self.config, self.calendar, alerts, period, now,
+                                                self.report_facts(now).imported)
+        rendered = self.renderer.render("monthly_summary", None, [], extra)
+        out += [(email, *rendered) for email in self._recipients(self.config.settings.reports.monthly_recipients)]
+        return out
+
+    def queue_monthly(self, now: datetime, period: reports.Period | None = None) -> list[str]:
+        """Queue the monthly mails (once per month and recipient); return who they are for."""
+        period = period or reports.previous_month(self.calendar.local_date(now))
+        alerts = self.alerts()
+        queued: list[str] = []
+        with self.sessions.begin() as session:
+            for manager in reports.operational_managers(self.config):
+                extra = reports.monthly_manager_context(self.config, self.calendar, alerts, manager, now)
+                if extra["rows"]:
+                    self._queue(session, None, d.Notice("monthly_manager", (manager.email,),
+                                                        f"monthly/{period.key}/{manager.email}", extra=extra), now)
+                    queued.append(manager.email)
+            extra = reports.monthly_summary_context(self.config, self.calendar, alerts, period, now,
+                                                    self.report_facts(now).imported)
+            recipients = tuple(self._recipients(self.config.settings.reports.monthly_recipients))
+            self._queue(session, None, d.Notice("monthly_summary", recipients, f"monthly/{period.key}", extra=extra), now)
+            queued.extend(recipients)
+        return queued
+
+    def quarterly(self, now: datetime, period: reports.Period | None = None) -> reports.QuarterlyReport:
+        period = period or reports.previous_quarter(self.calendar.local_date(now))
+        since = datetime.combine(period.start, datetime.min.time(), self.calendar.tz)
+        facts = self.report_facts(now, compliments_since=since)
+        return reports.quarterly_report(self.config, self.calendar, self.alerts(), facts.compliments, period, now,
+                                        facts.imported)
+
+    def queue_quarterly(self, now: datetime, period: reports.Period | None = None) -> list[str]:
+        """Queue the quarterly analysis to ``reports.quarterly_recipients`` with the workbook
+        attached (once per period); return the recipients."""
+        report = self.quarterly(now, period)
+        filename = f"drp-alerts-{report.period.key}.xlsx"
+        extra = reports.quarterly_mail_context(report, filename)
+        recipients = tuple(self._recipients(self.config.settings.reports.quarterly_recipients))
+        with self.sessions.begin() as session:
+            self._queue(session, None, d.Notice("quarterly_report", recipients, f"quarterly/{report.period.key}",
+                                                extra=extra), now,
+                        attachments=((filename, reports.XLSX_MIME, reports.xlsx_bytes(report)),))
+        return list(recipients)
 
     def _recipients(self, roles_or_emails: Iterable[str]) -> list[str]:
         out = []

@@ -163,6 +163,8 @@ class OutboxRow(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[str | None] = mapped_column(String(512))
     references: Mapped[list[str]] = mapped_column(JSON)
+    # [{filename, mime, base64}] or None; added by migration 0003 (the quarterly spreadsheet).
+    attachments: Mapped[list[dict] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), index=True)  # queued | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -7,6 +7,7 @@ all (DESIGN §6 rules 1 and 3). Alerts go in and out as the domain's frozen data
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Sequence
@@ -264,6 +265,7 @@ class OutgoingMail:
     html: str | None
     in_reply_to: str | None
     references: tuple[str, ...]
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, MIME type, content)
 
 
 def outbox_has(session: Session, idempotency_key: str) -> bool:
@@ -283,6 +285,11 @@ def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxRow
         body_html=mail.html,
         in_reply_to=mail.in_reply_to,
         references=list(mail.references),
+        # Base64 in JSON keeps one portable column on SQLite and PostgreSQL; reports are small.
+        attachments=[
+            {"filename": name, "mime": mime, "base64": base64.b64encode(data).decode("ascii")}
+            for name, mime, data in mail.attachments
+        ] or None,
         status="queued",
         attempts=0,
         created_at=now,
@@ -297,6 +304,11 @@ def outbox_rows(session: Session, status: str | None = None) -> list[OutboxRow]:
     if status:
         query = query.where(OutboxRow.status == status)
     return list(session.scalars(query))
+
+
+def attachments_of(row: OutboxRow) -> list[tuple[str, str, bytes]]:
+    """A row's attachments as ``build_message`` takes them: (filename, MIME type, bytes)."""
+    return [(a["filename"], a["mime"], base64.b64decode(a["base64"])) for a in row.attachments or ()]
 
 
 def outbox_since(session: Session, since_id: int) -> list[OutboxRow]:
@@ -321,6 +333,40 @@ def count_compliments(session: Session, since: datetime | None = None) -> int:
     if since is not None:
         query = query.where(ComplimentRow.received_at >= since)
     return session.scalar(query) or 0
+
+
+def compliments_between(session: Session, start: datetime, end: datetime) -> list[ComplimentRow]:
+    query = select(ComplimentRow).where(ComplimentRow.received_at >= start, ComplimentRow.received_at < end)
+    return list(session.scalars(query.order_by(ComplimentRow.received_at)))
+
+
+def last_inbound_at(session: Session) -> datetime | None:
+    """When the newest inbound message was recorded: the last time the mailbox was read with
+    something in it (the health line of the digest)."""
+    return session.scalar(select(func.max(MessageRow.received_at)).where(MessageRow.direction == "in"))
+
+
+def count_outbox(session: Session, status: str) -> int:
+    return session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.status == status)) or 0
+
+
+def imported_refs(session: Session) -> list[str]:
+    return list(session.scalars(select(AlertRow.ref).where(AlertRow.imported.is_(True))))
+
+
+def alert_exists(session: Session, ref: str) -> bool:
+    return session.scalar(select(AlertRow.id).where(AlertRow.ref == ref)) is not None
+
+
+def raise_ref_counter(session: Session, year: int, at_least: int) -> None:
+    """Make sure references allocated later in ``year`` come after ``at_least`` (an imported
+    alert may already carry DRP-2026-0042)."""
+    counter = session.get(RefCounterRow, year)
+    if counter is None:
+        session.add(RefCounterRow(year=year, last=at_least))
+    elif counter.last < at_least:
+        counter.last = at_least
+    session.flush()
 
 
 def job_done(session: Session, job: str, period: str) -> bool:

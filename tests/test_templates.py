@@ -38,9 +38,12 @@ NOTICES = {
     "compliment_ack",
     "bounce_report",
     "digest",
+    "monthly_manager",
+    "monthly_summary",
+    "quarterly_report",
     "form_incomplete",
 }
-NO_ALERT = {"compliment_ack", "digest", "form_incomplete"}  # alert is always None for these
+NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
 MAYBE_NO_ALERT = {"bounce_report", "instruction_refused"}  # rendered both with and without
 
 REF = "DRP-2027-0042"
@@ -109,6 +112,12 @@ def sample_alert(**changes: Any) -> dict[str, Any]:
     return alert
 
 
+OUTSTANDING_ROW = {
+    "ref": REF, "children": ", ".join(CASE_IDS), "team": "Children in Care North", "rung": "Stage 2 Service Manager",
+    "status": "awaiting response", "responder": "Morgan Ellis", "raised_text": "Monday 26 April 2027",
+    "due_text": "Friday 7 May 2027", "days_overdue": 2, "working_days_open": 23,
+}
+
 EXTRA: dict[str, dict[str, Any]] = {
     "response_received": {"responder_name": "Morgan Ellis", "late": False},
     "lapse_notice": {"automatic": False, "next_rung": "Stage 3 Assistant Director"},
@@ -123,6 +132,8 @@ EXTRA: dict[str, dict[str, Any]] = {
     },
     "digest": {
         "date_text": "Monday 10 May 2027",
+        "since_text": "Fri 7 May 2027 08:30",
+        "show_case_ids": True,
         "counts": {"Open": 3, "New since yesterday": 1, "Overdue": 1, "Resolved this month": 2},
         "sections": [
             {
@@ -159,6 +170,44 @@ EXTRA: dict[str, dict[str, Any]] = {
         "delivery_failures": [{"subject": f"[{REF}] Stage 2 Service Manager: reminder", "to": "x@luton.example.gov.uk", "error": "timeout"}],
         "health": "mailbox read 2 minutes ago; outbox empty",
         "empty": False,
+    },
+    "monthly_manager": {
+        "date_text": "Tuesday 1 June 2027",
+        "manager_name": "Morgan Ellis",
+        "show_case_ids": True,
+        "rows": [OUTSTANDING_ROW],
+        "overdue": 1,
+    },
+    "monthly_summary": {
+        "date_text": "Tuesday 1 June 2027",
+        "period_label": "2027-05",
+        "period_text": "Saturday 1 May 2027 to Monday 31 May 2027",
+        "show_case_ids": True,
+        "open_total": 3,
+        "overdue_total": 1,
+        "by_stage": [{"rung": "Stage 2 Service Manager", "open": 3}],
+        "by_team": [{"team": "Children in Care North", "open": 3, "children": 4, "overdue": 1}],
+        "by_stage_rows": [["Stage 2 Service Manager", 3]],
+        "by_team_rows": [["Children in Care North", 3, 4, 1]],
+        "on_time_rows": [["Stage 2 Service Manager", 4, 3, 1, 0, "75%"]],
+        "oldest": [OUTSTANDING_ROW],
+        "raised": 6,
+        "escalated": 3,
+        "resolved": 5,
+        "on_time": 3,
+        "responses": 4,
+        "lapsed": 0,
+        "on_time_text": "75%",
+        "on_time_by_rung": [{"rung": "Stage 2 Service Manager", "deadlines": 4, "responses": 4, "on_time": 3,
+                             "late": 1, "lapsed": 0, "share_on_time": 0.75, "share_text": "75%"}],
+    },
+    "quarterly_report": {
+        "period_label": "2027Q2",
+        "period_text": "Thursday 1 April 2027 to Wednesday 30 June 2027",
+        "summary": [("Alerts raised", "8"), ("Median working days to resolution", "8.0")],
+        "by_category": [["Key documentation missing", "Looked after children", "3", "3"]],
+        "by_stage_resolved": [["Stage 2 Service Manager", "1", "1"]],
+        "filename": "drp-alerts-2027Q2.xlsx",
     },
 }
 
