@@ -16,7 +16,8 @@ What an imported alert is:
 * concluded ones (a concluded date) are resolved, withdrawn or referred to Cafcass;
 * open ones wait for the IRO's decision (status ``open``): mailbot sends nothing for them until
   the IRO replies with the reference, since the spreadsheet cannot say whether a manager has
-  already answered. A formal cap already passed is recorded as breached, not reported again.
+  already answered. A formal cap already passed is recorded as breached, not reported as news;
+  one that falls due later is reported as for any alert.
 
 No child's name can come in: child IDs must match the authority's case-ID pattern, and no
 free-text column is read.
