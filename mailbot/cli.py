@@ -320,6 +320,37 @@ def cmd_digest(ctx: Context) -> int:
     return 0
 
 
+def cmd_run(ctx: Context) -> int:
+    from .daemon import Daemon, real_clock
+    from .shell import make_sink, make_source
+
+    fixed = ctx.args.now or os.environ.get("MAILBOT_NOW")
+    clock = (lambda: ctx.now) if fixed else real_clock
+    daemon = Daemon(ctx.bot, make_source(ctx.config), make_sink(ctx.config), clock=clock)
+    if ctx.args.once:
+        done = daemon.run_once()
+        print(f"handled {done['handled']} message(s), {done['swept']} deadline event(s), sent {done['sent']}")
+        return 0
+    return daemon.run()
+
+
+def cmd_status(ctx: Context) -> int:
+    from .daemon import status
+
+    report = status(ctx.bot)
+    if ctx.args.json:
+        _print_json(report)
+        return 0
+    labels = {"last_poll": "last successful poll", "backlog": "backlog at last poll",
+              "outbox_queued": "outbox queued", "outbox_failed": "outbox failed",
+              "quarantined": "quarantined messages", "recorded_not_handled": "recorded, not yet handled",
+              "last_error": "last error"}
+    for key, label in labels.items():
+        value = report[key]
+        print(f"{label:>27}: {'-' if value is None else value}")
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -345,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", help="configuration file (default: $MAILBOT_CONFIG or ./config.yaml)")
     parser.add_argument("--now", metavar="ISO-8601", help="fix the clock (default: $MAILBOT_NOW or the real time)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="one line per event, as text or JSON (references and Message-IDs, never bodies)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[Context], int], help_text: str) -> argparse.ArgumentParser:
@@ -382,16 +415,42 @@ def build_parser() -> argparse.ArgumentParser:
     add("send", cmd_send, "deliver the outbox through the configured sink")
     p = add("digest", cmd_digest, "build the daily digest (and queue it unless --print)")
     p.add_argument("--print", action="store_true", help="print it instead of queueing it")
+    p = add("run", cmd_run, "run the daemon: watch the mailbox, send the outbox, keep the schedule")
+    p.add_argument("--once", action="store_true", help="one pass (drain, sweep, send, digest if due), then exit")
+    p = add("status", cmd_status, "last poll, backlog, outbox queue, quarantined messages, last error")
+    p.add_argument("--json", action="store_true")
     p = add("demo", cmd_demo, "run a month of simulated DRP traffic on the embedded default")
     p.add_argument("--dir", metavar="DIR", help="folder to run in (default: a new temporary folder)")
     return parser
 
 
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+        return json.dumps(entry)
+
+
+def configure_logging(args: argparse.Namespace) -> None:
+    # The daemon logs its work at INFO; one-shot commands stay quiet unless something is wrong.
+    level = logging.DEBUG if args.debug else logging.INFO if args.command == "run" else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    if args.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # "skipped: maximum number of running instances" is by design when a send is asked for
+    # while one is running; it is not worth a warning line each time.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    configure_logging(args)
     ctx = Context(args)
     try:
         return args.func(ctx)
@@ -404,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line for the user, the traceback on request
         if args.debug:
             raise
-        print(f"mailbot: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"mailbot: internal error: {type(exc).__name__}: {first} (run with --debug for details)",
               file=sys.stderr)
         return EXIT_INTERNAL

@@ -133,26 +133,91 @@ class CalendarConfig(Strict):
     """Local closure days (date: reason), on top of bank holidays."""
 
 
-def _maildir_url(value: Any) -> Any:
-    # IMAP and SMTP URLs arrive with the daemon (issue 3); until then only Maildir works.
-    if not isinstance(value, str) or not value.startswith("maildir:"):
-        raise ValueError("only maildir:PATH is supported in this version")
-    return value
+@dataclass(frozen=True)
+class ServerUrl:
+    """A parsed mailbox or outbox URL: ``scheme://host[:port][/folder]`` or ``maildir:PATH``."""
+
+    scheme: str
+    host: str = ""
+    port: int | None = None
+    path: str = ""
+
+    @property
+    def is_maildir(self) -> bool:
+        return self.scheme == "maildir"
 
 
-MaildirUrl = Annotated[str, BeforeValidator(_maildir_url)]
+def parse_server_url(url: str, schemes: dict[str, int | None]) -> ServerUrl:
+    """Split ``url``; ``schemes`` maps each allowed scheme to its default port."""
+    if url.startswith("maildir:"):
+        return ServerUrl("maildir", path=url[len("maildir:"):])
+    match = re.fullmatch(r"([a-z+]+)://(\[[0-9a-fA-F:]+\]|[^/:\s]+)(?::(\d+))?(?:/(.*))?", url.strip())
+    if not match or match.group(1) not in schemes:
+        allowed = ", ".join(f"{s}://HOST" for s in schemes if s != "maildir")
+        raise ValueError(f"must be maildir:PATH or one of {allowed} (got {url!r})")
+    scheme, host, port, path = match.groups()
+    return ServerUrl(scheme, host.strip("[]"), int(port) if port else schemes[scheme], path or "")
 
 
-class MailboxConfig(Strict):
-    url: MaildirUrl
+IMAP_SCHEMES = {"maildir": None, "imaps": 993, "imap+starttls": 143, "imap": 143}
+SMTP_SCHEMES = {"maildir": None, "smtps": 465, "smtp+starttls": 587, "smtp": 25}
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+class _ServerConfig(Strict):
+    """What a mailbox and an outbox share: where, who, and how it is protected."""
+
+    username: str | None = None
+    password_env: str | None = None
+    """The NAME of the environment variable holding the password; never the password itself."""
+    allow_plaintext: bool = False
+    """Plain ``imap://`` / ``smtp://`` without TLS: only for a test server on loopback."""
+    ca_file: str | None = None
+    """A CA bundle for a council's private certificate authority; the system's by default."""
+    timeout_seconds: PositiveInt = 60
+
+    def _check_server(self, url: str, schemes: dict[str, int | None], plain: str, needs_login: bool) -> None:
+        parsed = parse_server_url(url, schemes)
+        if parsed.is_maildir:
+            return
+        if parsed.scheme == plain and not self.allow_plaintext:
+            raise ValueError(f"{plain}:// sends passwords and children's data unencrypted; use a TLS "
+                             f"scheme, or set allow_plaintext: true for a test server on loopback")
+        if needs_login and not (self.username and self.password_env):
+            raise ValueError(f"{parsed.scheme}:// needs username and password_env")
+        if self.password_env and not _ENV_NAME.fullmatch(self.password_env):
+            raise ValueError("password_env must be the name of an environment variable, e.g. MAILBOT_IMAP_PASSWORD")
+
+
+class MailboxConfig(_ServerConfig):
+    url: str
+    folder: str = "INBOX"
     processed_folder: str = "processed"
     quarantine_folder: str = "quarantine"
     max_message_bytes: PositiveInt = 25 * 1024 * 1024
+    batch_size: PositiveInt = 50
+    """Messages fetched per UID FETCH when a backlog is drained."""
+    poll_seconds: PositiveInt = 60
+    """How often to look for mail when the server offers no IDLE."""
+    idle_renew_minutes: Annotated[int, Field(ge=1, le=29)] = 25
+    """RFC 2177: re-issue IDLE at least every 29 minutes."""
+
+    @model_validator(mode="after")
+    def _valid_url(self) -> "MailboxConfig":
+        self._check_server(self.url, IMAP_SCHEMES, "imap", needs_login=True)
+        return self
 
 
-class OutboxConfig(Strict):
-    url: MaildirUrl
+class OutboxConfig(_ServerConfig):
+    url: str
     from_name: str = "DRP tracker"
+    retry_horizon_minutes: PositiveInt = 24 * 60
+    """Temporary failures are retried with back-off for this long, then the row fails."""
+
+    @model_validator(mode="after")
+    def _valid_url(self) -> "OutboxConfig":
+        self._check_server(self.url, SMTP_SCHEMES, "smtp", needs_login=False)
+        return self
 
 
 class StoreConfig(Strict):

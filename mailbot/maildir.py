@@ -38,6 +38,7 @@ class InboundItem:
     raw: bytes
     uid: int | None = None  # IMAP UID (None for Maildir)
     uidvalidity: int | None = None
+    size: int | None = None  # the full size when ``raw`` holds only the header (over the limit)
 
 
 def _folder_name(name: str, what: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol
@@ -32,6 +33,7 @@ from .calendar import WorkingCalendar
 from .config import Config
 from .notices import Renderer, long_date
 from .outgoing import build_message, make_message_id
+from .smtp import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("mailbot")
 
@@ -52,6 +54,12 @@ class IngestResult:
 
 class Sink(Protocol):
     def send(self, message: Any) -> str: ...
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's first line: SQL and tracebacks after it say nothing a person needs."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def dedupe_key(message_id: str | None, raw: bytes) -> str:
@@ -84,12 +92,18 @@ class Mailbot:
         self.sessions = sessions or open_store(config.store_url)
         self.mailbox = config.authority.mailbox_address
         self.mail_domain = self.mailbox.rsplit("@", 1)[1]
+        # The daemon decides on two threads (watcher and sweep); one decision at a time keeps an
+        # alert from being read by one and overwritten by the other. Across processes the row
+        # lock taken when an alert is loaded does the same (PostgreSQL).
+        self.decisions = threading.RLock()
 
     # ------------------------------------------------------------------ ingest
 
     def ingest(self, raw: bytes, now: datetime, *, mailbox_key: str | None = None,
-               uid: int | None = None, uidvalidity: int | None = None) -> IngestResult:
-        """Record, then handle, one inbound message. Re-reading a handled message is a no-op."""
+               uid: int | None = None, uidvalidity: int | None = None, size: int | None = None) -> IngestResult:
+        """Record, then handle, one inbound message. Re-reading a handled message is a no-op.
+
+        ``size`` is given when the mailbox sent only the header of a message over the limit."""
         try:
             parsed: ParsedMessage | None = parsers.parse_message(raw, self.parse_rules)
             parse_error = None
@@ -111,15 +125,19 @@ class Mailbot:
         # The raw message is now safe on disk; whatever happens next, it is not lost.
         if parsed is None:
             return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
-        if len(raw) > self.config.settings.mailbox.max_message_bytes:
+        full_size = size or len(raw)
+        if full_size > self.config.settings.mailbox.max_message_bytes:
             return self._quarantine(key, message_id, None,
-                                    f"message is {len(raw)} bytes, over the configured limit", now)
+                                    f"message is {full_size} bytes, over the configured limit of "
+                                    f"{self.config.settings.mailbox.max_message_bytes}", now)
         try:
-            with self.sessions.begin() as session:
+            with self.decisions, self.sessions.begin() as session:
                 result = self._handle(session, key, parsed, now)
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
-            log.exception("message %s could not be handled", message_id)
-            return self._quarantine(key, message_id, None, f"internal error: {type(exc).__name__}: {exc}", now)
+            reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
+            log.error("message %s could not be handled: %s", message_id, reason)
+            log.debug("traceback for message %s", message_id, exc_info=True)
+            return self._quarantine(key, message_id, None, reason, now)
         log.info("message %s: %s %s %s", message_id, result.kind, result.status, result.alert or "")
         return result
 
@@ -139,7 +157,7 @@ class Mailbot:
         if ref is None and parsed.reference:
             # Outlook sometimes drops In-Reply-To/References; the subject reference survives.
             ref = parsed.reference
-        return repo.load_alert(session, ref) if ref else None
+        return repo.load_alert(session, ref, for_update=True) if ref else None
 
     def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
         env = parsed.envelope
@@ -315,8 +333,8 @@ class Mailbot:
         with self.sessions() as session:
             refs = [a.ref for a in repo.list_alerts(session, d.LIVE)]
         for ref in refs:
-            with self.sessions.begin() as session:
-                alert = repo.load_alert(session, ref)
+            with self.decisions, self.sessions.begin() as session:
+                alert = repo.load_alert(session, ref, for_update=True)
                 for event in d.due_events(alert, now, self.rules):
                     try:
                         outcome = self.apply(session, alert, event, now, actor="mailbot")
@@ -332,7 +350,7 @@ class Mailbot:
         """Deliver every queued row through ``sink``; each row is sent at most once."""
         sent = []
         with self.sessions() as session:
-            ids = [r.id for r in repo.outbox_rows(session, "queued")]
+            ids = [r.id for r in repo.outbox_due(session, now)]
         for row_id in ids:
             with self.sessions.begin() as session:
                 row = session.get(repo.OutboxRow, row_id)
@@ -357,15 +375,37 @@ class Mailbot:
                     continue
                 try:
                     sink.send(message)
-                except OSError as exc:
-                    row.last_error = f"{type(exc).__name__}: {exc}"
+                except PermanentFailure as exc:
+                    self._send_failed(session, row, now, f"refused: {exc}")
                     continue
-                row.status, row.sent_at = "sent", now
+                except (TemporaryFailure, OSError) as exc:
+                    self._retry_later(session, row, now, f"{type(exc).__name__}: {exc}")
+                    continue
+                row.status, row.sent_at, row.next_attempt_at = "sent", now, None
                 repo.add_audit(session, at=now, actor="mailbot", action="sent",
                                detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
                                alert_ref=row.alert_ref, message_id=row.message_id)
                 sent.append(row.message_id)
         return sent
+
+    def _send_failed(self, session: Session, row, now: datetime, error: str) -> None:
+        row.status, row.last_error, row.next_attempt_at = "failed", error, None
+        repo.add_audit(session, at=now, actor="mailbot", action="send_failed",
+                       detail=f"{row.template} to {', '.join(row.to_addrs)}: {error}",
+                       alert_ref=row.alert_ref, message_id=row.message_id)
+        log.error("outbox %s failed: %s", row.message_id, error)
+
+    def _retry_later(self, session: Session, row, now: datetime, error: str) -> None:
+        """A temporary failure: back off (30 s, 1, 2, 4 ... minutes, at most an hour) until the
+        configured horizon, then give up and report it. The row keeps its Message-ID."""
+        horizon = timedelta(minutes=self.config.settings.outbox.retry_horizon_minutes)
+        if now - row.created_at >= horizon:
+            self._send_failed(session, row, now, f"gave up after {row.attempts} attempts: {error}")
+            return
+        row.last_error = error
+        row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)), timedelta(hours=1))
+        log.warning("outbox %s: attempt %d failed (%s); next at %s", row.message_id, row.attempts,
+                    error, row.next_attempt_at.isoformat())
 
     # ------------------------------------------------------------------ digest and reports
     # The figures are built by mailbot.reports (pure); these methods read the store for it and

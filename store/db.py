@@ -39,7 +39,8 @@ def make_engine(url: str) -> Engine:
         except OSError as exc:
             raise StoreError(f"store.url: cannot create {path.parent}: {exc.strerror}") from None
     try:
-        engine = create_engine(url)
+        # hide_parameters: an error must never carry a message body into a log line.
+        engine = create_engine(url, hide_parameters=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(f"store.url: cannot open {url.split('@')[-1]}: {exc}") from None
     if engine.dialect.name == "sqlite":

@@ -27,6 +27,7 @@ from .models import (
     MessageRow,
     OutboxRow,
     RefCounterRow,
+    ServiceStateRow,
 )
 
 # ----------------------------------------------------------------------------- messages
@@ -157,12 +158,16 @@ def _to_domain(row: AlertRow) -> Alert:
     )
 
 
-def _alert_row(session: Session, ref: str) -> AlertRow | None:
-    return session.scalars(select(AlertRow).where(AlertRow.ref == ref)).first()
+def _alert_row(session: Session, ref: str, for_update: bool = False) -> AlertRow | None:
+    query = select(AlertRow).where(AlertRow.ref == ref)
+    if for_update:
+        query = query.with_for_update()  # SQLite has no row locks; its writes are serialised anyway
+    return session.scalars(query).first()
 
 
-def load_alert(session: Session, ref: str) -> Alert | None:
-    row = _alert_row(session, ref)
+def load_alert(session: Session, ref: str, for_update: bool = False) -> Alert | None:
+    """The alert ``ref``; ``for_update`` locks its row until the transaction ends."""
+    row = _alert_row(session, ref, for_update)
     return _to_domain(row) if row else None
 
 
@@ -306,6 +311,15 @@ def outbox_rows(session: Session, status: str | None = None) -> list[OutboxRow]:
     return list(session.scalars(query))
 
 
+def outbox_due(session: Session, now: datetime) -> list[OutboxRow]:
+    """Queued rows whose next attempt is due (never tried, or their back-off has passed)."""
+    query = (select(OutboxRow)
+             .where(OutboxRow.status == "queued",
+                    (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
+             .order_by(OutboxRow.id))
+    return list(session.scalars(query))
+
+
 def attachments_of(row: OutboxRow) -> list[tuple[str, str, bytes]]:
     """A row's attachments as ``build_message`` takes them: (filename, MIME type, bytes)."""
     return [(a["filename"], a["mime"], base64.b64decode(a["base64"])) for a in row.attachments or ()]
@@ -375,3 +389,20 @@ def job_done(session: Session, job: str, period: str) -> bool:
 
 def mark_job_done(session: Session, job: str, period: str, at: datetime) -> None:
     session.add(JobRunRow(job=job, period=period, done_at=at))
+
+
+def set_state(session: Session, key: str, value: str, now: datetime) -> None:
+    row = session.get(ServiceStateRow, key)
+    if row is None:
+        session.add(ServiceStateRow(key=key, value=value, updated_at=now))
+    else:
+        row.value, row.updated_at = value, now
+
+
+def get_state(session: Session) -> dict[str, ServiceStateRow]:
+    return {row.key: row for row in session.scalars(select(ServiceStateRow))}
+
+
+def count_messages(session: Session, status: str) -> int:
+    return session.scalar(select(func.count(MessageRow.id)).where(MessageRow.direction == "in",
+                                                                  MessageRow.status == status)) or 0

@@ -109,10 +109,30 @@ def test_recipient_roles_must_exist(data: dict, tmp_path: Path) -> None:
         load(data, tmp_path)
 
 
-def test_mailbox_and_outbox_urls_are_checked(data: dict, tmp_path: Path) -> None:
-    data["mailbox"]["url"] = "imaps://outlook.office365.com"
-    with pytest.raises(ConfigError, match=r"mailbox.url: only maildir:PATH is supported"):
+@pytest.mark.parametrize("section, values, message", [
+    ("mailbox", {"url": "imaps://outlook.office365.com"}, "mailbox: imaps:// needs username and password_env"),
+    ("mailbox", {"url": "imap://127.0.0.1:1143", "username": "drp", "password_env": "P"},
+     "mailbox: imap:// sends passwords and children's data unencrypted"),
+    ("mailbox", {"url": "pop3://mail.example.gov.uk"}, "mailbox: must be maildir:PATH or one of imaps://HOST"),
+    ("mailbox", {"url": "imaps://outlook.office365.com", "username": "drp", "password_env": "hunter2 secret"},
+     "mailbox: password_env must be the name of an environment variable"),
+    ("outbox", {"url": "smtp://127.0.0.1:2525"}, "outbox: smtp:// sends passwords"),
+    ("mailbox", {"url": "imaps://h", "username": "u", "password_env": "P", "idle_renew_minutes": 45},
+     "mailbox.idle_renew_minutes: input should be less than or equal to 29"),
+])
+def test_server_urls_are_checked(data: dict, tmp_path: Path, section: str, values: dict, message: str) -> None:
+    data[section].update(values)
+    with pytest.raises(ConfigError) as caught:
         load(data, tmp_path)
+    assert message.lower() in str(caught.value).lower()
+
+
+def test_server_urls_that_are_fine(data: dict, tmp_path: Path) -> None:
+    data["mailbox"].update(url="imaps://outlook.office365.com", username="drp@luton.example.gov.uk",
+                           password_env="MAILBOT_IMAP_PASSWORD")
+    data["outbox"].update(url="smtp://127.0.0.1:2525", allow_plaintext=True)
+    config = load(data, tmp_path)
+    assert config.settings.mailbox.password_env == "MAILBOT_IMAP_PASSWORD"
 
 
 def test_forms_block_is_optional_and_feeds_the_parser(data: dict, tmp_path: Path) -> None:

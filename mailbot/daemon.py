@@ -1,0 +1,224 @@
+"""``mailbot run``: the mailbox watcher, the outbox sender and the scheduler, together.
+
+The watcher runs on the main thread: connect, drain what is waiting, wait (IDLE or polling),
+repeat; on any connection loss it reconnects with exponential back-off and jitter, logging once
+per outage rather than once per try. APScheduler runs the deadline sweep every minute, the
+outbox drain every few seconds (and at once after a message queues mail), and the daily digest
+at the configured time on working days. What the digest job has done is recorded in the store,
+so a daemon that was down over the digest time sends it once when it comes back, never twice.
+
+SIGTERM or SIGINT sets ``stop``: the message in hand is finished, jobs are let finish, and
+``run`` returns 0. ``run_once`` does one pass of everything for councils that prefer cron.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from datetime import datetime, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from store import repository as repo
+
+from .imap import MailboxUnavailable
+from .service import Mailbot, first_line
+from .shell import Source, drain_mailbox
+
+log = logging.getLogger("mailbot.daemon")
+Clock = Callable[[], datetime]
+MAX_BACKOFF_SECONDS = 300
+SEND_EVERY_SECONDS = 5
+
+
+def real_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Daemon:
+    def __init__(self, bot: Mailbot, source: Source, sink, clock: Clock = real_clock,
+                 stop: threading.Event | None = None, rng: random.Random | None = None):
+        self.bot = bot
+        self.source = source
+        self.sink = sink
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.rng = rng or random.Random()
+        self.scheduler: BackgroundScheduler | None = None
+
+    # ------------------------------------------------------------------ one pass
+
+    def run_once(self) -> dict[str, int]:
+        """Drain the mailbox, sweep, send, and queue the digest if it is due; then return."""
+        self._connect()
+        try:
+            handled = self.drain()
+        finally:
+            self._disconnect()
+        swept = self.sweep()
+        self.digest_if_due()
+        sent = self.send()
+        return {"handled": handled, "swept": len(swept), "sent": len(sent)}
+
+    # ------------------------------------------------------------------ jobs
+
+    def drain(self) -> int:
+        results = drain_mailbox(self.bot, self.clock, self.source, stop=self.stop,
+                                after_each=lambda _r: self.kick_sender())
+        with self.bot.sessions.begin() as session:
+            now = self.clock()
+            repo.set_state(session, "last_poll", now.isoformat(), now)
+            repo.set_state(session, "backlog", str(getattr(self.source, "backlog", 0)), now)
+        return len(results)
+
+    def sweep(self) -> list[tuple[str, str]]:
+        done = self.bot.tick(self.clock())
+        if done:
+            log.info("sweep: %s", ", ".join(f"{ref} {event}" for ref, event in done))
+            self.kick_sender()
+        return done
+
+    def send(self) -> list[str]:
+        sent = self.bot.send(self.clock(), self.sink)
+        if sent:
+            log.info("sent %d message(s)", len(sent))
+        return sent
+
+    def digest_if_due(self) -> bool:
+        """Queue today's digest if today is a working day, its time has come, and it has not been
+        queued yet: the record in the store is what makes it once a day."""
+        now = self.clock()
+        cal = self.bot.calendar
+        local = now.astimezone(cal.tz)
+        today = local.date()
+        if not cal.is_working_day(today) or local.time() < self.bot.config.settings.digest.time:
+            return False
+        with self.bot.sessions() as session:
+            if repo.job_done(session, "digest", today.isoformat()):
+                return False
+        self.bot.digest(now, queue=True)
+        with self.bot.sessions.begin() as session:
+            repo.mark_job_done(session, "digest", today.isoformat(), now)
+        log.info("digest for %s queued", today.isoformat())
+        self.kick_sender()
+        return True
+
+    def kick_sender(self) -> None:
+        """Send what a decision just queued now rather than at the next interval."""
+        if self.scheduler is not None and self.scheduler.running:
+            job = self.scheduler.get_job("send")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(timezone.utc))
+
+    # ------------------------------------------------------------------ the daemon
+
+    def _guarded(self, name: str, job: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:  # a failing job is reported and retried next time
+                error = f"{name}: {type(exc).__name__}: {first_line(exc)}"
+                log.error("%s", error)
+                log.debug("traceback of %s", name, exc_info=True)
+                self._record_error(error)
+        return run
+
+    def start_scheduler(self) -> BackgroundScheduler:
+        tz = self.bot.calendar.tz
+        digest_time = self.bot.config.settings.digest.time
+        scheduler = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
+                                                                   "misfire_grace_time": None})
+        scheduler.add_job(self._guarded("sweep", self.sweep), IntervalTrigger(minutes=1), id="sweep",
+                          next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(self._guarded("send", self.send), IntervalTrigger(seconds=SEND_EVERY_SECONDS),
+                          id="send", next_run_time=datetime.now(timezone.utc))
+        # Weekdays at the digest time; digest_if_due skips bank holidays and closure days. The
+        # first run at start-up catches up a digest missed while the daemon was down.
+        scheduler.add_job(self._guarded("digest", self.digest_if_due),
+                          CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
+                                      timezone=tz), id="digest")
+        scheduler.add_job(self._guarded("digest", self.digest_if_due), id="digest-catch-up",
+                          next_run_time=datetime.now(timezone.utc))
+        scheduler.start()
+        self.scheduler = scheduler
+        return scheduler
+
+    def run(self, install_signals: bool = True) -> int:
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.stop.set())
+        self.start_scheduler()
+        log.info("mailbot running")
+        try:
+            self._watch()
+        finally:
+            self._disconnect()
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=True)  # let a send or sweep in progress finish
+            log.info("mailbot stopped")
+        return 0
+
+    def _watch(self) -> None:
+        tries = 0
+        while not self.stop.is_set():
+            try:
+                self._connect()
+                if tries:
+                    log.warning("mailbox reachable again after %d attempt(s)", tries)
+                    tries = 0
+                while not self.stop.is_set():
+                    self.drain()
+                    self._wait()
+            except MailboxUnavailable as exc:
+                if tries == 0:  # once per outage, not once per try
+                    log.warning("mailbox unavailable: %s; reconnecting with back-off", exc)
+                    self._record_error(f"mailbox: {exc}")
+                tries += 1
+                self._disconnect()
+                delay = min(2 ** tries, MAX_BACKOFF_SECONDS) * self.rng.uniform(0.5, 1.0)
+                self.stop.wait(delay)
+
+    def _connect(self) -> None:
+        connect = getattr(self.source, "connect", None)
+        if connect is not None:
+            connect()
+
+    def _disconnect(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+    def _wait(self) -> None:
+        wait = getattr(self.source, "wait_for_mail", None)
+        if wait is not None:
+            wait(self.stop)
+        else:
+            self.stop.wait(self.bot.config.settings.mailbox.poll_seconds)
+
+    def _record_error(self, error: str) -> None:
+        try:
+            with self.bot.sessions.begin() as session:
+                now = self.clock()
+                repo.set_state(session, "last_error", f"{now.isoformat()} {error}", now)
+        except Exception:  # the store itself may be what failed; the log line above stands
+            log.exception("could not record the error")
+
+
+def status(bot: Mailbot) -> dict[str, object]:
+    """What `mailbot status` reports."""
+    with bot.sessions() as session:
+        state = repo.get_state(session)
+        return {
+            "last_poll": state["last_poll"].value if "last_poll" in state else None,
+            "backlog": int(state["backlog"].value) if "backlog" in state else None,
+            "outbox_queued": len(repo.outbox_rows(session, "queued")),
+            "outbox_failed": len(repo.outbox_rows(session, "failed")),
+            "quarantined": repo.count_messages(session, "quarantined"),
+            "recorded_not_handled": repo.count_messages(session, "received"),
+            "last_error": state["last_error"].value if "last_error" in state else None,
+        }
