@@ -111,8 +111,14 @@ def label_key(label: str) -> str:
 
 
 def label_index(rules: ParseRules) -> dict[str, str]:
+    """Normalised label -> canonical field (cached: the rules of one authority rarely change)."""
+    return _label_index(tuple((k, tuple(v)) for k, v in rules.form_labels.items()))
+
+
+@lru_cache(maxsize=16)
+def _label_index(form_labels: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
     index: dict[str, str] = {}
-    for canonical, labels in rules.form_labels.items():
+    for canonical, labels in form_labels:
         for label in (canonical.replace("_", " "), *labels):
             index.setdefault(label_key(label), canonical)
     return index
@@ -262,9 +268,18 @@ def category_pattern(phrase: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-def _category_spans(text: str, rule: CategoryRule) -> list[tuple[int, int]]:
+@lru_cache(maxsize=2048)
+def _first_word(phrase: str) -> str:
+    tokens = re.findall(r"[A-Za-z0-9']+", normalise(phrase).lower())
+    return tokens[0] if tokens else ""
+
+
+def _category_spans(text: str, lower: str, rule: CategoryRule) -> list[tuple[int, int]]:
     spans = []
     for phrase in (rule.name, *rule.synonyms):
+        # A plain substring test first: most phrases are absent, and the loose pattern is slow.
+        if _first_word(phrase) not in lower:
+            continue
         pattern = category_pattern(phrase)
         if pattern is not None:
             spans.extend(m.span() for m in pattern.finditer(text))
@@ -278,7 +293,8 @@ def match_categories(text: str, category_rules: Iterable[CategoryRule]) -> tuple
     missing" is key documentation, not the "Care plan" category as well.
     """
     text = normalise(text)
-    found = [(rule.name, _category_spans(text, rule)) for rule in category_rules]
+    lower = text.lower()
+    found = [(rule.name, _category_spans(text, lower, rule)) for rule in category_rules]
     names = []
     for name, spans in found:
         if not spans:

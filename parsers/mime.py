@@ -49,6 +49,15 @@ _CHARSET_ALIASES = {
     "8bit": "cp1252",
 }
 _MAX_TEXT = 500_000
+# lxml's HTML parser (installed with python-docx) is several times faster than html.parser on
+# Word's verbose HTML; html.parser stays as the fallback so the package works without it.
+try:
+    import lxml  # noqa: F401
+
+    HTML_PARSER = "lxml"
+except ImportError:  # pragma: no cover - lxml comes with python-docx
+    HTML_PARSER = "html.parser"
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def _codec(charset: str | None) -> str | None:
@@ -78,7 +87,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 def _unescape_8bit(value: str) -> str:
     """compat32 smuggles raw 8-bit header bytes as surrogates; turn them back into text."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if not _SURROGATE.search(value):
         return value
     return decode_bytes(value.encode("ascii", "surrogateescape"), None)
 
@@ -158,7 +167,7 @@ def html_to_text(html: str | BeautifulSoup) -> str:
     Walks the tree with an explicit stack so deeply nested mail (forward chains) cannot hit the
     recursion limit.
     """
-    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html or "", "html.parser")
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html or "", HTML_PARSER)
     out: list[str] = []
 
     def at_line_start() -> bool:
@@ -216,6 +225,9 @@ def _part_text(part: Message) -> str:
 
 
 def _filename(part: Message) -> str | None:
+    # get_filename() parses both headers' parameters; most parts have neither header.
+    if part.get("Content-Disposition") is None and "name" not in str(part.get("Content-Type", "")).lower():
+        return None
     try:
         name = part.get_filename()
     except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
@@ -225,9 +237,9 @@ def _filename(part: Message) -> str | None:
     return decode_header_value(name) or None
 
 
-def _is_attachment(part: Message) -> bool:
+def _is_attachment(part: Message, filename: str | None) -> bool:
     disposition = str(part.get("Content-Disposition", "") or "").split(";", 1)[0].strip().lower()
-    return disposition == "attachment" or _filename(part) is not None
+    return disposition == "attachment" or filename is not None
 
 
 def _encoded_size(part: Message) -> int:
@@ -346,7 +358,7 @@ def _walk(msg: Message) -> _Walk:
                 found = re.search(r"^METHOD:(\w+)", _part_text(part), re.MULTILINE | re.IGNORECASE)
                 method = found.group(1) if found else "PUBLISH"
             out.calendar_method = method.upper()
-        if not _is_attachment(part) and not ctype.startswith("message/"):
+        if not _is_attachment(part, filename) and not ctype.startswith("message/"):
             if ctype == "text/plain":
                 if out.text is None:
                     out.text = _part_text(part)
@@ -426,7 +438,7 @@ def _read_envelope(raw: bytes) -> Envelope:
             text = ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    param = _param(msg, "report-type")
+    param = _param(msg, "report-type") if msg.get_content_type() == "multipart/report" else None
     report_type = param.lower() if param else None
     id_count = len(headers.get("message-id", []))
     notes = list(walked.notes)

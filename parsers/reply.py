@@ -13,6 +13,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 
 from .instruction import INSTRUCTION_WORDS
+from .mime import HTML_PARSER
 
 _RULE = re.compile(r"^\s*_{8,}\s*$")
 _ORIGINAL = re.compile(
@@ -186,29 +187,56 @@ def _remove_from(node: Tag) -> None:
     node.extract()
 
 
+_CUT_IDS = {"appendonsend", "divRplyFwdMsg", "mail-editor-reference-message-container"}
+_DOOMED_DIV_CLASSES = {"gmail_attr", "gmail_signature", "moz-signature", "ms-outlook-mobile-signature"}
+
+
 def strip_html_history(html: str) -> BeautifulSoup:
-    """Parse HTML and remove the quoted history each client marks up in its own way."""
-    soup = BeautifulSoup(html or "", "html.parser")
-    # Outlook on the web / new Outlook: the reply header and all of the quoted thread follow.
-    for selector in ("#appendonsend", "div#divRplyFwdMsg", "#mail-editor-reference-message-container"):
-        found = soup.select_one(selector)
-        if found is not None:
-            _remove_from(found)
+    """Parse HTML and remove the quoted history each client marks up in its own way.
+
+    One walk over the tags collects every marker (a find_all per marker walked the tree a dozen
+    times, the slowest step of parsing an HTML reply).
+    """
+    soup = BeautifulSoup(html or "", HTML_PARSER)
+    cut: Tag | None = None
+    gmail_attrs: list[Tag] = []
+    doomed: list[Tag] = []
+    cite_prefixes: list[Tag] = []
+    for tag in soup.find_all(True):
+        ident = tag.get("id")
+        classes = set(tag.get("class") or ())
+        if cut is None and ident in _CUT_IDS:
+            # Outlook on the web / new Outlook / Outlook mobile: the reply header, and all of
+            # the quoted thread after it. The first in document order covers the others.
+            cut = tag
+        if tag.name == "div" and classes & _DOOMED_DIV_CLASSES:
+            doomed.append(tag)
+            if "gmail_attr" in classes:
+                gmail_attrs.append(tag)
+        elif tag.name == "blockquote" and ("gmail_quote" in classes or tag.get("type") == "cite"):
+            doomed.append(tag)
+        elif ident == "ms-outlook-mobile-signature":
+            doomed.append(tag)
+        if "moz-cite-prefix" in classes:
+            cite_prefixes.append(tag)
+    if cut is not None:
+        _remove_from(cut)
     # A Gmail forward is not quoted at all: the forwarded mail follows the attribution as is.
-    for attr in soup.select("div.gmail_attr"):
-        if re.search(r"forwarded message", attr.get_text(" "), re.IGNORECASE):
+    for attr in gmail_attrs:
+        if not attr.decomposed and attr.parent is not None and re.search(
+            r"forwarded message", attr.get_text(" "), re.IGNORECASE
+        ):
             container = attr.find_parent("div", class_="gmail_quote") or attr
             _remove_from(container)
             break
     # Gmail keeps inline answers inside its quote container, between the quoted blocks: the
     # attribution and the quotes go, whatever the sender wrote among them stays.
-    for selector in ("div.gmail_attr", "blockquote.gmail_quote", 'blockquote[type="cite"]',
-                     "div.gmail_signature", "div.moz-signature", "#ms-outlook-mobile-signature",
-                     "div.ms-outlook-mobile-signature"):
-        for found in soup.select(selector):
-            if not found.decomposed:
-                found.decompose()
-    for prefix in soup.select(".moz-cite-prefix"):
+    for found in doomed:
+        if not found.decomposed and found.parent is not None:
+            found.decompose()
+    for prefix in cite_prefixes:
+        if prefix.decomposed or prefix.parent is None:
+            continue
         quote = prefix.find_next_sibling("blockquote")
         if quote is not None:
             quote.decompose()

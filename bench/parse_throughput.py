@@ -1,0 +1,70 @@
+"""Parse throughput on a typical mix of mail: messages per second on one core.
+
+A benchmark prints figures; it is not a test. Run from the repository root:
+
+    python bench/parse_throughput.py [--seconds N]
+
+The mix is every fixture under tests/fixtures/mail except the very large attachment (replies
+from every client, new alerts, forms in tables and attachments, automatic mail, MIME oddities),
+parsed over and over with Luton's rules. The large-attachment fixture is timed on its own line,
+since one 400 KB scan in the mix would say more about base64 than about a normal day's mail.
+Target (issue 4): at least 1,000 messages per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "parsers"))
+
+from conftest import LUTON_RULES  # noqa: E402
+
+from parsers import ParseError, parse_message  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
+
+
+def _rate(messages: list[bytes], seconds: float) -> tuple[int, float]:
+    """Messages per second of this process's CPU time, so that other work on a shared machine
+    (tests running beside it) does not count against the parser."""
+    count = 0
+    start = time.process_time()
+    deadline = start + seconds
+    while time.process_time() < deadline:
+        for raw in messages:
+            try:
+                parse_message(raw, LUTON_RULES)
+            except ParseError:
+                pass
+            count += 1
+    elapsed = time.process_time() - start
+    return count, count / elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long to run each measurement")
+    args = parser.parse_args()
+    paths = sorted(FIXTURES.glob("*.eml"))
+    big = [p for p in paths if p.stat().st_size > 200_000]
+    mix = [p.read_bytes() for p in paths if p not in big]
+    for raw in mix:  # warm caches (compiled patterns), as a running daemon has them
+        try:
+            parse_message(raw, LUTON_RULES)
+        except ParseError:
+            pass
+    count, rate = _rate(mix, args.seconds)
+    print(f"typical mix: {len(mix)} fixtures, {count} messages parsed, {rate:,.0f} messages/second of CPU on one core")
+    for path in big:
+        n, r = _rate([path.read_bytes()], min(args.seconds, 2.0))
+        print(f"{path.name} ({path.stat().st_size // 1024} KB): {r:,.0f} messages/second")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
