@@ -4,8 +4,9 @@ The watcher runs on the main thread: connect, drain what is waiting, wait (IDLE 
 repeat; on any connection loss it reconnects with exponential back-off and jitter, logging once
 per outage rather than once per try. APScheduler runs the deadline sweep every minute, the
 outbox drain every few seconds (and at once after a message queues mail), and the daily digest
-at the configured time on working days. What the digest job has done is recorded in the store,
-so a daemon that was down over the digest time sends it once when it comes back, never twice.
+at the configured time on working days, and the monthly and quarterly reports on the first
+working day after their period. What these jobs have done is recorded in the store, so a daemon
+that was down over their time sends them once when it comes back, never twice.
 
 SIGTERM or SIGINT sets ``stop``: the message in hand is finished, jobs are let finish, and
 ``run`` returns 0. ``run_once`` does one pass of everything for councils that prefer cron.
@@ -26,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from store import repository as repo
 
+from . import reports
 from .imap import MailboxUnavailable
 from .service import Mailbot, first_line
 from .shell import Source, drain_mailbox
@@ -62,6 +64,7 @@ class Daemon:
             self._disconnect()
         swept = self.sweep()
         self.digest_if_due()
+        self.reports_if_due()
         sent = self.send()
         return {"handled": handled, "swept": len(swept), "sent": len(sent)}
 
@@ -108,6 +111,33 @@ class Daemon:
         self.kick_sender()
         return True
 
+    def reports_if_due(self) -> list[str]:
+        """Queue last month's lists and last quarter's analysis on the first working day after
+        each period ends (at the digest time), once each: recorded in the store like the digest."""
+        now = self.clock()
+        cal = self.bot.calendar
+        local = now.astimezone(cal.tz)
+        today = local.date()
+        if not cal.is_working_day(today) or local.time() < self.bot.config.settings.digest.time:
+            return []
+        done = []
+        for job, period, queue in (("monthly", reports.previous_month(today), self.bot.queue_monthly),
+                                   ("quarterly", reports.previous_quarter(today), self.bot.queue_quarterly)):
+            with self.bot.sessions() as session:
+                if repo.job_done(session, job, period.key):
+                    continue
+                # A new installation has no history to report on: start with the next period.
+                first = repo.first_alert_opened(session)
+            if first is not None and cal.local_date(first) <= period.end:
+                queue(now, period)
+                done.append(f"{job} {period.key}")
+            with self.bot.sessions.begin() as session:
+                repo.mark_job_done(session, job, period.key, now)
+        if done:
+            log.info("reports queued: %s", ", ".join(done))
+            self.kick_sender()
+        return done
+
     def kick_sender(self) -> None:
         """Send what a decision just queued now rather than at the next interval."""
         if self.scheduler is not None and self.scheduler.running:
@@ -144,6 +174,9 @@ class Daemon:
                                       timezone=tz), id="digest")
         scheduler.add_job(self._guarded("digest", self.digest_if_due), id="digest-catch-up",
                           next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(self._guarded("reports", self.reports_if_due),
+                          CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
+                                      timezone=tz), id="reports", next_run_time=datetime.now(timezone.utc))
         scheduler.start()
         self.scheduler = scheduler
         return scheduler

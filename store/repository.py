@@ -406,3 +406,7 @@ def get_state(session: Session) -> dict[str, ServiceStateRow]:
 def count_messages(session: Session, status: str) -> int:
     return session.scalar(select(func.count(MessageRow.id)).where(MessageRow.direction == "in",
                                                                   MessageRow.status == status)) or 0
+
+
+def first_alert_opened(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(AlertRow.opened)))

@@ -326,3 +326,27 @@ def test_a_month_through_dovecot_ends_as_through_ingest(root, tmp_path, imap_env
     through_ingest = [alert_json(a, via_files.config) for a in via_files.alerts()]
     assert through_imap == through_ingest
     assert {a["ref"]: a["status"] for a in through_imap} == {r: e.status for r, e in demo.EXPECTED.items()}
+
+
+def test_digest_and_reports_once_even_after_downtime(root, tmp_path, imap_env) -> None:
+    """A daemon down over the digest time sends that digest when it comes back, and never twice;
+    the month's and quarter's reports go on the first working day after their period, once."""
+    config = load_config(write_config(root, tmp_path, imap_env))
+    bot = Mailbot(config)
+    clock = {"now": at("2027-06-29T10:00")}
+    daemon = Daemon(bot, make_source(config), MaildirSink(tmp_path / "out"), clock=lambda: clock["now"])
+    imap_env.append("drp", "INBOX", iro_mail(1, clock["now"]))
+    daemon.run_once()  # Tue 29 Jun, 10:00: after 08:30, so today's digest goes now
+    clock["now"] = at("2027-06-29T16:00")
+    daemon.run_once()
+    clock["now"] = at("2027-07-01T07:00")  # Thu 1 Jul before the digest time: nothing yet
+    daemon.run_once()
+    clock["now"] = at("2027-07-01T12:00")  # back after being down over 08:30
+    daemon.run_once()
+    daemon.run_once()
+    with bot.sessions() as session:
+        templates = [r.template for r in repo.outbox_rows(session)]
+    assert templates.count("digest") == 2  # 29 Jun and 1 Jul
+    assert templates.count("monthly_summary") == 1  # June's, on 1 Jul
+    assert templates.count("quarterly_report") == 1  # 2027 Q2, on 1 Jul
+    assert "monthly_manager" in templates  # Dana has an alert outstanding
