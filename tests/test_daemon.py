@@ -35,7 +35,7 @@ from mailbot.service import Mailbot, alert_json
 from mailbot.shell import make_sink, make_source
 from mailbot.smtp import SmtpSink
 from store import repository as repo
-from store.models import AlertRow
+from store.models import AlertRow, MessageRow
 from servers import wait_until
 
 pytestmark = pytest.mark.slow
@@ -298,8 +298,10 @@ def test_sigterm_stops_cleanly_with_exit_0(root, tmp_path, imap_env) -> None:
 
 
 def test_a_month_through_dovecot_ends_as_through_ingest(root, tmp_path, imap_env) -> None:
-    """The demo's month, each message APPENDed to the shared mailbox and read by `run --once`
-    with a fixed clock, ends with the same alerts as the same files fed to `mailbot ingest`."""
+    """The demo's month: the daemon is left running against Dovecot (IDLE) while each message is
+    APPENDed to the shared mailbox with the daemon's clock fixed at the message's Date, and each
+    morning's sweep is run at 08:00. It ends with the same alerts as the same files fed to
+    `mailbot ingest` with `tick` each morning."""
     arrivals = sorted((email.utils.parsedate_to_datetime(email.message_from_bytes(p.read_bytes())["Date"]), p)
                       for p in Path(demo.__file__).parent.glob("*.eml"))
     (tmp_path / "imap").mkdir()
@@ -310,22 +312,32 @@ def test_a_month_through_dovecot_ends_as_through_ingest(root, tmp_path, imap_env
     daemon = Daemon(via_imap, make_source(config), MaildirSink(tmp_path / "out"), clock=lambda: clock["now"])
     (tmp_path / "files" / "config.yaml").write_text((root / "config.yaml").read_text())
     via_files = Mailbot(load_config(tmp_path / "files" / "config.yaml"))
-    day = arrivals[0][0].date()
-    while day <= demo.LAST_DAY:
-        morning = datetime.combine(day, datetime.min.time(), LONDON).replace(hour=8)
-        clock["now"] = morning
-        daemon.run_once()
-        via_files.tick(morning)
-        for when, path in (a for a in arrivals if a[0].astimezone(LONDON).date() == day):
-            imap_env.append("drp", "INBOX", path.read_bytes())
-            clock["now"] = when
-            daemon.run_once()
-            via_files.ingest(path.read_bytes(), when)
-        day += timedelta(days=1)
+
+    def handled() -> int:
+        with via_imap.sessions() as session:
+            return session.scalar(select(func.count(MessageRow.id)).where(MessageRow.status != "received")) or 0
+
+    delivered = 0
+    with Running(daemon):
+        wait_until(lambda: status(via_imap)["last_poll"], 10, what="the first poll")
+        day = arrivals[0][0].date()
+        while day <= demo.LAST_DAY:
+            morning = datetime.combine(day, datetime.min.time(), LONDON).replace(hour=8)
+            clock["now"] = morning
+            daemon.sweep()
+            via_files.tick(morning)
+            for when, path in (a for a in arrivals if a[0].astimezone(LONDON).date() == day):
+                clock["now"] = when
+                imap_env.append("drp", "INBOX", path.read_bytes())
+                delivered += 1
+                wait_until(lambda: handled() >= delivered or None, 10, what=f"{path.name} to be handled")
+                via_files.ingest(path.read_bytes(), when)
+            day += timedelta(days=1)
     through_imap = [alert_json(a, config) for a in via_imap.alerts()]
     through_ingest = [alert_json(a, via_files.config) for a in via_files.alerts()]
     assert through_imap == through_ingest
     assert {a["ref"]: a["status"] for a in through_imap} == {r: e.status for r, e in demo.EXPECTED.items()}
+    assert imap_env.messages("drp", "INBOX") == []
 
 
 def test_digest_and_reports_once_even_after_downtime(root, tmp_path, imap_env) -> None:
