@@ -351,6 +351,57 @@ def cmd_status(ctx: Context) -> int:
     return 0
 
 
+def cmd_parse(ctx: Context) -> int:
+    """What mailbot reads in each message, without storing or sending anything (issue 4)."""
+    from parsers import ParseError, parse_message
+
+    from . import routing
+
+    files = [Path(f) for f in ctx.args.files]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    rules = routing.parse_rules(ctx.config)
+    limit = ctx.config.settings.mailbox.max_message_bytes
+    reports = []
+    for path in files:
+        raw = path.read_bytes()
+        try:
+            parsed = parse_message(raw, rules)
+        except ParseError as exc:
+            reports.append({"file": str(path), "kind": "unreadable", "reason": f"unreadable message: {exc.reason}"})
+            continue
+        report = routing.parse_report(parsed)
+        if len(raw) > limit:
+            report["reason"] = f"message is {len(raw)} bytes, over the configured limit"
+        reports.append({"file": str(path), **report})
+    if ctx.args.json:
+        _print_json(reports)
+        return 0
+    def show(key: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for sub, item in value.items():
+                show(f"{key}.{sub}", item)
+            return
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                show(key, ", ".join(f"{k} {v}" for k, v in item.items() if v is not None))
+            return
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        lines = ("-" if value in (None, "", {}) else str(value)).split("\n")
+        print(f"{key}: {lines[0]}")
+        for line in lines[1:]:
+            print(f"{'':>{len(key)}}  {line}")
+
+    for number, report in enumerate(reports):
+        if number:
+            print()
+        for key, value in report.items():
+            show(key, value)
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -418,6 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, "run the daemon: watch the mailbox, send the outbox, keep the schedule")
     p.add_argument("--once", action="store_true", help="one pass (drain, sweep, send, digest if due), then exit")
     p = add("status", cmd_status, "last poll, backlog, outbox queue, quarantined messages, last error")
+    p.add_argument("--json", action="store_true")
+    p = add("parse", cmd_parse, "show what mailbot reads in .eml files, storing and sending nothing")
+    p.add_argument("files", nargs="+", metavar="FILE.eml")
     p.add_argument("--json", action="store_true")
     p = add("demo", cmd_demo, "run a month of simulated DRP traffic on the embedded default")
     p.add_argument("--dir", metavar="DIR", help="folder to run in (default: a new temporary folder)")

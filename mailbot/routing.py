@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from parsers import ParsedMessage
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
@@ -191,3 +192,62 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
         until=timescale.until if timescale else None,
     )
     return Route(FORM if is_form else NEW_ALERT, "processed", event, process=process)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def parser_kind(parsed: ParsedMessage) -> tuple[str, str | None]:
+    """The kind a message gets from what is in it alone (no store, no directory), and the reason
+    it would be kept for a person when that is already certain from the message.
+
+    ``reply`` means it names a thread (In-Reply-To/References or an alert reference): the store
+    decides which alert, and then whether it is an instruction or a manager's response.
+    """
+    env = parsed.envelope
+    if parsed.is_automatic:
+        return (BOUNCE if parsed.is_bounce else AUTOMATIC), parsed.automatic_reason
+    if env.in_reply_to or env.references or parsed.reference:
+        return "reply", None
+    is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)
+    if is_form and parsed.missing_form_fields:
+        return FORM, FORM_INCOMPLETE + ", ".join(parsed.missing_form_fields)
+    if is_form:
+        return FORM, None
+    if parsed.informal_process is not None:
+        return NEW_ALERT, None
+    if parsed.is_compliment:
+        return COMPLIMENT, None
+    return UNRECOGNISED, "not part of a known thread and not a Pre-Dispute Resolution e-mail or DRP form"
+
+
+def parse_report(parsed: ParsedMessage) -> dict[str, Any]:
+    """Everything `mailbot parse` shows about one message, as plain JSON-able values."""
+    env = parsed.envelope
+    kind, reason = parser_kind(parsed)
+    ins = parsed.instruction
+    ts = parsed.timescale
+    ask = parsed.extension_request
+    return {
+        "kind": kind,
+        "reason": reason,
+        "from": env.from_addr,
+        "subject": env.subject,
+        "reply_text": parsed.reply_text,
+        "instruction": None if ins is None else {
+            "verb": ins.verb, "stage": ins.stage, "working_days": ins.working_days, "until": _iso(ins.until)},
+        "children": list(parsed.case_ids),
+        "categories": {k: list(v) for k, v in parsed.categories.items()},
+        "dates": [{"text": f.text, "date": _iso(f.date), "working_days": f.working_days} for f in parsed.dates],
+        "timescale": None if ts is None else {"working_days": ts.working_days, "until": _iso(ts.until)},
+        "extension_request": None if ask is None and not parsed.asks_for_more_time else {
+            "working_days": ask.working_days if ask else None, "until": _iso(ask.until) if ask else None},
+        "form": None if parsed.form is None else {
+            "fields": dict(parsed.form), "stage": parsed.form_stage, "source": parsed.form_source,
+            "missing": list(parsed.missing_form_fields)},
+        "thread": {"message_id": env.message_id, "in_reply_to": list(env.in_reply_to),
+                   "references": list(env.references), "reference": parsed.reference},
+        "attachments": [a.filename or a.content_type for a in env.attachments],
+        "notes": list(env.notes),
+    }
