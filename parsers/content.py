@@ -274,14 +274,29 @@ def _first_word(phrase: str) -> str:
     return tokens[0] if tokens else ""
 
 
-def _category_spans(text: str, lower: str, rule: CategoryRule) -> list[tuple[int, int]]:
+_CompiledRule = tuple[str, tuple[tuple[str, re.Pattern[str]], ...]]
+
+
+@lru_cache(maxsize=64)
+def _compiled_rules(category_rules: tuple[CategoryRule, ...]) -> tuple[_CompiledRule, ...]:
+    """Each rule's name with the (first word, pattern) of its phrases, built once per rule set:
+    looking both up per phrase per message cost as much as the matching."""
+    compiled = []
+    for rule in category_rules:
+        phrases = []
+        for phrase in (rule.name, *rule.synonyms):
+            pattern = category_pattern(phrase)
+            if pattern is not None:
+                phrases.append((_first_word(phrase), pattern))
+        compiled.append((rule.name, tuple(phrases)))
+    return tuple(compiled)
+
+
+def _category_spans(text: str, lower: str, phrases: tuple[tuple[str, re.Pattern[str]], ...]) -> list[tuple[int, int]]:
     spans = []
-    for phrase in (rule.name, *rule.synonyms):
+    for first_word, pattern in phrases:
         # A plain substring test first: most phrases are absent, and the loose pattern is slow.
-        if _first_word(phrase) not in lower:
-            continue
-        pattern = category_pattern(phrase)
-        if pattern is not None:
+        if first_word in lower:
             spans.extend(m.span() for m in pattern.finditer(text))
     return spans
 
@@ -293,8 +308,11 @@ def match_categories(text: str, category_rules: Iterable[CategoryRule]) -> tuple
     missing" is key documentation, not the "Care plan" category as well.
     """
     text = normalise(text)
-    lower = text.lower()
-    found = [(rule.name, _category_spans(text, lower, rule)) for rule in category_rules]
+    return _match_categories(text, text.lower(), tuple(category_rules))
+
+
+def _match_categories(text: str, lower: str, category_rules: tuple[CategoryRule, ...]) -> tuple[str, ...]:
+    found = [(name, _category_spans(text, lower, phrases)) for name, phrases in _compiled_rules(category_rules)]
     names = []
     for name, spans in found:
         if not spans:
@@ -323,10 +341,11 @@ def find_categories(
         sources.append(form["categories"])
     else:
         sources.append(body)
-    text = "\n".join(sources)
+    text = normalise("\n".join(sources))
+    lower = text.lower()
     result: dict[str, tuple[str, ...]] = {}
     for process, category_rules in rules.categories.items():
-        names = match_categories(text, category_rules)
+        names = _match_categories(text, lower, tuple(category_rules))
         if names:
             result[process] = names
     return result

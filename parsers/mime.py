@@ -272,9 +272,9 @@ def _part_text(part: Message) -> str:
     return decode_bytes(_payload_bytes(part), part.get_content_charset())[:_MAX_TEXT]
 
 
-def _filename(part: Message) -> str | None:
+def _filename(part: Message, disposition: str | None) -> str | None:
     # get_filename() parses both headers' parameters; most parts have neither header.
-    if part.get("Content-Disposition") is None and "name" not in str(part.get("Content-Type", "")).lower():
+    if disposition is None and "name" not in str(part.get("Content-Type", "")).lower():
         return None
     try:
         name = part.get_filename()
@@ -285,9 +285,9 @@ def _filename(part: Message) -> str | None:
     return decode_header_value(name) or None
 
 
-def _is_attachment(part: Message, filename: str | None) -> bool:
-    disposition = str(part.get("Content-Disposition", "") or "").split(";", 1)[0].strip().lower()
-    return disposition == "attachment" or filename is not None
+def _is_attachment(disposition: str | None, filename: str | None) -> bool:
+    kind = str(disposition or "").split(";", 1)[0].strip().lower()
+    return kind == "attachment" or filename is not None
 
 
 def _encoded_size(part: Message) -> int:
@@ -314,8 +314,7 @@ def _size(part: Message) -> int:
         return 0
 
 
-def _embedded_ids(part: Message) -> list[str]:
-    ctype = part.get_content_type()
+def _embedded_ids(part: Message, ctype: str) -> list[str]:
     if ctype == "message/rfc822":
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
@@ -396,8 +395,11 @@ def _walk(msg: Message) -> _Walk:
             children = [p for p in part.get_payload() if isinstance(p, Message)]
             stack.extend(reversed(children))
             continue
-        out.embedded.extend(_embedded_ids(part))
-        filename = _filename(part)
+        # Each header lookup scans the part's headers; these are read once per part.
+        disposition = part.get("Content-Disposition")
+        if ctype in ("message/rfc822", "text/rfc822-headers"):
+            out.embedded.extend(_embedded_ids(part, ctype))
+        filename = _filename(part, disposition)
         if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
             out.tnef = True
         if ctype == "text/calendar" and out.calendar_method is None:
@@ -406,7 +408,7 @@ def _walk(msg: Message) -> _Walk:
                 found = re.search(r"^METHOD:(\w+)", _part_text(part), re.MULTILINE | re.IGNORECASE)
                 method = found.group(1) if found else "PUBLISH"
             out.calendar_method = method.upper()
-        if not _is_attachment(part, filename) and not ctype.startswith("message/"):
+        if not _is_attachment(disposition, filename) and not ctype.startswith("message/"):
             if ctype == "text/plain":
                 if out.text is None:
                     out.text = _part_text(part)
@@ -486,7 +488,8 @@ def _read_envelope(raw: bytes) -> Envelope:
             text = ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    param = _param(msg, "report-type") if msg.get_content_type() == "multipart/report" else None
+    root_type = msg.get_content_type()
+    param = _param(msg, "report-type") if root_type == "multipart/report" else None
     report_type = param.lower() if param else None
     id_count = len(headers.get("message-id", []))
     notes = list(walked.notes)
@@ -511,7 +514,7 @@ def _read_envelope(raw: bytes) -> Envelope:
         auto_submitted=_first(headers, "auto-submitted"),
         precedence=_first(headers, "precedence"),
         x_auto_response_suppress=_first(headers, "x-auto-response-suppress"),
-        content_type=msg.get_content_type().lower(),
+        content_type=root_type.lower(),
         text_from_html=text_from_html,
         report_type=report_type,
         attached_message_ids=tuple(dict.fromkeys(walked.embedded)),
