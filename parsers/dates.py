@@ -36,15 +36,23 @@ _WEEKDAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
 NUMBER = r"(?:\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
 
+# Every alternative starts at a word boundary, and the letters a weekday, month or "the"/"end"
+# can start with are few: the outer \b and the lookaheads reject most positions before the long
+# case-insensitive alternations of names are tried one by one (matching itself is unchanged, and
+# IGNORECASE folds a character class as it folds the literals, so "ſun"/"K" fare alike).
+_WEEKDAY_LEADS = "".join(sorted({w[0] for w in WEEKDAYS}))
+_DATE_LEADS = "".join(sorted({w[0] for w in (*WEEKDAYS, *MONTHS)}))
 DATE_RE = re.compile(
+    rf"\b(?:"
     rf"(?P<num>\b(?P<nd>\d{{1,2}})[/.\-](?P<nm>\d{{1,2}})[/.\-](?P<ny>\d{{4}}|\d{{2}})(?![\d/.\-]\d))"
-    rf"|(?P<dm>\b(?:(?P<wd1>{_WEEKDAY_ANY}),?\s+(?:the\s+)?)?(?P<d1>\d{{1,2}}){_ORD}\s+(?:of\s+)?"
+    rf"|(?P<dm>\b(?=[\d{_WEEKDAY_LEADS}])(?:(?P<wd1>{_WEEKDAY_ANY}),?\s+(?:the\s+)?)?(?P<d1>\d{{1,2}}){_ORD}\s+(?:of\s+)?"
     rf"(?P<m1>{_MONTH})(?![a-z])(?:,?\s+(?P<y1>\d{{4}})\b)?)"
-    rf"|(?P<md>\b(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
+    rf"|(?P<md>\b(?=[{_DATE_LEADS}])(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
     rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
-    rf"|(?P<eo>\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<eo_which>next|this|the|following)?\s*(?P<eo_unit>week|month)\b)"
+    rf"|(?P<eo>\b(?=[te])(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<eo_which>next|this|the|following)?\s*(?P<eo_unit>week|month)\b)"
     rf"|(?P<wd>\b(?P<wd3>{_WEEKDAY_FULL})\b)"
-    rf"|(?P<tm>\btomorrow\b)",
+    rf"|(?P<tm>\btomorrow\b)"
+    rf")",
     re.IGNORECASE,
 )
 

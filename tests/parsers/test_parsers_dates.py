@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers import Timescale, parse_timescale, parse_uk_date
+from parsers.dates import DATE_RE
 
 SENT = date(2027, 5, 10)  # a Monday
 
@@ -83,3 +87,20 @@ def test_timescale_without_sent_keeps_absolute_forms() -> None:
     assert parse_timescale("by Friday", None) is None
     assert parse_timescale("by 12/01/2027", None) == Timescale(until=date(2027, 1, 12))
     assert parse_timescale("within 5 working days", None) == Timescale(working_days=5)
+
+
+_GUARD = re.compile(r"\(\?=\[[^\]]*\]\)")
+# DATE_RE without its lookahead guards: what the guards must not change.
+_UNGUARDED = re.compile(_GUARD.sub("", DATE_RE.pattern), re.IGNORECASE)
+_DATE_TOKENS = st.sampled_from(
+    ["Monday", "mon", "ſun", "SUNDAY", "12", "3rd", "January", "jan.", "the", "end", "of", "next", "week",
+     " ", ",", "\n", "/", "-", "2027", "tomorrow", "İ", "K", "x", "Sept", "ſept", "Fri", "TUE", "by"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DATE_TOKENS, max_size=14).map(" ".join))
+def test_date_pattern_guards_change_no_match(text: str) -> None:
+    assert _GUARD.search(DATE_RE.pattern)
+    got = [(m.span(), m.groupdict()) for m in DATE_RE.finditer(text)]
+    assert got == [(m.span(), m.groupdict()) for m in _UNGUARDED.finditer(text)]
