@@ -154,3 +154,41 @@ def postfix(postfix_server, dovecot_server):
     postfix_server.purge()
     dovecot_server.reset()
     yield postfix_server
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, made with openssl for this session."""
+    from servers import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls(tls_certificate):
+    """A second Dovecot offering STARTTLS on .port and implicit TLS on .imaps_port."""
+    from servers import Dovecot
+
+    if shutil.which("dovecot") is None:
+        pytest.fail("Dovecot is not installed: run the tests with ./scripts/test, which installs it")
+    folder = _server_folder("mailbot-dovecot-tls-")
+    server = Dovecot(folder, lmtp=False, tls=tls_certificate)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        _remove_server_folder(folder)
+
+
+@pytest.fixture(params=["implicit", "starttls"])
+def smtp_tls_server(request, tls_certificate):
+    """An aiosmtpd server speaking TLS from the first byte, or requiring STARTTLS."""
+    from servers import SmtpServer
+
+    server = SmtpServer(tls=tls_certificate, implicit_tls=request.param == "implicit")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

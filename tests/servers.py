@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -78,6 +79,25 @@ def _group_alive(group: int) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for 127.0.0.1: the servers present it, and mailbot trusts it
+    only when told to through ``ca_file``, as with a council's private certificate authority."""
+
+    cert: Path
+    key: Path
+
+
+def make_certificate(folder: Path) -> Certificate:
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=IP:{HOST}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    key.chmod(0o644)  # Dovecot reads it after dropping privileges; a throwaway test key
+    return Certificate(cert, key)
+
+
 class Dovecot:
     """A real Dovecot, run in the foreground (``dovecot -F``) from a configuration in ``folder``.
 
@@ -86,8 +106,11 @@ class Dovecot:
     """
 
     def __init__(self, folder: Path, users: dict[str, str] | None = None, domain: str = DOMAIN,
-                 lmtp: bool = True) -> None:
+                 lmtp: bool = True, tls: "Certificate | None" = None) -> None:
         self.folder = Path(folder)
+        # With a certificate: STARTTLS on the IMAP port and implicit TLS on ``imaps_port``.
+        self.tls = tls
+        self.imaps_port = free_port() if tls else None
         self.domain = domain
         self.users = dict(users or USERS)
         self.host = HOST
@@ -137,7 +160,7 @@ base_dir = {self.folder}/run
 state_dir = {self.folder}/state
 log_path = {self.log_path}
 info_log_path = {self.log_path}
-ssl = no
+{self._ssl_settings()}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # A failed login otherwise delays its reply by 2 s and, through anvil's penalty (switched off
@@ -172,7 +195,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {HOST}
+    port = {self.imaps_port or 0}
   }}
 }}
 service anvil {{
@@ -183,6 +207,12 @@ service anvil {{
 service lmtp {{
 {lmtp_listener}}}
 """)
+
+    def _ssl_settings(self) -> str:
+        if self.tls is None:
+            return "ssl = no"
+        # "yes", not "required": the harness's own helpers still log in without TLS on loopback.
+        return f"ssl = yes\nssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}"
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -198,7 +228,7 @@ service lmtp {{
             self._process = subprocess.Popen(_dying_with_us(["dovecot", "-F", "-c", str(self.config_path)]),
                                              stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                                              start_new_session=True)
-        ports = [self.port] + ([self.lmtp_port] if self.lmtp_port else [])
+        ports = [self.port] + [p for p in (self.lmtp_port, self.imaps_port) if p]
 
         def ready() -> bool:
             if self._process.poll() is not None:
@@ -229,7 +259,7 @@ service lmtp {{
         except (TimeoutError, subprocess.TimeoutExpired):
             os.killpg(group, signal.SIGKILL)
             process.wait()
-        ports = [self.port] + ([self.lmtp_port] if self.lmtp_port else [])
+        ports = [self.port] + [p for p in (self.lmtp_port, self.imaps_port) if p]
         wait_until(lambda: not any(port_open(p) for p in ports), timeout, what="dovecot ports to close")
 
     def restart(self) -> None:
@@ -385,9 +415,13 @@ class SmtpServer:
     """A real aiosmtpd server on 127.0.0.1; ``stop()``/``start()`` keep the port, so a client sees
     "connection refused" in between, like a relay that is down."""
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(self, users: dict[str, str] | None = None, tls: Certificate | None = None,
+                 implicit_tls: bool = False) -> None:
         self.host = HOST
         self.port = free_port()
+        # With a certificate: STARTTLS offered (and required), or TLS from the first byte.
+        self.tls = tls
+        self.implicit_tls = implicit_tls
         self.handler = SmtpRecorder()
         # Logins the server accepts (AUTH PLAIN/LOGIN without TLS: loopback only).
         self.users = dict(users or {"mailbot": "mailbot-secret"})
@@ -419,9 +453,15 @@ class SmtpServer:
 
         if self._controller is not None:
             return
+        tls_options = {}
+        if self.tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.tls.cert, self.tls.key)
+            tls_options = ({"ssl_context": context} if self.implicit_tls
+                           else {"tls_context": context, "require_starttls": True})
         self._controller = Controller(self.handler, hostname=self.host, port=self.port,
                                       authenticator=self._authenticate, auth_require_tls=False,
-                                      auth_required=False, decode_data=False)
+                                      auth_required=False, decode_data=False, **tls_options)
         self._controller.start()
 
     def stop(self) -> None:
