@@ -1,4 +1,4 @@
-"""Parse throughput on a typical mix of mail: messages per second on one core.
+"""Parse throughput: messages per second on one core, on the fixture mix and on a month of traffic.
 
 A benchmark prints figures; it is not a test. Run from the repository root:
 
@@ -59,7 +59,7 @@ def main() -> int:
         except ParseError:
             pass
     count, rate = _rate(mix, args.seconds)
-    print(f"typical mix: {len(mix)} fixtures, {count} messages parsed, {rate:,.0f} messages/second of CPU on one core")
+    print(f"fixture mix: {len(mix)} fixtures, {count} messages parsed, {rate:,.0f} messages/second of CPU on one core")
     # The demo's month of DRP traffic: mostly short plain-text alerts and replies, as a quiet
     # authority's mailbox gets them; lighter than the fixture mix, which is all client oddities.
     month = [p.read_bytes() for p in sorted((ROOT / "mailbot" / "demo").glob("*.eml"))]
