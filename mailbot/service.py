@@ -36,6 +36,7 @@ from .outgoing import build_message, make_message_id
 from .smtp import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("mailbot")
+HISTORY_HIDDEN = ("queued", "sent", "recipient_refused")
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,10 @@ class Mailbot:
                            alert_ref=ref)
         if not to:
             return
-        history = [(a.at, a.detail) for a in repo.audit_for(session, ref)] if ref else []
+        # The history a notice shows is what happened to the alert; the mail bookkeeping
+        # (queued, sent) stays in the full audit that `mailbot alert REF` prints.
+        history = [(a.at, a.detail) for a in repo.audit_for(session, ref)
+                   if a.action not in HISTORY_HIDDEN] if ref else []
         subject, text, html = self.renderer.render(notice.template, alert, history, notice.extra)
         if alert is not None and in_reply_to is None:
             thread = repo.thread_message_ids(session, alert.ref)
