@@ -756,6 +756,8 @@ def quarterly_report(config: Config, calendar: WorkingCalendar, alerts: Sequence
         ("90th percentile working days to resolution", all_resolved[3]),
         ("Responses on time", _share_text(sum(r["on_time"] for r in rungs) / sum(r["responses"] for r in rungs))
          if any(r["responses"] for r in rungs) else "no responses were due"),
+        # Beside the share: a deadline that passed with no response at all is not in it.
+        ("Deadlines lapsed with no response", sum(r["lapsed"] for r in rungs)),
         ("Formal cap breached", sum(1 for x in active if _over_cap(x.alert, config, cal, until))),
         ("Compliments", len(comps)),
     ]
