@@ -40,26 +40,38 @@ def strip_subject_prefixes(subject: str) -> str:
     return _SUBJECT_PREFIX.sub("", subject or "").strip()
 
 
-@lru_cache(maxsize=1024)
-def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
-    """A case-insensitive, word-bounded pattern matching ``phrase`` with loose separators."""
+def _phrase_body(phrase: str) -> str | None:
     tokens = re.findall(r"[A-Za-z0-9']+", normalise(phrase).lower())
     if not tokens:
         return None
-    body = _SEPARATORS.join(re.escape(t) for t in tokens)
+    return _SEPARATORS.join(re.escape(t) for t in tokens)
+
+
+@lru_cache(maxsize=1024)
+def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A case-insensitive, word-bounded pattern matching ``phrase`` with loose separators."""
+    body = _phrase_body(phrase)
+    if body is None:
+        return None
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """All of ``phrases`` as one alternation: a search finds the leftmost position where any of
+    them matches, which is the earliest of their separate matches, in one scan instead of one
+    per phrase (the per-phrase loop and its cache look-ups cost more than the matching)."""
+    bodies = [body for body in map(_phrase_body, phrases) if body is not None]
+    if not bodies:
+        return None
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(bodies)})(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def first_phrase_at(text: str, phrases: Iterable[str]) -> int | None:
     """Offset of the earliest of ``phrases`` in ``text``; None if none occurs."""
-    text = normalise(text)
-    best = None
-    for phrase in phrases:
-        pattern = phrase_pattern(phrase)
-        m = pattern.search(text) if pattern else None
-        if m and (best is None or m.start() < best):
-            best = m.start()
-    return best
+    pattern = _phrases_pattern(tuple(phrases))
+    m = pattern.search(normalise(text)) if pattern is not None else None
+    return None if m is None else m.start()
 
 
 def has_phrase(text: str, phrases: Iterable[str]) -> bool:
@@ -258,14 +270,38 @@ _FILLER_WORDS = r"(?:has|have|had|been|was|were|is|are|be|being|the|a|an|yet|sti
 _GAP = rf"(?:[\s\-‐‑–—_./]+{_FILLER_WORDS}){{0,3}}[\s\-‐‑–—_./]+"
 
 
+# Case is ignored by matching lower-case patterns against case-folded text rather than with
+# re.IGNORECASE, which makes the engine compare character by character; a pattern that starts
+# with a plain literal lets it skip ahead to that word. ``fold`` agrees with IGNORECASE on every
+# character for these ASCII patterns: "İ" lowers to two characters, "ı" and "ſ" lower to
+# themselves, yet IGNORECASE matches them to i, i and s.
+_FOLD_FIXES = {ord("\u0131"): "i", ord("\u017f"): "s"}
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased the way re.IGNORECASE compares ASCII letters, length kept."""
+    if "\u0130" in text:
+        text = text.replace("\u0130", "i")
+    text = text.lower()
+    if "\u0131" in text or "\u017f" in text:
+        text = text.translate(_FOLD_FIXES)
+    return text
+
+
 @lru_cache(maxsize=2048)
 def category_pattern(phrase: str) -> re.Pattern[str] | None:
-    """``phrase`` loosely: any case, plurals, and small filler words between its words."""
+    """``phrase`` loosely in ``fold``-ed text: any case, plurals, and small filler words between
+    its words."""
     tokens = re.findall(r"[A-Za-z0-9']+", normalise(phrase).lower())
     if not tokens:
         return None
-    body = _GAP.join(rf"{re.escape(t)}(?:s|es)?" for t in tokens)
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+    first = re.escape(tokens[0])
+    body = _GAP.join(rf"{re.escape(t)}(?:s|es)?" for t in tokens[1:])
+    # The word-start check comes after the first word (a look-behind over it and the character
+    # before), so that the pattern begins with a literal the engine can search for.
+    return re.compile(
+        rf"{first}(?<![A-Za-z0-9]{first})(?:s|es)?{_GAP if body else ''}{body}(?![A-Za-z0-9])"
+    )
 
 
 @lru_cache(maxsize=2048)
@@ -292,12 +328,12 @@ def _compiled_rules(category_rules: tuple[CategoryRule, ...]) -> tuple[_Compiled
     return tuple(compiled)
 
 
-def _category_spans(text: str, lower: str, phrases: tuple[tuple[str, re.Pattern[str]], ...]) -> list[tuple[int, int]]:
+def _category_spans(folded: str, phrases: tuple[tuple[str, re.Pattern[str]], ...]) -> list[tuple[int, int]]:
     spans = []
     for first_word, pattern in phrases:
         # A plain substring test first: most phrases are absent, and the loose pattern is slow.
-        if first_word in lower:
-            spans.extend(m.span() for m in pattern.finditer(text))
+        if first_word in folded:
+            spans.extend(m.span() for m in pattern.finditer(folded))
     return spans
 
 
@@ -307,12 +343,11 @@ def match_categories(text: str, category_rules: Iterable[CategoryRule]) -> tuple
     A category found only inside a longer phrase of another category does not count: "care plan
     missing" is key documentation, not the "Care plan" category as well.
     """
-    text = normalise(text)
-    return _match_categories(text, text.lower(), tuple(category_rules))
+    return _match_categories(fold(normalise(text)), tuple(category_rules))
 
 
-def _match_categories(text: str, lower: str, category_rules: tuple[CategoryRule, ...]) -> tuple[str, ...]:
-    found = [(name, _category_spans(text, lower, phrases)) for name, phrases in _compiled_rules(category_rules)]
+def _match_categories(folded: str, category_rules: tuple[CategoryRule, ...]) -> tuple[str, ...]:
+    found = [(name, _category_spans(folded, phrases)) for name, phrases in _compiled_rules(category_rules)]
     names = []
     for name, spans in found:
         if not spans:
@@ -341,11 +376,10 @@ def find_categories(
         sources.append(form["categories"])
     else:
         sources.append(body)
-    text = normalise("\n".join(sources))
-    lower = text.lower()
+    folded = fold(normalise("\n".join(sources)))
     result: dict[str, tuple[str, ...]] = {}
     for process, category_rules in rules.categories.items():
-        names = _match_categories(text, lower, tuple(category_rules))
+        names = _match_categories(folded, tuple(category_rules))
         if names:
             result[process] = names
     return result

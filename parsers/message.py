@@ -17,7 +17,7 @@ from . import automatic, content, forms
 from .dates import find_dates, parse_timescale
 from .errors import ParseError
 from .instruction import parse_instruction
-from .mime import document_kind, html_to_text, read_envelope
+from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules
 
@@ -32,16 +32,17 @@ def _sent_date(env: Envelope, rules: ParseRules) -> date | None:
         return env.date.date()
 
 
-def _new_html(env: Envelope) -> BeautifulSoup | None:
+def _new_html(env: Envelope, soup: BeautifulSoup | None) -> BeautifulSoup | None:
     """The HTML body with its quoted history removed, when it is needed at all.
 
     Parsing HTML is the slowest step, so it is done only when the text came from the HTML or
-    the HTML holds a table (a form); most replies carry a text/plain part.
+    the HTML holds a table (a form); most replies carry a text/plain part. ``soup`` is the body
+    as the MIME layer already parsed it (HTML-only mail), or None.
     """
     if env.html is None:
         return None
     if env.text_from_html or "<table" in env.html[:_TABLE_SCAN].lower():
-        return strip_html_history(env.html)
+        return strip_html_history(env.html, soup)
     return None
 
 
@@ -90,18 +91,18 @@ def parse_message(raw: bytes, rules: ParseRules) -> ParsedMessage:
     """Parse one raw message under the authority's ``rules``. Raises ParseError only."""
     if not isinstance(rules, ParseRules):
         raise ParseError(f"parse rules missing: expected ParseRules, got {type(rules).__name__}")
-    envelope = read_envelope(raw)
+    envelope, soup = read_envelope_and_soup(raw)
     try:
-        return _parse(envelope, rules)
+        return _parse(envelope, rules, soup)
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - one odd message must never stop the mailbox (DESIGN §6.2)
         raise ParseError(f"could not read message content ({type(exc).__name__})") from None
 
 
-def _parse(env: Envelope, rules: ParseRules) -> ParsedMessage:
+def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) -> ParsedMessage:
     sent = _sent_date(env, rules)
-    soup = _new_html(env)
+    soup = _new_html(env, parsed_html)
     reply_text = _reply_text(env, soup)
     subject = content.strip_subject_prefixes(env.subject)
 

@@ -449,6 +449,15 @@ def _first(headers: dict[str, list[str]], name: str) -> str | None:
 
 def read_envelope(raw: bytes) -> Envelope:
     """Parse raw RFC 5322 bytes into an Envelope. Raises ParseError only."""
+    return read_envelope_and_soup(raw)[0]
+
+
+def read_envelope_and_soup(raw: bytes) -> tuple[Envelope, BeautifulSoup | None]:
+    """``read_envelope``, with the parsed HTML body when the text was taken from it.
+
+    parse_message reads that HTML again (to strip its quoted history); handing the tree on saves
+    building it twice, the slowest step for HTML-only mail. The tree is the caller's to change.
+    """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise ParseError(f"not an e-mail message: expected bytes, got {type(raw).__name__}")
     raw = bytes(raw)
@@ -462,7 +471,7 @@ def read_envelope(raw: bytes) -> Envelope:
         raise ParseError(f"unreadable MIME structure ({type(exc).__name__})") from None
 
 
-def _read_envelope(raw: bytes) -> Envelope:
+def _read_envelope(raw: bytes) -> tuple[Envelope, BeautifulSoup | None]:
     # Some stores prefix an mbox "From " line; it is not a header.
     if raw.startswith(b"From "):
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
@@ -480,9 +489,11 @@ def _read_envelope(raw: bytes) -> Envelope:
     walked = _walk(msg)
     text, html = walked.text, walked.html
     text_from_html = False
+    soup = None
     if text is None:
         if html is not None:
-            text = html_to_text(html)
+            soup = BeautifulSoup(html, HTML_PARSER)
+            text = html_to_text(soup)
             text_from_html = True
         else:
             text = ""
@@ -498,7 +509,7 @@ def _read_envelope(raw: bytes) -> Envelope:
     elif not ids:
         notes.append("no Message-ID")
 
-    return Envelope(
+    envelope = Envelope(
         message_id=ids[0] if ids else None,
         subject=_first(headers, "subject") or "",
         from_addr=from_addr,
@@ -526,3 +537,4 @@ def _read_envelope(raw: bytes) -> Envelope:
         message_id_count=id_count,
         notes=tuple(notes),
     )
+    return envelope, soup

@@ -191,13 +191,15 @@ _CUT_IDS = {"appendonsend", "divRplyFwdMsg", "mail-editor-reference-message-cont
 _DOOMED_DIV_CLASSES = {"gmail_attr", "gmail_signature", "moz-signature", "ms-outlook-mobile-signature"}
 
 
-def strip_html_history(html: str) -> BeautifulSoup:
+def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> BeautifulSoup:
     """Parse HTML and remove the quoted history each client marks up in its own way.
 
+    ``soup``, when given, is ``html`` already parsed, and is changed in place.
     One walk over the tags collects every marker (a find_all per marker walked the tree a dozen
     times, the slowest step of parsing an HTML reply).
     """
-    soup = BeautifulSoup(html or "", HTML_PARSER)
+    if soup is None:
+        soup = BeautifulSoup(html or "", HTML_PARSER)
     cut: Tag | None = None
     gmail_attrs: list[Tag] = []
     doomed: list[Tag] = []
