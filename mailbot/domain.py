@@ -195,17 +195,17 @@ class StatusQuery:
 
 @dataclass(frozen=True)
 class ReminderDue:
-    pass
+    """The sweep found the reminder day of the current deadline reached."""
 
 
 @dataclass(frozen=True)
 class DeadlineLapsed:
-    pass
+    """The sweep found the current deadline passed with no response."""
 
 
 @dataclass(frozen=True)
 class CapBreached:
-    pass
+    """The sweep found the formal stages past their cap of working days."""
 
 
 Event = (

@@ -204,7 +204,7 @@ def read_rows(path: Path, sheet: str | None = None) -> tuple[list[str], list[tup
 
 
 class _Bad(Exception):
-    pass
+    """A row that cannot be read; its message says why, for the dry-run listing."""
 
 
 def _text(value: Any) -> str:

@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base every table model derives from."""
 
 
 class MessageRow(Base):
