@@ -215,6 +215,14 @@ class Daemon:
                 self._disconnect()
                 delay = min(2 ** tries, MAX_BACKOFF_SECONDS) * self.rng.uniform(0.5, 1.0)
                 self.stop.wait(delay)
+            except Exception as exc:  # the watcher must outlive any one fault (a store hiccup, a
+                # message file gone from a Maildir); what was committed stays committed
+                error = f"watcher: {type(exc).__name__}: {first_line(exc)}"
+                log.error("%s; trying again in %d s", error, self.bot.config.settings.mailbox.poll_seconds)
+                log.debug("traceback of the watcher", exc_info=True)
+                self._record_error(error)
+                self._disconnect()
+                self.stop.wait(self.bot.config.settings.mailbox.poll_seconds)
 
     def _connect(self) -> None:
         connect = getattr(self.source, "connect", None)

@@ -362,3 +362,25 @@ def test_digest_and_reports_once_even_after_downtime(root, tmp_path, imap_env) -
     assert templates.count("monthly_summary") == 1  # June's, on 1 Jul
     assert templates.count("quarterly_report") == 1  # 2027 Q2, on 1 Jul
     assert "monthly_manager" in templates  # Dana has an alert outstanding
+
+
+def test_the_watcher_outlives_a_fault_and_records_it(root, tmp_path, imap_env, monkeypatch) -> None:
+    """A fault that is not a lost connection (here the store refusing once, forced because a real
+    store cannot be made to fail on cue) is logged and recorded; the watcher carries on."""
+    config = load_config(write_config(root, tmp_path, imap_env))
+    bot = Mailbot(config)
+    daemon = Daemon(bot, make_source(config), MaildirSink(tmp_path / "out"))
+    real_ingest, calls = bot.ingest, []
+
+    def flaky_ingest(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(bot, "ingest", flaky_ingest)
+    imap_env.append("drp", "INBOX", iro_mail(1, datetime.now(LONDON)))
+    with Running(daemon):
+        wait_until(lambda: alert_count(bot) == 1 or None, 15, what="the alert after the fault")
+    assert "watcher: RuntimeError: database is locked" in status(bot)["last_error"]
+    assert imap_env.messages("drp", "INBOX") == []
