@@ -14,6 +14,7 @@ Target (issue 4): at least 1,000 messages per second.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,12 @@ from parsers import ParseError, parse_message  # noqa: E402
 FIXTURES = ROOT / "tests" / "fixtures" / "mail"
 
 
+def parse_quietly(raw: bytes) -> None:
+    """Parse one message; a ParseError is an outcome the benchmark counts like any other."""
+    with contextlib.suppress(ParseError):
+        parse_message(raw, LUTON_RULES)
+
+
 def _rate(messages: list[bytes], seconds: float) -> tuple[int, float]:
     """Messages per second of this process's CPU time, so that other work on a shared machine
     (tests running beside it) does not count against the parser."""
@@ -37,10 +44,7 @@ def _rate(messages: list[bytes], seconds: float) -> tuple[int, float]:
     deadline = start + seconds
     while time.process_time() < deadline:
         for raw in messages:
-            try:
-                parse_message(raw, LUTON_RULES)
-            except ParseError:
-                pass
+            parse_quietly(raw)
             count += 1
     elapsed = time.process_time() - start
     return count, count / elapsed
@@ -54,10 +58,7 @@ def main() -> int:
     big = [p for p in paths if p.stat().st_size > 200_000]
     mix = [p.read_bytes() for p in paths if p not in big]
     for raw in mix:  # warm caches (compiled patterns), as a running daemon has them
-        try:
-            parse_message(raw, LUTON_RULES)
-        except ParseError:
-            pass
+        parse_quietly(raw)
     count, rate = _rate(mix, args.seconds)
     print(f"fixture mix: {len(mix)} fixtures, {count} messages parsed, {rate:,.0f} messages/second of CPU on one core")
     # The demo's month of DRP traffic: mostly short plain-text alerts and replies, as a quiet

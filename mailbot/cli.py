@@ -107,11 +107,17 @@ def cmd_db_upgrade(ctx: Context) -> int:
     return 0
 
 
-def cmd_ingest(ctx: Context) -> int:
-    files = [Path(f) for f in ctx.args.files]
+def existing_files(names: list[str]) -> list[Path]:
+    """The named files, all checked before any is read, so bad input leaves nothing half-done."""
+    files = [Path(name) for name in names]
     for path in files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
+    return files
+
+
+def cmd_ingest(ctx: Context) -> int:
+    files = existing_files(ctx.args.files)
     now = ctx.now
     worst = 0
     for path in files:
@@ -357,10 +363,7 @@ def cmd_parse(ctx: Context) -> int:
 
     from . import routing
 
-    files = [Path(f) for f in ctx.args.files]
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
+    files = existing_files(ctx.args.files)
     rules = routing.parse_rules(ctx.config)
     limit = ctx.config.settings.mailbox.max_message_bytes
     reports = []

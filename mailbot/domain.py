@@ -328,15 +328,17 @@ def _new_due(rules: Rules, now: datetime, base: date | None, working_days: int |
     return cal.add_working_days(max(base, start) if base else start, working_days)
 
 
-def _is_entitled(rules: Rules, alert: Alert, sender: str) -> bool:
+def is_entitled(config: Config, alert: Alert, sender: str) -> bool:
+    """May ``sender`` instruct on ``alert``? Its raiser, and the roles in
+    ``security.instructions_from`` (DESIGN §6.5). Routing asks this too, to read a reply."""
     if sender == alert.raised_by:
         return True
-    person = rules.config.person(sender)
-    return bool(person and person.role in rules.config.settings.security.instructions_from)
+    person = config.person(sender)
+    return bool(person and person.role in config.settings.security.instructions_from)
 
 
 def _require_entitled(rules: Rules, alert: Alert, sender: str, what: str) -> None:
-    if not _is_entitled(rules, alert, sender):
+    if not is_entitled(rules.config, alert, sender):
         raise TransitionRefused(
             f"{sender} may not {what} {alert.ref}: only the alert's IRO or CP Chair"
             " and the QA manager may instruct"
@@ -348,12 +350,9 @@ def _end_episode(alert: Alert, now: datetime, outcome: str) -> tuple[Episode, ..
     return alert.episodes[:-1] + (last,)
 
 
-def _people(alert: Alert, *extra: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for email in extra:
-        if email and email not in out:
-            out.append(email)
-    return tuple(out)
+def _people(*emails: str) -> tuple[str, ...]:
+    """The addresses given, blanks and repeats left out, in order."""
+    return tuple(dict.fromkeys(e for e in emails if e))
 
 
 # --------------------------------------------------------------------------- handlers
@@ -548,7 +547,7 @@ def _move_to(alert: Alert, stage: int, step: str, now: datetime, rules: Rules, b
             "escalation_notice",
             (responder,),
             f"escalation/{len(new.episodes)}",
-            cc=_people(alert, alert.raised_by),
+            cc=_people(alert.raised_by),
         ),
     )
     return Outcome(new, notices, (f"escalated to {name} by {by}: responder {responder}, due {due.isoformat()}",))
@@ -587,7 +586,7 @@ def _close(alert: Alert, status: Status, now: datetime, outcome: str) -> Alert:
 
 def _closing_notice(template: str, alert: Alert, rules: Rules) -> Notice:
     bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
-    return Notice(template, (alert.raised_by,), template, cc=_people(alert, alert.responder, *bm))
+    return Notice(template, (alert.raised_by,), template, cc=_people(alert.responder, *bm))
 
 
 def _resolve(alert: Alert, ev: Resolve, now: datetime, rules: Rules) -> Outcome:

@@ -119,20 +119,13 @@ def choose_process(config: Config, person: Person, parsed: ParsedMessage, need_i
     return candidates[0] if candidates else None
 
 
-def _is_instructor(config: Config, alert: d.Alert, sender: str) -> bool:
-    if sender == alert.raised_by:
-        return True
-    person = config.person(sender)
-    return bool(person and person.role in config.settings.security.instructions_from)
-
-
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
     person = config.person(sender)
     if person is None:
         return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
-    if _is_instructor(config, alert, sender):
+    if d.is_entitled(config, alert, sender):
         if parsed.instruction is not None:
             return Route(INSTRUCTION, "processed", instruction_event(parsed.instruction, sender))
         if parsed.form_stage is not None and parsed.form_stage > alert.stage:

@@ -93,19 +93,24 @@ def _remove_server_folder(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def dovecot_server():
-    """The session's Dovecot (IMAP, and LMTP for Postfix); use the `dovecot` fixture in tests."""
-    if shutil.which("dovecot") is None:
-        pytest.fail("Dovecot is not installed: run the tests with ./scripts/test, which installs it")
-    folder = _server_folder("mailbot-dovecot-")
-    server = Dovecot(folder)
+def _session_server(program: str, prefix: str, make):
+    """Start a server made by ``make(folder)`` in a fresh folder; stop it and tidy up after."""
+    if shutil.which(program) is None:
+        pytest.fail(f"{program} is not installed: run the tests with ./scripts/test, which installs it")
+    folder = _server_folder(prefix)
+    server = make(folder)
     try:
         server.start()
         yield server
     finally:
         server.stop()
         _remove_server_folder(folder)
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """The session's Dovecot (IMAP, and LMTP for Postfix); use the `dovecot` fixture in tests."""
+    yield from _session_server("dovecot", "mailbot-dovecot-", Dovecot)
 
 
 @pytest.fixture
@@ -132,16 +137,8 @@ def smtp_server():
 @pytest.fixture(scope="session")
 def postfix_server(dovecot_server):
     """The session's Postfix, delivering its domain into the session's Dovecot over LMTP."""
-    if shutil.which("postfix") is None:
-        pytest.fail("Postfix is not installed: run the tests with ./scripts/test, which installs it")
-    folder = _server_folder("mailbot-postfix-")
-    server = Postfix(folder, dovecot_server.host, dovecot_server.lmtp_port)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        _remove_server_folder(folder)
+    yield from _session_server("postfix", "mailbot-postfix-",
+                               lambda folder: Postfix(folder, dovecot_server.host, dovecot_server.lmtp_port))
 
 
 @pytest.fixture
@@ -167,18 +164,8 @@ def tls_certificate(tmp_path_factory):
 @pytest.fixture(scope="session")
 def dovecot_tls(tls_certificate):
     """A second Dovecot offering STARTTLS on .port and implicit TLS on .imaps_port."""
-    from servers import Dovecot
-
-    if shutil.which("dovecot") is None:
-        pytest.fail("Dovecot is not installed: run the tests with ./scripts/test, which installs it")
-    folder = _server_folder("mailbot-dovecot-tls-")
-    server = Dovecot(folder, lmtp=False, tls=tls_certificate)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        _remove_server_folder(folder)
+    yield from _session_server("dovecot", "mailbot-dovecot-tls-",
+                               lambda folder: Dovecot(folder, lmtp=False, tls=tls_certificate))
 
 
 @pytest.fixture(params=["implicit", "starttls"])
