@@ -267,11 +267,15 @@ service lmtp {{
         self.start()
 
     def reset(self) -> None:
-        """Empty every mailbox (between tests), and make sure the server is running."""
-        self.start()
+        """Empty every mailbox (between tests), and make sure the server is running.
+
+        The server is stopped first: an imap process whose client just logged out may still be
+        writing its index files, and would race the removal ("Directory not empty")."""
+        self.stop()
         for root in (self.mail_root, self.home_root):
             for child in root.iterdir():
                 shutil.rmtree(child)
+        self.start()
 
     def log(self) -> str:
         parts = [p.read_text(errors="replace") for p in (self.log_path, self.folder / "dovecot.stderr")

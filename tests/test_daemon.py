@@ -318,6 +318,8 @@ def test_a_month_through_dovecot_ends_as_through_ingest(root, tmp_path, imap_env
             return session.scalar(select(func.count(MessageRow.id)).where(MessageRow.status != "received")) or 0
 
     delivered = 0
+    # The count of handled messages below stands for "the one just appended" only on a clean inbox.
+    assert imap_env.messages("drp", "INBOX") == []
     with Running(daemon):
         wait_until(lambda: status(via_imap)["last_poll"], 10, what="the first poll")
         day = arrivals[0][0].date()
