@@ -233,10 +233,18 @@ service lmtp {{
         def ready() -> bool:
             if self._process.poll() is not None:
                 raise RuntimeError(f"dovecot exited with {self._process.returncode}:\n{self.log()}")
-            return all(port_open(p) for p in ports)
+            if not all(port_open(p) for p in ports):
+                return False
+            # Listening is not serving: the auth process may not be up yet. A real login is the
+            # test a client would make, so a test never meets a server that refuses its first one.
+            try:
+                with self.client(next(iter(self.users)), timeout=2):
+                    return True
+            except Exception:
+                return False
 
         try:
-            wait_until(ready, timeout, what="dovecot to listen")
+            wait_until(ready, timeout, what="dovecot to accept a login")
         except BaseException:
             self.stop()
             raise

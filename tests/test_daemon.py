@@ -204,7 +204,7 @@ def test_dovecot_restart_while_running_loses_nothing(root, tmp_path, imap_env, c
     daemon = Daemon(bot, make_source(config), MaildirSink(tmp_path / "out"))
     with caplog.at_level("WARNING", logger="mailbot.daemon"), Running(daemon):
         imap_env.append("drp", "INBOX", iro_mail(1, datetime.now(LONDON)))
-        wait_until(lambda: alert_count(bot) == 1 or None, 10, what="the first alert")
+        wait_until(lambda: alert_count(bot) == 1 or None, 20, what="the first alert")
         imap_env.stop()
         time.sleep(2)  # the daemon notices the loss while the server is down
         imap_env.start()
