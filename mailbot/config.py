@@ -198,7 +198,7 @@ class MailboxConfig(_ServerConfig):
     batch_size: PositiveInt = 50
     """Messages fetched per UID FETCH when a backlog is drained."""
     poll_seconds: PositiveInt = 60
-    """How often to look for mail when the server offers no IDLE."""
+    """How often to look for mail without IDLE; with IDLE, the longest wait before looking anyway."""
     idle_renew_minutes: Annotated[int, Field(ge=1, le=29)] = 25
     """RFC 2177: re-issue IDLE at least every 29 minutes."""
 

@@ -4,7 +4,8 @@ Same interface as ``MaildirSource``: ``pending()`` gives the waiting messages, t
 and handles each, then calls ``mark_processed`` or ``mark_quarantined``, which moves it out of the
 inbox. Nothing is deleted except by the move itself (``MOVE``, else ``COPY`` + ``\\Deleted`` +
 ``UID EXPUNGE`` of that one UID). ``wait_for_mail`` uses IDLE when offered, re-issued every
-``idle_renew_minutes`` (RFC 2177 asks for less than 29), and plain polling otherwise.
+``idle_renew_minutes`` (RFC 2177 asks for less than 29) and left every ``poll_seconds`` to look
+anyway, and plain polling otherwise.
 
 Connection loss anywhere raises ``MailboxUnavailable``; the daemon reconnects with back-off.
 """
@@ -173,7 +174,11 @@ class ImapSource:
         if "IDLE" not in self.capabilities:
             stop.wait(self.config.poll_seconds)
             return
-        renew_at = time.monotonic() + self.config.idle_renew_minutes * 60
+        # IDLE announces mail that arrives while it runs, but a message that lands between the
+        # last SEARCH and the IDLE command may be announced before IDLE starts and so never
+        # reach idle_check. Leaving IDLE every poll_seconds to look anyway bounds that delay
+        # (and covers servers whose IDLE goes quiet); the renewal time is RFC 2177's limit.
+        renew_at = time.monotonic() + min(self.config.idle_renew_minutes * 60, self.config.poll_seconds)
         try:
             client.idle()
             try:

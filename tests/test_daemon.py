@@ -386,3 +386,28 @@ def test_the_watcher_outlives_a_fault_and_records_it(root, tmp_path, imap_env, m
         wait_until(lambda: alert_count(bot) == 1 or None, 15, what="the alert after the fault")
     assert "watcher: RuntimeError: database is locked" in status(bot)["last_error"]
     assert imap_env.messages("drp", "INBOX") == []
+
+
+def test_mail_that_lands_just_before_idle_is_not_left_waiting(root, tmp_path, imap_env) -> None:
+    """A message APPENDed after the inbox was searched but before IDLE began may be announced
+    before IDLE starts, where idle_check never sees it; the wait must still end within
+    poll_seconds (1 s here), not at the 25-minute IDLE renewal."""
+    from mailbot.imap import ImapSource
+
+    config = load_config(write_config(root, tmp_path, imap_env))
+    source = ImapSource(config.settings.mailbox)
+    source.connect()
+    try:
+        assert list(source.pending()) == []
+        imap_env.append("drp", "INBOX", iro_mail(1, datetime.now(LONDON)))
+        stop = threading.Event()
+        waiter = threading.Thread(target=source.wait_for_mail, args=(stop,), daemon=True)
+        started = time.monotonic()
+        waiter.start()
+        waiter.join(timeout=10)
+        stop.set()
+        assert not waiter.is_alive(), "wait_for_mail did not return"
+        assert time.monotonic() - started < 3
+        assert len(list(source.pending())) == 1
+    finally:
+        source.close()
