@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from statistics import median
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
@@ -37,7 +39,13 @@ def main(count: int) -> None:
     try:
         work = Path(tempfile.mkdtemp(prefix="bench-mailbot-"))
         os.environ[PASSWORD_ENV] = server.password("drp")
-        config = load_config(write_config(ROOT, work, server))
+        path = write_config(ROOT, work, server)
+        # The tests poll every second; a council's daemon leaves IDLE only every minute, and
+        # that is the pick-up this benchmark means to show.
+        data = yaml.safe_load(path.read_text())
+        data["mailbox"]["poll_seconds"] = 60
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        config = load_config(path)
         bot = Mailbot(config)
         when = datetime(2027, 5, 4, 10, 0, tzinfo=LONDON)
         with server.client("drp") as client:
