@@ -215,3 +215,151 @@ def parse_timescale(text: str, sent: date | None) -> Timescale | None:
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+# ---- periods and response timescales (issue 8) ---------------------------------------------------
+
+_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})(?P<o>st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MONTH + r")", re.IGNORECASE)
+_PERIOD = re.compile(
+    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple\s+of|a\s+few|few)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
+    rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|hours?|hrs?)\b"
+    rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
+    re.IGNORECASE,
+)
+_DATE_WORD = re.compile(
+    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|to|for|on|of)\b[\s:]*", re.IGNORECASE
+)
+
+
+def _period_days(count: str | None, unit: str) -> int | None:
+    unit = unit.lower()
+    raw = (count or "a").lower().replace("-", " ")
+    if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more"):
+        value = 1
+    elif raw in ("a couple of",):
+        value = 2
+    elif raw in ("a few", "few"):
+        return None
+    else:
+        value = number_value(raw)
+    if unit.endswith(("hours", "hour", "hrs", "hr")):
+        figure = re.match(r"(\d+|twenty four|forty eight)", unit.replace("-", " "))
+        if figure:  # "a further 24 hours": the figure sits in the unit alternative
+            value = {"twenty four": 24, "forty eight": 48}.get(figure.group(1)) or int(figure.group(1))
+        if not value:
+            return None
+        return max(1, -(-value // 24))
+    if not value:
+        return None
+    if unit.startswith("week"):
+        return 5 * value
+    return value
+
+
+def period_at(text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """The first period ("5 working days", "a week", "a further 24 hours") in text[start:end] as
+    (working days, offset where it starts). A week is 5 working days; 24 hours is one."""
+    for m in _PERIOD.finditer(text, start, len(text) if end is None else end):
+        unit = m.group("unit") or m.group("unit2")
+        days = _period_days(m.group("n") or m.group("ww"), unit if m.group("unit") else m.group("unit2"))
+        if days:
+            return days, m.start()
+    return None
+
+
+def _ordinal_day(text: str, pos: int, sent: date | None) -> date | None:
+    """"the 20th" (no month): the next 20th on or after the sent date."""
+    m = _ORDINAL_DAY.match(text, pos)
+    if m is None or sent is None:
+        return None
+    day = int(m.group("d"))
+    for months_ahead in range(0, 3):
+        year, month = sent.year + (sent.month - 1 + months_ahead) // 12, (sent.month - 1 + months_ahead) % 12 + 1
+        candidate = _safe_date(year, month, day)
+        if candidate is not None and candidate >= sent:
+            return candidate
+    return None
+
+
+def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
+    """The first date in text[start:end] that follows a date word ("by", "until", "to"), with
+    "the 20th" read as the next 20th; as (date, offset of the date word)."""
+    for word in _DATE_WORD.finditer(text, start, end):
+        found = date_at(text, word.end(), sent)
+        if found is not None:
+            return found[0], word.start()
+        filler = _FILLER.match(text, word.end())
+        ordinal = _ordinal_day(text, filler.end() if filler else word.end(), sent)
+        if ordinal is not None:
+            return ordinal, word.start()
+    return None
+
+
+def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None = None) -> Timescale | None:
+    """Whichever comes first in text[start:end]: a period (working days) or a date after a date
+    word. Used for the argument of EXTEND and for the time a manager asks for."""
+    end = len(text) if end is None else end
+    period = period_at(text, start, end)
+    dated = dated_at(text, start, end, sent)
+    if period and (dated is None or period[1] <= dated[1]):
+        return Timescale(working_days=period[0])
+    if dated:
+        return Timescale(until=dated[0])
+    return None
+
+
+# A sentence that sets the time for the *response*: it asks for one (respond, reply, response,
+# come back, hear from you) and is not about the past ("no response was received by ...").
+_ASKS_FOR_RESPONSE = re.compile(
+    r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
+    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|timescale)\b",
+    re.IGNORECASE,
+)
+_PAST_OR_NEGATED = re.compile(
+    r"\b(?:no|not|never|didn't|did|hasn't|haven't|hadn't|wasn't|weren't|was|were|had|received|overdue|"
+    r"passed|lapsed|expired|missed|ago|previous|previously|last|earlier|already)\b|n't\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*•]\s)|\n(?=[A-Z][A-Za-z /'()]{1,40}:)")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: split at sentence punctuation, blank lines, list items and
+    "Label:" lines; a hard-wrapped line does not end a sentence."""
+    spans = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, str | None]:
+    """The timescale set for the response, and a note when one was stated but cannot be used.
+
+    Only a sentence that asks for the response counts ("please respond within 3 working days",
+    "I'd like to hear from you by Friday 14 May"); the dates and durations of the concern, of the
+    history and of the actions asked for are facts. A date already past is not used (the note
+    says so) and the process default applies.
+    """
+    text = text or ""
+    note = None
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        asks = _ASKS_FOR_RESPONSE.search(sentence)
+        if asks is None:
+            continue
+        # Past-tense or negated sentences tell history: "no response was received within 5 days".
+        if _PAST_OR_NEGATED.search(sentence[: asks.start()]) or _PAST_OR_NEGATED.search(
+            sentence[asks.end() : asks.end() + 25]
+        ):
+            continue
+        found = period_or_date(text, sent, start, end)
+        if found is None:
+            continue
+        if found.until is not None and sent is not None and found.until < sent:
+            note = f"the date asked for ({found.until.isoformat()}) had already passed"
+            continue
+        return found, None
+    return None, note

@@ -1,8 +1,21 @@
-"""Recognising an IRO's instruction at the head of a reply (RESOLVED, ESCALATE, EXTEND, ...).
+"""Reading an IRO's decision in a reply: RESOLVED, ESCALATE, EXTEND, AGREE, WITHDRAW, CAFCASS, ...
 
-IROs write instructions the way they write mail ("Hi Sam, resolved - thanks", "Please escalate to
-stage 3"), so the verb is looked for among the first few words of the first line after any
-greeting lines, in any case. A negated verb ("not resolved") is never taken.
+IROs write decisions the way they write mail: "Hi Sam, resolved - thanks", "Please escalate to
+stage 3, the stage 2 response did not address the visits", "Having read Dana's reply I'm
+satisfied, so we can close this." Two kinds of reading come out of the new text:
+
+* a **command**: a sentence that starts with the decision word, after courtesy words at most
+  ("Escalate please", "Please can you escalate this to the Head of Service", "I'd like to extend
+  by 5 working days", "RESOLVED"). It is obeyed;
+* **prose** that plainly states a decision ("I'm satisfied with the plan, so we can close this",
+  "please treat this as withdrawn", "I am now making a referral to Cafcass"). It is read with a
+  ``doubt`` and confirmed with the sender before anything changes (DESIGN §6.8).
+
+The argument belongs to the verb: only the words right after it ("to stage 3", "straight to the
+Head of Service", "by 5 working days", "until Friday") are read as one, so the stage numbers,
+dates and durations of the reason that follows ("escalate please, the stage 1 deadline has
+passed") never are. A negated verb ("not resolved", "I don't agree") is no decision; two
+different decisions in one reply, or a decision contradicted later, are a doubt.
 """
 
 from __future__ import annotations
@@ -10,17 +23,22 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER_WORDS, parse_timescale, parse_uk_date
+from .dates import NUMBER_WORDS, parse_uk_date, period_or_date, response_timescale, sentences
 from .types import Instruction
 
+# Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
 _VERBS = {
     "resolved": "RESOLVED",
+    "resolve": "RESOLVED",
+    "close": "RESOLVED",
+    "closed": "RESOLVED",
     "escalate": "ESCALATE",
     "escalated": "ESCALATE",
     "escalation": "ESCALATE",
     "escalating": "ESCALATE",
     "extend": "EXTEND",
     "extended": "EXTEND",
+    "extending": "EXTEND",
     "agree": "AGREE",
     "agreed": "AGREE",
     "withdraw": "WITHDRAW",
@@ -31,28 +49,80 @@ _VERBS = {
     "status": "STATUS",
 }
 # Words that can carry an instruction; reply stripping never removes a line made of them.
-INSTRUCTION_WORDS = frozenset(_VERBS) | {"resolve", "extension", "withdrawal"}
+INSTRUCTION_WORDS = frozenset(_VERBS) | {"extension", "withdrawal"}
+# What may stand before a command's verb in its sentence: courtesy, the speaker, auxiliaries.
+_COURTESY = frozenset(
+    """please pls kindly can could would will you we i i'm im i'd id i'll ill am is are
+    be now like want wish need intend have has decided to going ok okay yes right so then
+    this it matter case dispute alert drp concern issue the hi hello dear thanks thank
+    and just also therefore such given that happy content satisfied being been should shall
+    must let's lets us i've ive""".split()
+)
 _NEGATIONS = {
     "not", "no", "never", "don't", "dont", "doesn't", "isn't", "isnt", "aren't", "wasn't",
     "can't", "cannot", "won't", "wont", "shouldn't", "haven't", "hasn't", "nor", "without",
+    "unable", "un",
 }
-_VERB_WINDOW = 6
-_NEGATION_WINDOW = 3
+_NEGATION_WINDOW = 4
+_NEGATED_BEFORE = re.compile(r"\b(?:not|no|never|cannot|unable|don't|dont|won't|isn't|can't)\b[^,.;:!?\-]{0,30}$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|morning|good\s+(morning|afternoon|evening)|afternoon|thanks|"
-    r"thank\s+you|many\s+thanks|thanks\s+all|all)\b[^.!?\n]{0,40}[,.!:]?\s*$",
+    r"^\s*(hi|hello|hey|dear|morning|good\s+(morning|afternoon|evening)|afternoon|"
+    r"thanks|thank\s+you|many\s+thanks|thanks\s+all|all)\b[^.!?\n]{0,40}[,.!:]?\s*$",
     re.IGNORECASE,
 )
+_REFERENCE = re.compile(r"\[?\b[A-Za-z]{2,10}-\d{4}-\d{3,}\b\]?")
+_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|should\s+you|in\s+case|whether|before\s+i|may\s+need|might)\b", re.IGNORECASE)
+_QUESTION_ABOUT = re.compile(r"\b(do|does|should|shall)\s+(i|we|you)\b", re.IGNORECASE)
 _STAGE_WORDS = {**NUMBER_WORDS, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5,
                 "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 _STAGE = re.compile(
     r"\bstage\s*(?P<n>\d{1,2}|one|two|three|four|five|iv|v|i{1,3}|first|second|third|fourth|fifth)\b",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"^[\s\-–—:,.;!?]+")
-_CLAUSE_BREAK = re.compile(r"[-–—,.;:!?()]")
-_GREETING_LINES_MAX = 3
+# The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
+# Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
+_TARGET = re.compile(
+    r"^\s*(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward)\s+)*"
+    r"(?:to|into|onto)\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
+    re.IGNORECASE,
+)
+_TARGET_END = re.compile(
+    r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|for\s+(?:a|their|his|her)|with\s+a|"
+    r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?)\b.*$",
+    re.IGNORECASE,
+)
+# Prose that plainly states a decision without a command: read, then confirmed with the IRO.
+_PROSE = (
+    ("RESOLVED", re.compile(
+        r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
+        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
+        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed))",
+        re.IGNORECASE)),
+    ("WITHDRAW", re.compile(
+        r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the\s+\w+)\s+as\s+withdrawn"
+        r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
+        r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)",
+        re.IGNORECASE)),
+    ("CAFCASS", re.compile(
+        r"\b(?:mak(?:e|ing)|made|submit(?:ting|ted)?|send(?:ing)?|complet(?:e|ing))\s+(?:a|the|my)\s+referral\s+to\s+cafcass"
+        r"|\brefer(?:ring|red)?\s+(?:this|the\s+(?:case|matter|child)|[A-Z][a-z]+(?:'s\s+case)?)\s+(?:on\s+)?to\s+cafcass"
+        r"|\bcafcass\s+referral",
+        re.IGNORECASE)),
+    ("ESCALATE", re.compile(
+        r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
+        r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
+        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
+        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to|up)",
+        re.IGNORECASE)),
+)
+_AGREE_PROSE = re.compile(
+    r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
+    r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b",
+    re.IGNORECASE,
+)
 
 
 def stage_number(text: str) -> int | None:
@@ -64,66 +134,178 @@ def stage_number(text: str) -> int | None:
     return int(token) if token.isdigit() else _STAGE_WORDS.get(token)
 
 
-def _first_instruction_line(lines: list[str]) -> str | None:
-    for index, line in enumerate(lines):
-        if index < _GREETING_LINES_MAX and _GREETING.search(line):
-            words = {w.lower() for w in _WORD.findall(line)}
-            if not words & set(_VERBS):
-                continue
-        return line
-    return None
-
-
-def _negated(line: str, words: list[re.Match[str]], index: int) -> bool:
+def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
     """A negation shortly before the verb in the same clause ("not resolved", "don't escalate").
 
     A clause break in between ("Not resolved - escalate to stage 2") ends the negation's reach.
     """
     for j in range(index - 1, max(-1, index - _NEGATION_WINDOW - 1), -1):
-        if _CLAUSE_BREAK.search(line[words[j].end() : words[j + 1].start()]):
+        if re.search(r"[-–—,.;:!?()]", sentence[words[j].end() : words[j + 1].start()]):
             return False
         if words[j].group().lower() in _NEGATIONS:
             return True
     return False
 
 
-def _find_verb(line: str) -> tuple[str, int] | None:
-    words = list(_WORD.finditer(line))[:_VERB_WINDOW]
-    for index, word in enumerate(words):
-        verb = _VERBS.get(word.group().lower())
-        if verb is None:
-            continue
-        if _negated(line, words, index):
-            continue
-        return verb, word.end()
+_CLAUSE = re.compile(r"\s+[-–—]+\s+|;\s*|:\s+|,\s+")
+
+
+def _command(sentence: str) -> tuple[str, int] | None:
+    """(verb, offset after it) when a clause of the sentence is a command ("Not resolved -
+    escalate to stage 2" holds one in its second clause); a status question is one too."""
+    start = 0
+    for clause_end in [m for m in _CLAUSE.finditer(sentence)] + [None]:
+        end = clause_end.start() if clause_end else len(sentence)
+        found = _clause_command(sentence[start:end]) if clause_end else _clause_command(sentence[start:])
+        if found is not None:
+            return found[0], start + found[1]
+        if clause_end is None:
+            break
+        start = clause_end.end()
+    if _status_question(sentence):
+        return "STATUS", len(sentence)
     return None
 
 
-def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
-    """The instruction a reply's new text starts with, or None for ordinary prose."""
-    text = (reply_text or "").replace("\r\n", "\n")
-    lines = [line for line in text.split("\n") if line.strip()]
-    line = _first_instruction_line(lines)
-    if line is None:
+def _clause_command(sentence: str) -> tuple[str, int] | None:
+    """(verb, offset after it) when the clause is a command: the decision word comes first,
+    after courtesy words, names followed by a comma, and nothing else."""
+    words = list(_WORD.finditer(sentence))
+    for index, word in enumerate(words):
+        token = word.group().lower()
+        verb = _VERBS.get(token)
+        if verb is not None:
+            if _negated(words, index, sentence):
+                return None
+            if verb in ("NOTE", "STATUS") and index > 0 and not _status_question(sentence):
+                return None
+            # "close" is a command only as the clause's first word or after "please" ("Close
+            # this please"); "so we can close this" is prose, to be confirmed.
+            if token in ("close", "closed") and not (
+                index == 0 or (index == 1 and words[0].group().lower() == "please")
+            ):
+                return None
+            return verb, word.end()
+        if token in _COURTESY:
+            continue
+        # "Dana, please escalate": a name set off by a comma.
+        if sentence[word.end() : word.end() + 1] == "," and word.group()[0].isupper() and index < 3:
+            continue
         return None
-    found = _find_verb(line)
-    if found is None:
-        return None
-    verb, end = found
-    start = text.find(line)
-    rest_of_text = text[start + end :] if start >= 0 else line[end:]
-    rest = _LEAD.sub("", rest_of_text).strip()
-    rest_of_line = line[end:]
+    return None
 
-    stage = working_days = None
-    until = None
+
+def _status_question(sentence: str) -> bool:
+    return bool(re.search(r"\b(what(?:'s|\s+is)\s+the\s+(?:current\s+)?status|status\s+(?:update|please|\?)|where\s+(?:are|is)\s+we\s+up\s+to)", sentence, re.IGNORECASE))
+
+
+def _target(rest: str) -> tuple[int | None, str | None]:
+    """The stage number or rung words right after ESCALATE; (None, None) for the next rung."""
+    m = _TARGET.match(rest)
+    if m is None:
+        # "escalate stage 3" / "escalate: stage 3"
+        bare = re.match(r"^\s*[:\-–]?\s*(stage\s*\S+)", rest, re.IGNORECASE)
+        return (stage_number(bare.group(1)), None) if bare else (None, None)
+    target = _TARGET_END.sub("", m.group("target")).strip()
+    number = stage_number(target) if re.match(r"\s*stage\b", target, re.IGNORECASE) else None
+    if number is not None:
+        return number, None
+    if re.match(r"(?:next|following|higher)\s+(?:stage|level|rung)\b", target, re.IGNORECASE):
+        return None, None
+    return None, target or None
+
+
+def _clause_after(text: str, offset: int) -> str:
+    """The rest of the sentence after ``offset``."""
+    for start, end in sentences(text):
+        if start <= offset <= end:
+            return text[offset:end]
+    return text[offset:]
+
+
+def _usable_lines(text: str) -> str:
+    """The new text without greeting lines (a greeting is not a sentence of the decision)."""
+    # An alert reference written at the head ("DRP-2027-0012 resolved") is not a word of it.
+    text = _REFERENCE.sub(" ", text)
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        if _GREETING.search(line) and not {w.lower() for w in _WORD.findall(line)} & set(_VERBS):
+            out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
+    clause = _clause_after(text, after)
+    args: dict = {}
     if verb == "ESCALATE":
-        stage = stage_number(rest_of_line)
-    elif verb in ("EXTEND", "AGREE"):
-        timescale = parse_timescale(rest_of_line, sent)
+        args["stage"], args["target"] = _target(clause)
+        # A response timescale may come with the escalation ("..., response within 3 working days").
+        timescale, _ = response_timescale(text[after:], sent)
         if timescale is not None:
-            working_days, until = timescale.working_days, timescale.until
+            args["working_days"], args["until"] = timescale.working_days, timescale.until
+    elif verb in ("EXTEND", "AGREE"):
+        timescale = period_or_date(clause, sent)
+        if timescale is not None:
+            args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif verb == "EXTEND":
-            # "Extend Friday 14th May": the date without a deadline word.
-            until = parse_uk_date(rest_of_line, sent)
-    return Instruction(verb=verb, stage=stage, working_days=working_days, until=until, text=rest)
+            # "Extend Friday 28th May": the date without a date word.
+            args["until"] = parse_uk_date(clause, sent)
+    return args
+
+
+def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
+    """The decision a reply's new text states, or None for ordinary prose.
+
+    A command is returned without doubt; prose that states a decision, two different commands,
+    or a command contradicted by prose are returned with ``doubt`` set, for mailbot to ask.
+    """
+    text = _usable_lines((reply_text or "").replace("\r\n", "\n"))
+    commands: list[tuple[str, int, int, int]] = []  # (verb, sentence start, verb end, sentence end)
+    prose: list[tuple[str, int, int]] = []
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        found = _command(sentence)
+        if found is not None:
+            commands.append((found[0], start, start + found[1], end))
+            continue
+        if _CONDITIONAL.search(sentence) or _QUESTION_ABOUT.search(sentence):
+            continue
+        for verb, pattern in _PROSE:
+            m = pattern.search(sentence)
+            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]):
+                prose.append((verb, start, start + m.end()))
+                break
+        else:
+            if _AGREE_PROSE.search(sentence) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence, re.IGNORECASE):
+                prose.append(("AGREE", start, end))
+    decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
+    if commands:
+        verb, start, after, end = (decisions or commands)[0]
+        args = _read_arguments(verb, text, after, sent)
+        doubt = None
+        others = {c[0] for c in decisions} | {p[0] for p in prose}
+        others.discard(verb)
+        if verb in ("NOTE", "STATUS") and decisions:
+            verb, start, after, end = decisions[0]
+        if others and verb not in ("NOTE",):
+            doubt = "the reply also reads as " + " and ".join(sorted(others))
+        rest = _lead_trim(text[after:])
+        return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()), **args)
+    if prose:
+        verbs = {p[0] for p in prose}
+        verb, start, after = prose[0]
+        args = _read_arguments(verb, text, after, sent)
+        doubt = "written as prose, not as an instruction word"
+        if len(verbs) > 1:
+            doubt = "the reply reads as " + " and ".join(sorted(verbs))
+        sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
+        return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
+                           words=" ".join(text[start:sentence_end].split()), **args)
+    return None
+
+
+def _lead_trim(text: str) -> str:
+    return re.sub(r"^[\s\-–—:,.;!?]+", "", text).strip()

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
-from .dates import find_dates, parse_timescale
+from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale
 from .errors import ParseError
 from .instruction import parse_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import new_text, strip_html_history
-from .types import Envelope, ParsedMessage, ParseRules
+from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
 def _sent_date(env: Envelope, rules: ParseRules) -> date | None:
@@ -128,10 +128,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         )
     )
 
-    if form and form.get("timescale"):
-        timescale = parse_timescale(form["timescale"], sent) or parse_timescale(reply_text, sent)
-    else:
-        timescale = parse_timescale(reply_text, sent)
+    timescale, timescale_note = _response_timescale(form, reply_text, sent)
     asks, request = content.extension_request(reply_text, sent)
 
     return ParsedMessage(
@@ -157,4 +154,32 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         informal_processes=informal,
         dates=find_dates(reply_text, sent),
         form_source=form_source,
+        timescale_note=timescale_note,
     )
+
+
+def _response_timescale(
+    form: dict[str, str] | None, reply_text: str, sent: date | None
+) -> tuple[Timescale | None, str | None]:
+    """The timescale set for the response, and why a stated one was not used.
+
+    A form's timescale field says it when filled in ("5 working days", "21/05/2027", "Friday");
+    otherwise only a sentence asking for the response counts. A field that cannot be read
+    ("asap") or a date already past is noted and the process default applies: one unusable
+    detail never sets aside an otherwise valid alert.
+    """
+    note = None
+    if form and (form.get("timescale") or "").strip():
+        value = form["timescale"]
+        found = period_or_date(value, sent) or parse_timescale(value, sent)
+        if found is None:
+            bare = parse_uk_date(value, sent)
+            found = Timescale(until=bare) if bare else None
+        if found is not None and found.until is not None and sent is not None and found.until < sent:
+            note = f"the form's timescale ({found.until.isoformat()}) had already passed"
+        elif found is not None:
+            return found, None
+        else:
+            note = f"the form's timescale {' '.join(value.split())[:40]!r} is not a date or a number of working days"
+    found, sentence_note = response_timescale(reply_text, sent)
+    return found, (None if found else note or sentence_note)

@@ -195,13 +195,24 @@ class FoundDate:
 
 @dataclass(frozen=True)
 class Instruction:
-    """An IRO's command at the head of a reply."""
+    """An IRO's decision read from a reply, with the words that belong to it.
+
+    ``stage`` is a target stage named by number; ``target`` the words naming a rung or person
+    instead ("the Head of Service"), for routing to match against the ladder. ``working_days`` /
+    ``until`` are EXTEND's or AGREE's argument, or the response timescale set with an ESCALATE.
+    ``doubt`` says why the reading may be wrong (plain prose rather than a command, two
+    different decisions, a verb contradicted later): then mailbot asks and changes nothing.
+    """
 
     verb: str
     stage: int | None = None
     working_days: int | None = None
     until: date | None = None
     text: str = ""
+    target: str | None = None
+    doubt: str | None = None
+    # The words the decision was read from, as written (for "Read as:" and for questions).
+    words: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,3 +253,5 @@ class ParsedMessage:
     dates: tuple[FoundDate, ...] = ()
     # Added (issue 4): where the form was read from: "text", "html", "docx:NAME", "html:NAME".
     form_source: str | None = None
+    # Added (issue 8): why a timescale that was stated is not used (unreadable, already past).
+    timescale_note: str | None = None

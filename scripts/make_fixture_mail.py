@@ -298,7 +298,7 @@ def CASES() -> Iterator[tuple[str, bytes, dict]]:
            outlook_desktop(sam_mail(f"RE: {SUBJ}", "2027-05-17T16:00", "LO2P265MB7777AB05@LO2P265MB7777.GBRP265.PROD.OUTLOOK.COM"),
                            "Jo,\n\nThe health assessment is booked for 12 Jun and the care plan will be signed off by 04/06/2027.\n\nRegards\nSam Carter\nTeam Manager, Children in Care\nLuton Borough Council\nTel: 01582 547000", ACK),
            thread_reply("Jo,\n\nThe health assessment is booked for 12 Jun and the care plan will be signed off by 04/06/2027.",
-                        None, asks_for_more_time=False, timescale=ts(until="2027-06-04"),
+                        None, asks_for_more_time=False, timescale=None,  # a date of an action is a fact, not a timescale
                         dates=[["12 Jun", "2027-06-12", None], ["04/06/2027", "2027-06-04", None]]))
     # Sent at 23:30 UTC on Thursday 6 May: already Friday 7 May in London, so "Friday" is the 14th.
     yield ("c_gmail_manager_friday_across_midnight",

@@ -77,19 +77,60 @@ def test_greeting_lines_are_skipped(text: str) -> None:
     assert found is not None and found.verb == "RESOLVED"
 
 
-def test_verb_must_be_near_the_start() -> None:
+def test_prose_that_states_a_decision_is_read_with_a_doubt() -> None:
     text = "I have read the manager's response carefully and on balance I think it is resolved"
-    assert parse_instruction(text, SENT) is None
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == "RESOLVED" and found.doubt
 
 
-def test_only_the_first_line_after_greetings_counts() -> None:
-    assert parse_instruction("The plan is in place.\nResolved", SENT) is None
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("I'm satisfied with the plan, so we can close this.", "RESOLVED"),
+        ("Given the move, please treat this as withdrawn.", "WITHDRAW"),
+        ("Having spoken to my manager I am now making a referral to Cafcass.", "CAFCASS"),
+    ],
+)
+def test_decisions_in_prose_are_read_and_doubted(text: str, verb: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and (found.verb, bool(found.doubt)) == (verb, True)
+
+
+def test_a_command_after_the_first_sentence_counts() -> None:
+    found = parse_instruction("The plan is in place.\nResolved", SENT)
+    assert found is not None and found.verb == "RESOLVED" and found.doubt is None
 
 
 def test_text_is_what_follows_the_verb() -> None:
     found = parse_instruction("Note: spoke to TM today\nVisits booked.", SENT)
-    assert found == Instruction(verb="NOTE", text="spoke to TM today\nVisits booked.")
-    assert parse_instruction("Withdraw", SENT) == Instruction(verb="WITHDRAW", text="")
+    assert found is not None and (found.verb, found.text) == ("NOTE", "spoke to TM today\nVisits booked.")
+    found = parse_instruction("Withdraw", SENT)
+    assert found is not None and (found.verb, found.text, found.doubt) == ("WITHDRAW", "", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "target", "working_days"),
+    [
+        ("Escalate please, the stage 1 deadline has passed", None, None, None),
+        ("Please escalate - no response by 3 June despite the stage 2 reminder", None, None, None),
+        ("Escalate straight to the Head of Service as this is urgent", None, "Head of Service", None),
+        ("Escalate to Stage 2 Service Manager", 2, None, None),
+        ("Escalate to stage 2, response within 3 working days please", 2, None, 3),
+        ("I'd like to escalate this to stage 3 because the stage 2 response of 4 May was silent on visits", 3, None, None),
+        ("Escalation to the next stage please", None, None, None),
+    ],
+)
+def test_escalation_target_is_read_from_its_own_words(
+    text: str, stage: int | None, target: str | None, working_days: int | None
+) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == "ESCALATE" and found.doubt is None
+    assert (found.stage, found.target, found.working_days) == (stage, target, working_days)
+
+
+def test_two_different_decisions_are_a_doubt() -> None:
+    found = parse_instruction("Resolved.\nActually, on reflection, please escalate to stage 2.", SENT)
+    assert found is not None and found.doubt
 
 
 def test_relative_dates_need_a_sent_date() -> None:

@@ -1,0 +1,279 @@
+"""How well mailbot reads DRP mail it was not tuned on: the independent corpus, field by field.
+
+The corpus (``tests/reading_corpus/``, format in its README) was written from the four procedures
+by helpers who had not read the parsers. Each case gives a situation (a new mail, or a reply in
+an alert's thread at a given stage) and the reading a careful person would take. This script
+plays every case through mailbot's own pure path, the one the daemon uses:
+``parsers.parse_message`` -> ``mailbot.routing`` (what the message means here) ->
+``mailbot.domain.decide`` (whether the instruction is allowed), on the authority's example
+configuration, and compares what mailbot would do with the expected reading.
+
+It prints, for the open part and the sealed part separately, how many messages had each field
+read right, and how many had every field right. It never prints a sealed message or its
+expectation (``-v`` lists the open misses only), so the sealed figure stays a measure of mail
+nobody tuned for. Run from the repository root:
+
+    python bench/reading_accuracy.py            # this checkout
+    python bench/reading_accuracy.py -v         # and the open part's misses, field by field
+    python bench/reading_accuracy.py --root DIR # another checkout's code (e.g. before a change),
+                                                # on this checkout's corpus
+
+"Obeyed wrongly" counts messages where mailbot would change an alert on a reading that is not
+the expected one: the one figure that must be zero (a wrong reading may only lead to a question).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent.parent
+CORPUS = HERE / "tests" / "reading_corpus"
+FIELDS = ("reading", "verb", "target_stage", "timescale", "extension", "stage", "process", "case_ids", "reply")
+OBEYING = ("instruction", "new_alert")
+
+
+class Mailbot:
+    """mailbot's modules, imported from the checkout under test."""
+
+    def __init__(self, root: Path):
+        sys.path.insert(0, str(root))
+        self.parsers = importlib.import_module("parsers")
+        self.config = importlib.import_module("mailbot.config")
+        self.routing = importlib.import_module("mailbot.routing")
+        self.domain = importlib.import_module("mailbot.domain")
+        self.service = importlib.import_module("mailbot.service")
+        self.reading = _optional("mailbot.reading")
+        self.root = root
+        self._configs: dict[str, Any] = {}
+
+    def config_for(self, authority: str) -> Any:
+        if authority not in self._configs:
+            self._configs[authority] = self.config.load_config(HERE / "examples" / f"{authority}.yaml")
+        return self._configs[authority]
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime) -> Any:
+    """The alert the reply's thread belongs to, as the situation describes it."""
+    d = mb.domain
+    stage = int(situation.get("stage", 0))
+    started = now - timedelta(days=3)
+    rules = d.Rules(config, mb.service.calendar_for(config))
+    process = config.processes[situation["process"]]
+    days = process.informal.working_days if stage == 0 and process.informal else 5
+    due = rules.calendar.add_working_days(rules.calendar.start_day(started), days)
+    responded = bool(situation.get("responded"))
+    episode = d.Episode(stage=stage, step=d.STEP_STAGE, responder=situation["responder"], started=started,
+                        due=due, responded_at=started + timedelta(days=1) if responded else None)
+    pending = None
+    if situation.get("extension_pending"):
+        pending = d.PendingExtension(situation["responder"], started + timedelta(days=1), 5, None)
+    status = d.Status.RESPONSE_RECEIVED if responded else d.Status.AWAITING_RESPONSE
+    return d.Alert(
+        ref="DRP-2027-0042", process=situation["process"], status=status, raised_by=situation["iro"],
+        anchor=situation["responder"], children=("1234567",), categories=("unclassified",),
+        opened=started, episodes=(episode,), formal_started=started if stage else None,
+        pending_extension=pending,
+    ), rules
+
+
+def _timescale(working_days: Any, until: Any) -> dict[str, Any] | None:
+    if working_days:
+        return {"working_days": working_days}
+    if until:
+        return {"until": until.isoformat()}
+    return None
+
+
+def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """What mailbot makes of one case, in the corpus's terms."""
+    config = mb.config_for(spec["authority"])
+    raw = eml.read_bytes()
+    parsed = mb.parsers.parse_message(raw, mb.routing.parse_rules(config))
+    sent = parsed.envelope.date or datetime(2027, 5, 12, 10, 0).astimezone()
+    now = sent + timedelta(minutes=2)
+    got: dict[str, Any] = {"reply": parsed.reply_text}
+    situation = spec["situation"]
+    if parsed.is_automatic:
+        got["reading"] = "set_aside"
+        return got
+    if situation["kind"] == "new":
+        route = mb.routing.route_new(parsed, config, config.authority.mailbox_address)
+        return got | _read_new(mb, config, route, now)
+    alert, rules = _alert(mb, config, situation, now)
+    route = mb.routing.route_reply(parsed, alert, config)
+    return got | _read_reply(mb, route, alert, rules, now)
+
+
+def _read_new(mb: Mailbot, config: Any, route: Any, now: datetime) -> dict[str, Any]:
+    d = mb.domain
+    if route.status != "processed" or not isinstance(route.event, d.RaiseAlert):
+        return {"reading": "set_aside"}
+    ev = route.event
+    rules = d.Rules(config, mb.service.calendar_for(config))
+    try:
+        d.decide(None, replace(ev, ref="DRP-2027-0001"), now, rules)
+    except d.TransitionRefused:
+        return {"reading": "set_aside"}
+    return {
+        "reading": "new_alert", "stage": ev.stage, "process": ev.process, "case_ids": list(ev.children),
+        "timescale": _timescale(ev.working_days, ev.until),
+    }
+
+
+_VERB_OF_EVENT = {
+    "Resolve": "RESOLVED", "Escalate": "ESCALATE", "Extend": "EXTEND", "ExtensionAgreed": "AGREE",
+    "Withdraw": "WITHDRAW", "ReferToCafcass": "CAFCASS", "StatusQuery": "STATUS", "AddNote": "NOTE",
+}
+
+
+def _read_reply(mb: Mailbot, route: Any, alert: Any, rules: Any, now: datetime) -> dict[str, Any]:
+    d, routing = mb.domain, mb.routing
+    kind = route.kind
+    confirm = getattr(routing, "CONFIRM", None)
+    refused_kind = getattr(routing, "NOT_ENTITLED", None)
+    event = route.event
+    if confirm is not None and kind == confirm:
+        reading = route.reading
+        return {"reading": "confirm", "verb": reading.verb, "target_stage": reading.target_stage,
+                "timescale": _timescale(reading.working_days, reading.until)}
+    if refused_kind is not None and kind == refused_kind:
+        return {"reading": "refused", "verb": route.reading.verb}
+    if event is None:
+        return {"reading": "set_aside"}
+    name = type(event).__name__
+    if name == "ExtensionRequested":
+        return {"reading": "extension_request", "extension": _timescale(event.working_days, event.until) or {}}
+    if name == "ManagerResponse":
+        return {"reading": "response"}
+    verb = _VERB_OF_EVENT.get(name)
+    if kind == routing.IRO_REPLY or verb == "NOTE" and kind != routing.INSTRUCTION:
+        return {"reading": "note"}
+    try:
+        outcome = d.decide(alert, event, now, rules)
+    except d.TransitionRefused:
+        return {"reading": "refused", "verb": verb}
+    got: dict[str, Any] = {"reading": "instruction", "verb": verb, "target_stage": None, "timescale": None}
+    if name == "Escalate":
+        # The stage the alert moved to, when the IRO named one; the next rung is null.
+        got["target_stage"] = event.to_stage
+        got["timescale"] = _timescale(getattr(event, "working_days", None), getattr(event, "until", None))
+    elif name == "Extend":
+        got["timescale"] = _timescale(event.working_days, event.until)
+    del outcome
+    return got
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+def score(expect: dict[str, Any], got: dict[str, Any]) -> dict[str, bool]:
+    """Field -> read right, for the fields the case checks."""
+    marks: dict[str, bool] = {}
+    reading = expect.get("reading")
+    marks["reading"] = got.get("reading") == reading
+    if reading in ("instruction", "confirm", "refused"):
+        marks["verb"] = got.get("verb") == expect.get("verb")
+    if reading in ("instruction", "confirm") and expect.get("verb") == "ESCALATE":
+        marks["target_stage"] = got.get("target_stage") == expect.get("target_stage")
+    if reading in ("new_alert", "instruction", "confirm") and "timescale" in expect:
+        if reading == "new_alert" or expect.get("verb") in ("ESCALATE", "EXTEND") or expect.get("timescale"):
+            marks["timescale"] = got.get("timescale") == expect.get("timescale")
+    if reading == "extension_request" and expect.get("extension") is not None:
+        marks["extension"] = got.get("extension") == expect.get("extension")
+    if reading == "new_alert":
+        for key in ("stage", "process"):
+            if expect.get(key) is not None:
+                marks[key] = got.get(key) == expect[key]
+        if expect.get("case_ids") is not None:
+            marks["case_ids"] = sorted(got.get("case_ids") or []) == sorted(expect["case_ids"])
+    contains, excludes = expect.get("reply_contains") or [], expect.get("reply_excludes") or []
+    if contains or excludes:
+        text = _norm(got.get("reply", ""))
+        marks["reply"] = all(_norm(c) in text for c in contains) and not any(
+            _norm(x) in text for x in excludes if _norm(x))
+    return marks
+
+
+def wrongly_obeyed(expect: dict[str, Any], got: dict[str, Any], marks: dict[str, bool]) -> bool:
+    """mailbot would act (change an alert or open one) on a reading that is not the expected one."""
+    if got.get("reading") not in OBEYING:
+        return False
+    return not all(marks.get(f, True) for f in ("reading", "verb", "target_stage", "timescale", "stage", "process"))
+
+
+def run_part(mb: Mailbot, folder: Path) -> tuple[dict[str, list[int]], int, int, int, list[str]]:
+    """(field -> [right, checked], all right, cases, obeyed wrongly, misses as lines)."""
+    totals = {f: [0, 0] for f in FIELDS}
+    all_right = cases = obeyed_wrongly = 0
+    misses: list[str] = []
+    for spec_path in sorted(folder.glob("*.json")):
+        eml = spec_path.with_suffix(".eml")
+        if not eml.exists():
+            continue
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+        cases += 1
+        try:
+            got = read_case(mb, eml, spec)
+        except Exception as exc:  # noqa: BLE001 - a crash is a miss on every field, not a stop
+            got = {"reading": f"<{type(exc).__name__}: {exc}>"}
+        marks = score(spec["expect"], got)
+        for field_name, right in marks.items():
+            totals[field_name][1] += 1
+            totals[field_name][0] += right
+        if all(marks.values()):
+            all_right += 1
+        else:
+            wrong = [f for f, ok in marks.items() if not ok]
+            detail = {f: (spec["expect"].get(f if f != "reply" else "reply_contains"), got.get(f)) for f in wrong}
+            if "reply" in detail:
+                detail["reply"] = (spec["expect"].get("reply_contains"), (got.get("reply") or "")[:300])
+            misses.append(f"{spec_path.stem}: {detail}")
+        if wrongly_obeyed(spec["expect"], got, marks):
+            obeyed_wrongly += 1
+    return totals, all_right, cases, obeyed_wrongly, misses
+
+
+def _pct(right: int, checked: int) -> str:
+    return f"{right:>3}/{checked:<3} {100 * right / checked:5.1f}%" if checked else f"{'-':>15}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--root", type=Path, default=HERE, help="checkout whose code reads the corpus")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list the open part's misses")
+    ap.add_argument("--part", choices=("open", "sealed", "both"), default="both")
+    args = ap.parse_args(argv)
+    mb = Mailbot(args.root.resolve())
+    parts = ["open", "sealed"] if args.part == "both" else [args.part]
+    results = {part: run_part(mb, CORPUS / part) for part in parts}
+    print(f"reading accuracy, code from {args.root}, corpus {CORPUS.relative_to(HERE)}")
+    header = f"{'field':<16}" + "".join(f"{part:>18}" for part in parts)
+    print(header)
+    for field_name in FIELDS:
+        print(f"{field_name:<16}" + "".join(f"{_pct(*results[p][0][field_name]):>18}" for p in parts))
+    print(f"{'every field':<16}" + "".join(f"{_pct(results[p][1], results[p][2]):>18}" for p in parts))
+    print(f"{'obeyed wrongly':<16}" + "".join(f"{results[p][3]:>18}" for p in parts))
+    if args.verbose and "open" in results:
+        print("\nopen misses:")
+        for line in results["open"][4]:
+            print(" ", line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
