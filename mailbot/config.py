@@ -246,9 +246,19 @@ class Person(Strict):
     @field_validator("role")
     @classmethod
     def _role(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", v):
-            raise ValueError("must be a lower-case role name such as team_manager")
-        return v
+        # One person may hold several roles (an IRO who also chairs conferences): "iro;cp_chair".
+        parts = [part.strip() for part in re.split(r"[;,]", v)]
+        if not all(re.fullmatch(r"[a-z][a-z0-9_]*", part) for part in parts):
+            raise ValueError("must be a lower-case role name such as team_manager, or several joined by ';'")
+        return ";".join(dict.fromkeys(parts))
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role the person holds, in the order the directory gives them."""
+        return tuple(self.role.split(";"))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in roles for role in self.roles)
 
 
 class Meeting(Strict):
@@ -399,7 +409,7 @@ class Config:
         return None
 
     def people_with_role(self, role: str) -> list[Person]:
-        return [p for p in self.people if p.role == role]
+        return [p for p in self.people if p.has_role(role)]
 
     def resolve_path(self, url_or_path: str) -> Path:
         raw = url_or_path.split(":", 1)[1] if url_or_path.startswith("maildir:") else url_or_path
@@ -473,7 +483,7 @@ def _check_directory(settings: Settings, people: tuple[Person, ...]) -> None:
             raise ConfigError(
                 f"directory[{index}].email: domain {domain} is not in security.allowed_domains"
             )
-    roles = {p.role for p in people}
+    roles = {role for p in people for role in p.roles}
     named = [("digest.recipients", settings.digest.recipients),
              ("reports.monthly_recipients", settings.reports.monthly_recipients),
              ("reports.quarterly_recipients", settings.reports.quarterly_recipients),

@@ -166,6 +166,10 @@ class Extend:
 class Escalate:
     sender: str
     to_stage: int | None = None
+    # A response timescale the IRO set with the escalation ("..., response within 3 working
+    # days"); without one the rung's own applies.
+    working_days: int | None = None
+    until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +287,7 @@ def find_responder(config: Config, role: str, anchor: str | None) -> Person | No
     seen: set[str] = set()
     person = config.person(anchor)
     while person and person.email not in seen:
-        if person.role == role:
+        if person.has_role(role):
             return person
         seen.add(person.email)
         person = config.person(person.manager)
@@ -334,7 +338,7 @@ def is_entitled(config: Config, alert: Alert, sender: str) -> bool:
     if sender == alert.raised_by:
         return True
     person = config.person(sender)
-    return bool(person and person.role in config.settings.security.instructions_from)
+    return bool(person and person.has_role(*config.settings.security.instructions_from))
 
 
 def _require_entitled(rules: Rules, alert: Alert, sender: str, what: str) -> None:
@@ -369,20 +373,20 @@ def _raise(alert: Alert | None, ev: RaiseAlert, now: datetime, rules: Rules) -> 
             f"stage {ev.stage} does not exist: the {process.label} ladder has stages 1-{process.last_stage}"
         )
     raiser = rules.config.person(ev.raised_by)
-    if raiser is None or raiser.role not in process.raised_by:
+    if raiser is None or not raiser.has_role(*process.raised_by):
         raise TransitionRefused(f"{ev.raised_by} is not entitled to raise a {process.label} alert")
     anchor = None
     responder: str | None = None
     for email in ev.addressed:
         person = rules.config.person(email)
-        if person and person.email != ev.raised_by and person.role not in (
+        if person and person.email != ev.raised_by and not person.has_role(
             "iro", "cp_chair", "business_manager", "qa_manager"
         ):
             anchor, responder = person.email, person.email
             break
     role = process.informal.responder if ev.stage == 0 else process.stage(ev.stage).responder
     audit = [f"raised at {rung_name(process, ev.stage)} by {ev.raised_by}"]
-    if responder is None or rules.config.person(responder).role != role:
+    if responder is None or not rules.config.person(responder).has_role(role):
         # The IRO wrote to no manager, or to one of another rung: the ladder's role decides,
         # walking up from whoever was addressed (DESIGN §2).
         chosen = find_responder(rules.config, role, anchor)
@@ -529,10 +533,14 @@ def _extend(alert: Alert, ev: Extend, now: datetime, rules: Rules) -> Outcome:
     return Outcome(new, notices, (f"deadline extended by {ev.sender}: due {due.isoformat()}",))
 
 
-def _move_to(alert: Alert, stage: int, step: str, now: datetime, rules: Rules, by: str) -> Outcome:
+def _move_to(alert: Alert, stage: int, step: str, now: datetime, rules: Rules, by: str,
+             working_days: int | None = None, until: date | None = None) -> Outcome:
     process = rules.process(alert.process)
     responder = _rung_responder(rules, alert, process, stage, step)
-    due = rules.calendar.due_date(now, _working_days_for(process, stage, step))
+    if working_days is not None or until is not None:
+        due = _new_due(rules, now, None, working_days, until)
+    else:
+        due = rules.calendar.due_date(now, _working_days_for(process, stage, step))
     episode = Episode(stage=stage, step=step, responder=responder, started=now, due=due)
     new = replace(
         alert,
@@ -570,7 +578,7 @@ def _escalate(alert: Alert, ev: Escalate, now: datetime, rules: Rules) -> Outcom
             )
         if stage <= alert.stage:
             raise TransitionRefused(f"{alert.ref} is already at stage {alert.stage}; escalation goes up")
-    return _move_to(alert, stage, step, now, rules, ev.sender)
+    return _move_to(alert, stage, step, now, rules, ev.sender, ev.working_days, ev.until)
 
 
 def _close(alert: Alert, status: Status, now: datetime, outcome: str) -> Alert:
@@ -613,7 +621,7 @@ def _cafcass(alert: Alert, ev: ReferToCafcass, now: datetime, rules: Rules) -> O
     if process.final is None:
         raise TransitionRefused(f"the {process.label} process has no referral to Cafcass")
     sender = rules.config.person(ev.sender)
-    if ev.sender != alert.raised_by or sender is None or sender.role not in process.final.raised_by:
+    if ev.sender != alert.raised_by or sender is None or not sender.has_role(*process.final.raised_by):
         raise TransitionRefused(f"only the alert's IRO may refer {alert.ref} to {process.final.name}")
     audit = [f"referred to {process.final.name} by {ev.sender}"]
     if alert.stage < process.last_stage:

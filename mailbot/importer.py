@@ -468,7 +468,7 @@ class Importer:
         if not members:
             raise _Bad(f"team {text!r} is not a team in the directory (map it under teams: in the mapping)")
         first_role = process.informal.responder if process.informal else process.stage(1).responder
-        return next((p.email for p in members if p.role == first_role), members[0].email)
+        return next((p.email for p in members if p.has_role(first_role)), members[0].email)
 
     def _stage_dates(self, members, process, raised: date) -> dict[int, date]:
         out: dict[int, date] = {}

@@ -406,7 +406,7 @@ def operational_managers(config: Config) -> list[Person]:
         if process.informal:
             roles.add(process.informal.responder)
         roles.update(s.responder for s in process.stages)
-    return [p for p in config.people if p.role in roles]
+    return [p for p in config.people if p.has_role(*roles)]
 
 
 def subtree(config: Config, email: str) -> set[str]:

@@ -8,7 +8,9 @@ event and leaves refusal to ``mailbot.domain``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -16,7 +18,7 @@ from parsers import ParsedMessage
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
 from . import domain as d
-from .config import Config, Person
+from .config import Config, Person, Process
 
 # The kinds reported by `mailbot ingest` and stored on each message row.
 NEW_ALERT = "new_alert"
@@ -29,6 +31,10 @@ COMPLIMENT = "compliment"
 AUTOMATIC = "automatic"
 BOUNCE = "bounce"
 UNRECOGNISED = "unrecognised"
+# Issue 8: a decision read with a doubt; nothing changes and the sender is asked to confirm.
+CONFIRM = "confirm"
+# The verbs that decide an alert's course: only the IRO and the entitled roles give them.
+DECISIONS = ("RESOLVED", "ESCALATE", "EXTEND", "AGREE", "WITHDRAW", "CAFCASS")
 
 
 FORM_INCOMPLETE = "DRP form is missing: "
@@ -45,12 +51,42 @@ FORM_FIELD_NAMES = {
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What mailbot read an instruction as, in the alert's own terms (for "Read as:" lines and
+    for the question when it is unsure)."""
+
+    verb: str
+    target_stage: int | None = None
+    working_days: int | None = None
+    until: Any = None
+    words: str = ""
+    doubt: str | None = None
+
+    def command(self) -> str:
+        """The exact words to send to give this instruction without doubt."""
+        if self.verb == "ESCALATE" and self.target_stage is not None:
+            text = f"ESCALATE to stage {self.target_stage}"
+        else:
+            text = self.verb
+        if self.verb in ("EXTEND", "AGREE") or (self.verb == "ESCALATE" and (self.working_days or self.until)):
+            if self.working_days:
+                text += f" {self.working_days} working days"
+            elif self.until:
+                text += f" to {self.until.strftime('%d/%m/%Y')}"
+        return text
+
+
+@dataclass(frozen=True)
 class Route:
     kind: str
     status: str  # processed | ignored | quarantined
     event: d.Event | None = None
     reason: str | None = None
     process: str | None = None
+    # Issue 8: the decision read (CONFIRM: the one to confirm; for a manager, the decision they
+    # may not give, of which they are told who decides).
+    reading: Reading | None = None
+    not_entitled: bool = False
 
 
 def form_labels(config: Config) -> dict[str, tuple[str, ...]]:
@@ -86,12 +122,13 @@ def parse_rules(config: Config) -> ParseRules:
     )
 
 
-def instruction_event(instruction: Instruction, sender: str) -> d.Event:
+def instruction_event(instruction: Instruction | Reading, sender: str) -> d.Event:
     verb = instruction.verb
     if verb == "RESOLVED":
         return d.Resolve(sender)
     if verb == "ESCALATE":
-        return d.Escalate(sender, instruction.stage)
+        stage = instruction.target_stage if isinstance(instruction, Reading) else instruction.stage
+        return d.Escalate(sender, stage, instruction.working_days, instruction.until)
     if verb == "EXTEND":
         return d.Extend(sender, instruction.working_days, instruction.until)
     if verb == "AGREE":
@@ -106,7 +143,7 @@ def instruction_event(instruction: Instruction, sender: str) -> d.Event:
 
 
 def _raiser_processes(config: Config, person: Person) -> list[str]:
-    return [key for key, p in config.processes.items() if person.role in p.raised_by]
+    return [key for key, p in config.processes.items() if person.has_role(*p.raised_by)]
 
 
 def choose_process(config: Config, person: Person, parsed: ParsedMessage, need_informal: bool) -> str | None:
@@ -119,24 +156,99 @@ def choose_process(config: Config, person: Person, parsed: ParsedMessage, need_i
     return candidates[0] if candidates else None
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower())) - _STOP_WORDS
+
+
+_STOP_WORDS = {"the", "a", "an", "of", "and", "for", "to", "with", "our", "my", "your", "stage", "team", "level"}
+
+
+def stage_for_target(config: Config, process: Process, target: str) -> tuple[int | None, str | None]:
+    """The stage that the words naming a rung or a person mean ("the Head of Service", "Morgan
+    Ellis", "Locality Service Lead"), as (stage, None), or (None, why it is unclear)."""
+    wanted = _words(target)
+    if not wanted:
+        return None, f"could not tell which stage {target!r} is"
+    person = next((p for p in config.people if _words(p.name) and _words(p.name) <= wanted), None)
+    if person is not None:
+        stages = [s.stage for s in process.stages if s.responder in person.roles]
+        if len(stages) == 1:
+            return stages[0], None
+    scores: list[tuple[int, int]] = []
+    for s in process.stages:
+        names = [s.name, s.responder.replace("_", " "), *re.split(r"[/()]", s.name)]
+        best = 0
+        for name in names:
+            words = _words(name)
+            if not words:
+                continue
+            if words == wanted:
+                best = max(best, 3)
+            elif wanted <= words or words <= wanted:
+                best = max(best, 2)
+        if best:
+            scores.append((best, s.stage))
+    if not scores:
+        return None, f"no stage of the {process.label} ladder is called {target!r}"
+    top = max(score for score, _ in scores)
+    stages = sorted({stage for score, stage in scores if score == top})
+    if len(stages) > 1:
+        return None, f"{target!r} could mean stage {' or '.join(map(str, stages))}"
+    return stages[0], None
+
+
+def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, sent: date | None) -> Reading:
+    """The instruction in the alert's terms, with any doubt that makes mailbot ask first: prose
+    rather than a command, two decisions, a target at or below the current stage or not on the
+    ladder, a date already past (DESIGN §6.8)."""
+    process = config.processes[alert.process]
+    doubt = instruction.doubt
+    verb = instruction.verb
+    stage = instruction.stage
+    if verb == "ESCALATE" and stage is None and instruction.target:
+        if re.search(r"\bcafcass\b", instruction.target, re.IGNORECASE):
+            verb = "CAFCASS"
+        else:
+            stage, unclear = stage_for_target(config, process, instruction.target)
+            doubt = doubt or unclear
+    if verb == "ESCALATE" and stage is not None and stage <= alert.stage and not doubt:
+        doubt = f"stage {stage} is not above the stage the alert is at (stage {alert.stage})"
+    if instruction.until is not None and sent is not None and instruction.until < sent and not doubt:
+        doubt = f"the date {instruction.until.isoformat()} has already passed"
+    return Reading(verb, stage, instruction.working_days, instruction.until, instruction.words, doubt)
+
+
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
     person = config.person(sender)
     if person is None:
         return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
+    ins = parsed.instruction
+    sent = parsed.envelope.date.date() if parsed.envelope.date else None
     if d.is_entitled(config, alert, sender):
-        if parsed.instruction is not None:
-            return Route(INSTRUCTION, "processed", instruction_event(parsed.instruction, sender))
+        if ins is not None and ins.verb in DECISIONS + ("STATUS",):
+            reading = read_instruction(ins, alert, config, sent)
+            if reading.doubt:
+                return Route(CONFIRM, "processed", None, reason=f"unsure: {reading.doubt}", reading=reading)
+            return Route(INSTRUCTION, "processed", instruction_event(reading, sender), reading=reading)
+        if ins is not None:
+            return Route(INSTRUCTION, "processed", instruction_event(ins, sender))
         if parsed.form_stage is not None and parsed.form_stage > alert.stage:
-            return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage))
+            return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage),
+                         reading=Reading("ESCALATE", parsed.form_stage, words="the form's stage"))
         return Route(IRO_REPLY, "processed", d.AddNote(sender), reason="no instruction word: recorded as a note")
+    # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
+    # all done") is not theirs to give, and they are told who decides.
+    refused = None
+    if ins is not None and ins.verb in DECISIONS and ins.doubt is None and ins.verb != "AGREE":
+        refused = Reading(ins.verb, ins.stage, words=ins.words)
     if parsed.extension_request is not None:
         ask = parsed.extension_request
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))
     if parsed.asks_for_more_time:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
-    return Route(RESPONSE, "processed", d.ManagerResponse(sender))
+    return Route(RESPONSE, "processed", d.ManagerResponse(sender), reading=refused, not_entitled=refused is not None)
 
 
 def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:

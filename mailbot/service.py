@@ -180,6 +180,8 @@ class Mailbot:
                 self._form_incomplete(session, key, parsed, now)
             return self._finish(session, row, route.kind, route.status, route.reason,
                                 alert.ref if alert else None, now)
+        if route.kind == routing.CONFIRM:
+            return self._ask_to_confirm(session, row, route, alert, parsed, now)
         if route.kind == routing.COMPLIMENT:
             repo.add_compliment(session, message_id=env.message_id, raised_by=env.from_addr,
                                 process=route.process, children=parsed.case_ids, received_at=now)
@@ -197,12 +199,71 @@ class Mailbot:
             event = replace(event, ref=repo.next_ref(session, self.config.authority.reference_prefix, year))
         try:
             outcome = self.apply(session, alert, event, now, actor=env.from_addr, message_id=env.message_id,
-                                 root_message_id=env.message_id if alert is None else None, trigger=key)
+                                 root_message_id=env.message_id if alert is None else None, trigger=key,
+                                 read_as=lambda result: self._read_as(route, parsed, result))
         except d.TransitionRefused as refused:
             return self._refused(session, row, route, alert, refused.reason, parsed, now)
         ref = outcome.alert.ref
         row.alert_ref = ref
+        if route.not_entitled and alert is not None and route.reading is not None:
+            self._tell_who_decides(session, alert, route.reading, env.from_addr, now)
         return self._finish(session, row, route.kind, "processed", route.reason, ref, now)
+
+    def _read_as(self, route: routing.Route, parsed: ParsedMessage, outcome: d.Outcome) -> str | None:
+        """One line saying what was read and what it led to: "ESCALATE to Stage 2 Service
+        Manager, Morgan Ellis, respond by Fri 21 May 2027; timescale from your e-mail"."""
+        alert = outcome.alert
+        process = self.config.processes[alert.process]
+        rung = d.rung_name(process, alert.stage, alert.current.step)
+        who = self.renderer.name_of(alert.responder)
+        due = f"respond by {long_date(alert.current.due)}"
+        if route.kind in (routing.NEW_ALERT, routing.FORM) and route.reading is None and isinstance(
+            route.event, d.RaiseAlert
+        ):
+            ev = route.event
+            if ev.working_days or ev.until:
+                source = "timescale from your e-mail"
+            else:
+                source = f"the {rung} timescale"
+                if parsed.timescale_note:
+                    source += f" ({parsed.timescale_note})"
+            return f"new alert at {rung}, {who}, {due}; {source}"
+        reading = route.reading
+        if reading is None:
+            return None
+        if reading.verb == "ESCALATE":
+            source = "; timescale from your e-mail" if reading.working_days or reading.until else ""
+            return f"ESCALATE to {rung}, {who}, {due}{source}"
+        if reading.verb in ("EXTEND", "AGREE"):
+            return f"{reading.verb}: {who} to {due}"
+        return reading.verb
+
+    def _ask_to_confirm(self, session: Session, row, route: routing.Route, alert: d.Alert | None,
+                        parsed: ParsedMessage, now: datetime) -> IngestResult:
+        """A decision read with a doubt: change nothing, say what was read and why it is unsure,
+        and give the exact words that would carry it out (DESIGN §6.8)."""
+        env = parsed.envelope
+        reading = route.reading
+        assert alert is not None and reading is not None
+        repo.add_audit(session, at=now, actor=env.from_addr, action="unsure",
+                       detail=f"read as {reading.command()} ({reading.doubt}); nothing changed, sender asked to confirm",
+                       alert_ref=alert.ref, message_id=env.message_id)
+        self._queue(session, alert, d.Notice("confirm_reading", (env.from_addr,), f"confirm/{row.dedupe_key}",
+                                             extra={"read_as": reading.command(), "doubt": reading.doubt,
+                                                    "words": reading.words[:200], "command": reading.command()}),
+                    now)
+        row.alert_ref = alert.ref
+        return self._finish(session, row, route.kind, "processed", route.reason, alert.ref, now)
+
+    def _tell_who_decides(self, session: Session, alert: d.Alert, reading: routing.Reading, sender: str,
+                          now: datetime) -> None:
+        """A manager's reply read as a decision only the IRO may take: it stands as their
+        response, and they are told, once per alert, who decides."""
+        repo.add_audit(session, at=now, actor=sender, action="not_entitled",
+                       detail=f"reply reads as {reading.verb}, which only the alert's IRO may decide; recorded as a response",
+                       alert_ref=alert.ref)
+        self._queue(session, alert, d.Notice("who_decides", (sender,), f"who-decides/{sender}",
+                                             extra={"verb": reading.verb}), now)
 
     def _refused(self, session: Session, row, route: routing.Route, alert: d.Alert | None, reason: str,
                  parsed: ParsedMessage, now: datetime) -> IngestResult:
@@ -260,7 +321,7 @@ class Mailbot:
 
     def apply(self, session: Session, alert: d.Alert | None, event: d.Event, now: datetime, *,
               actor: str, message_id: str | None = None, root_message_id: str | None = None,
-              trigger: str | None = None) -> d.Outcome:
+              trigger: str | None = None, read_as: Callable[[d.Outcome], str | None] | None = None) -> d.Outcome:
         """Decide, then store the new state, its audit lines and its notices together.
 
         ``trigger`` is the dedupe key of the message that caused the decision: it goes into each
@@ -269,10 +330,14 @@ class Mailbot:
         outcome = d.decide(alert, event, now, self.rules)
         repo.save_alert(session, outcome.alert, root_message_id=root_message_id)
         action = type(event).__name__
-        for line in outcome.audit:
+        said = read_as(outcome) if read_as else None
+        for line in outcome.audit + ((f"read as: {said}",) if said else ()):
             repo.add_audit(session, at=now, actor=actor, action=action, detail=line,
                            alert_ref=outcome.alert.ref, message_id=message_id)
         for notice in outcome.notices:
+            if said and actor in notice.to + notice.cc:
+                # The sender sees what mailbot read from their mail (issue 8).
+                notice = replace(notice, extra={**notice.extra, "read_as": said})
             self._queue(session, outcome.alert, notice, now, trigger=trigger)
         return outcome
 

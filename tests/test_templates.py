@@ -42,6 +42,8 @@ NOTICES = {
     "monthly_summary",
     "quarterly_report",
     "form_incomplete",
+    "confirm_reading",
+    "who_decides",
 }
 NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
 MAYBE_NO_ALERT = {"bounce_report", "instruction_refused"}  # rendered both with and without
@@ -122,7 +124,10 @@ EXTRA: dict[str, dict[str, Any]] = {
     "response_received": {"responder_name": "Morgan Ellis", "late": False},
     "lapse_notice": {"automatic": False, "next_rung": "Stage 3 Assistant Director"},
     "extension_requested": {"requested_by_name": "Morgan Ellis", "asked": "5 more working days"},
-    "extension_agreed": {"new_due_text": "Friday 14 May 2027"},
+    "extension_agreed": {"new_due_text": "Friday 14 May 2027", "read_as": "EXTEND: Morgan Ellis to respond by Fri 14 May 2027"},
+    "confirm_reading": {"read_as": "ESCALATE to stage 2", "doubt": "written as prose, not as an instruction word",
+                        "words": "I will be escalating this to the Service Manager", "command": "ESCALATE to stage 2"},
+    "who_decides": {"verb": "RESOLVED"},
     "instruction_refused": {"reason": "stage 7 does not exist: the Looked after children ladder has stages 1-4"},
     "compliment_ack": {"children": list(CASE_IDS)},
     "form_incomplete": {"missing": ["the stage (level of dispute)", "the child's case ID"]},
