@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 
-from .dates import NUMBER, date_at, number_value
+from .dates import NUMBER, parse_uk_date, period_or_date, sentences
 from .instruction import stage_number
 from .types import CategoryRule, ParseRules, Timescale
 
@@ -388,49 +388,49 @@ def find_categories(
 # ---- requests for more time ---------------------------------------------------------------
 
 _MORE_TIME = re.compile(
-    rf"(?:\b(?:an?\s+)?extension\b|\bmore\s+time\b|\bfurther\s+time\b|\badditional\s+time\b"
-    rf"|\bextra\s+time\b|\bmore\s+days\b|\blonger\s+to\b"
-    rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?)\b"
-    rf"|\b(?:another|a\s+further)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?)\b"
+    rf"(?:\b(?:an?\s+)?extension\b|\b(?:more|further|additional|extra|longer)\s+time\b|\bmore\s+days\b|\blonger\s+to\b"
+    rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
+    rf"|\b(?:another|a\s+further|one\s+more|a\s+couple\s+more|a\s+few\s+more)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
-    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further)\b"
-    rf"|\bextend(?:ing)?\s+(?:the\s+)?(?:deadline|timescale|timeframe|response\s+date)\b)",
+    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
+    rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
+    rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
+    rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
+    rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(r"\b(?:no|not|don't|dont|won't|wont|never|without)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
-_WORKING_DAYS_NEAR = re.compile(
-    rf"\b(?P<n>{NUMBER})\s+(?:further\s+|more\s+|additional\s+|extra\s+)?(?:working|business)[\s-]*days?\b",
+_NEGATION = re.compile(
+    r"(?:\b(?:no|not|don't|dont|won't|wont|never|without|n't)\b(?:\s+\w+){0,3}|\b(?:was|were|been|had)\s+(?:\w+\s+)?(?:given|granted|agreed)?\s*)\s*$",
     re.IGNORECASE,
 )
-_WEEKS_NEAR = re.compile(
-    rf"\b(?:(?P<n>{NUMBER})\s+(?:further\s+|more\s+|additional\s+|extra\s+)?weeks?|(?:a|an|another)\s+(?:further\s+|additional\s+|extra\s+)?week)\b",
-    re.IGNORECASE,
-)
-_UNTIL_WORD = re.compile(r"\b(?:until|till|til|to|by|before|on)\b\s*", re.IGNORECASE)
 _WINDOW = 160
 
 
 def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:
-    """(asks for more time, the time asked for if a figure or date is given)."""
+    """(asks for more time, the time asked for if a period or date is given).
+
+    The amount is read from the sentence that asks ("Could we have until the 20th?", "a further
+    24 hours for the agreed actions", "another week"): a week is 5 working days and 24 hours one;
+    a date after "until", "by", "to" is a date. A request that names no amount is still one.
+    """
     text = normalise(text)
     for m in _MORE_TIME.finditer(text):
         if _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
             continue
-        # The figure may come before the trigger ("5 more working days") or after it.
-        start = max(0, m.start() - 40)
-        sentence_start = max(text.rfind(".", start, m.start()), text.rfind("\n", start, m.start())) + 1
-        window = text[max(start, sentence_start) : m.end() + _WINDOW]
-        days = _WORKING_DAYS_NEAR.search(window)
-        if days and number_value(days.group("n")):
-            return True, Timescale(working_days=number_value(days.group("n")))
-        for word in _UNTIL_WORD.finditer(text, m.start(), min(len(text), m.end() + _WINDOW)):
-            at = date_at(text, word.end(), sent)
-            if at is not None:
-                return True, Timescale(until=at[0])
-        weeks = _WEEKS_NEAR.search(window)
-        if weeks:
-            count = number_value(weeks.group("n")) if weeks.group("n") else 1
-            if count:
-                return True, Timescale(working_days=5 * count)
-        return True, None
+        sentence_start, sentence_end = next(
+            ((a, b) for a, b in sentences(text) if a <= m.start() < b), (m.start(), len(text))
+        )
+        start = max(sentence_start, m.start() - 60)
+        found = period_or_date(text, sent, start, min(sentence_end, m.end() + _WINDOW))
+        if found is None and sentence_end < len(text):
+            # "Could I have a little longer? Friday 14th would work." - the next sentence.
+            following = next(((a, b) for a, b in sentences(text) if a >= sentence_end), None)
+            if following:
+                found = period_or_date(text, sent, following[0], following[1])
+                if found is None:
+                    bare = parse_uk_date(text[following[0] : following[1]], sent)
+                    found = Timescale(until=bare) if bare else None
+        if found is not None and found.until is not None and sent is not None and found.until < sent:
+            found = None
+        return True, found
     return False, None

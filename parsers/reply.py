@@ -18,24 +18,47 @@ from .mime import HTML_PARSER
 _RULE = re.compile(r"^\s*_{8,}\s*$")
 _ORIGINAL = re.compile(
     r"^\s*(-{2,}\s*(original message|forwarded message|original|message d'origine|message transféré|"
-    r"ursprüngliche nachricht|weitergeleitete nachricht)\s*-{2,}\s*|begin forwarded message:\s*)$",
+    r"ursprüngliche nachricht|weitergeleitete nachricht|originalnachricht|oorspronkelijk bericht|doorgestuurd bericht|"
+    r"mensaje original|mensaje reenviado|messaggio originale|messaggio inoltrato|wiadomość oryginalna|"
+    r"oryginalna wiadomość|ursprungligt meddelande|vidarebefordrat meddelande|oprindelig meddelelse|"
+    r"videresendt meddelelse|opprinnelig melding|videresendt melding|mensagem original|mensagem encaminhada|"
+    r"neges wreiddiol|alkuperäinen viesti)\s*-{2,}\s*|begin forwarded message:\s*|début du message réexpédié\s*:\s*)$",
     re.IGNORECASE,
 )
-# Outlook writes its quoted-header block in the sender's language: English, German (WG:) and
-# French (TR:) are the ones seen in English councils' mail from partner agencies.
+# Outlook writes its quoted-header block in the sender's language: the words each language uses
+# for From, Sent/Date, To and Subject (English, German, French, Dutch, Spanish, Italian, Polish,
+# Swedish, Danish, Norwegian, Portuguese, Welsh, Finnish).
 _HDR = r"^[\s*>]*(?:{})\*?[ \t]*:"
-_FROM = re.compile(_HDR.format("from|von|de"), re.IGNORECASE)
-_SENT = re.compile(_HDR.format("sent|gesendet|envoyé|envoye"), re.IGNORECASE)
-_DATE = re.compile(_HDR.format("date|datum"), re.IGNORECASE)
-_TO = re.compile(_HDR.format("to|an|à|a"), re.IGNORECASE)
-_SUBJECT = re.compile(_HDR.format("subject|betreff|objet"), re.IGNORECASE)
-_WROTE_ONE = re.compile(r"^\s*On\b.{4,300}\bwrote:\s*$", re.IGNORECASE)
-_WROTE_END = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
-_ON_START = re.compile(r"^\s*On\s+\S", re.IGNORECASE)
+_FROM = re.compile(_HDR.format(
+    r"from|von|de|van|da|od|från|fra|frá|oddi\s*wrth|oddiwrth|gan|lähettäjä|afzender|remitente|mittente|nadawca|avsändare|afsender|avsender|remetente"),
+    re.IGNORECASE)
+_SENT = re.compile(_HDR.format(
+    r"sent|gesendet|envoyé|envoye|verzonden|enviado(?:\s+el)?|inviato|wysłane|wysłano|skickat|sendt|enviada|anfonwyd|lähetetty|data|datum|fecha|date|dato|dyddiad"),
+    re.IGNORECASE)
+_DATE = re.compile(_HDR.format("date|datum|data|fecha|dato|dyddiad|päivämäärä"), re.IGNORECASE)
+_TO = re.compile(_HDR.format("to|an|à|a|aan|para|do|till|til|at|vastaanottaja|cc"), re.IGNORECASE)
+_SUBJECT = re.compile(_HDR.format(
+    "subject|betreff|objet|onderwerp|asunto|oggetto|temat|ämne|emne|pwnc|assunto|aihe|emne"), re.IGNORECASE)
+# "wrote:" in the languages of the clients' attribution lines.
+_WROTE_WORDS = (
+    r"wrote|schrieb|a\s+écrit|a\s+ecrit|schreef|escribió|escribio|ha\s+scritto|scrisse|napisał\(a\)|napisał|napisała|"
+    r"skrev|skriver|pisze|escreveu|ysgrifennodd|kirjoitti|írta|napsal\(a\)|napsal|scrie|έγραψε"
+)
+_WROTE_ONE = re.compile(rf"^\s*\S.{{4,300}}\b(?:{_WROTE_WORDS})\s*:?\s*$", re.IGNORECASE)
+_WROTE_END = re.compile(rf"(?:\b(?:{_WROTE_WORDS})|<[^<>@\s]+@[^<>\s]+>)\s*:\s*$|\b(?:{_WROTE_WORDS})\s*$", re.IGNORECASE)
+_ON_START = re.compile(
+    r"^\s*(On|Am|Le|Op|El|Il|W\s+dniu|Den|Em|Ar|Dne|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|mån|tis|ons|tor|fre|lör|sön|ma|di|wo|do|vr|za|zo)\w*[.,]?\s+\d)\b",
+    re.IGNORECASE,
+)
+# A date-first attribution ("2027-05-12 9:14 GMT+01:00 Name <addr>:"), as some webmail writes it.
+_DATE_FIRST = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}.{0,120}@[^\s>]+>?\s*:\s*$")
 _MOBILE = re.compile(
-    r"^\s*(sent from my (iphone|ipad|android|samsung|galaxy|mobile|blackberry|phone)\b|"
-    r"sent from (mail|outlook) for (windows|ios|android)\b|sent from outlook\b|"
-    r"get outlook for (ios|android)\b)",
+    r"^\s*(?:sent\s+(?:from|via|with|using)\s+(?:my\s+)?\S.{0,40}$|get\s+outlook\s+for\s+\w+"
+    r"|envoyé\s+de\s+mon\s+\S+|von\s+meinem\s+\S+(?:\s+\S+){0,2}\s+gesendet|gesendet\s+von\s+meinem\s+\S+"
+    r"|verzonden\s+(?:vanaf|met)\s+(?:mijn\s+)?\S+|enviado\s+(?:desde|do|de)\s+(?:mi|meu|o\s+meu)\s+\S+"
+    r"|inviato\s+da\s+\S+|wysłane\s+z\s+\S+|skickat\s+från\s+(?:min\s+)?\S+|sendt\s+fra\s+(?:min\s+)?\S+"
+    r"|anfonwyd\s+o\s+(?:fy\s+)?\S+|lähetetty\s+\S+)",
     re.IGNORECASE,
 )
 _SIG_DELIM = re.compile(r"^--\s?$")
@@ -73,15 +96,46 @@ def _is_outlook_block(lines: list[str], i: int) -> bool:
     return _has_within(lines, i, _DATE) and _has_within(lines, i, _SUBJECT)
 
 
+_WROTE_ANY = re.compile(rf"\b(?:{_WROTE_WORDS})(?:\s|:|$)", re.IGNORECASE)
+
+
 def _is_wrote_line(lines: list[str], i: int) -> bool:
+    """An attribution line ("On ... wrote:", "Am ... schrieb Name <addr>:", "Le ... a écrit :"),
+    alone or wrapped over up to three lines, or a date-first one ending "<addr>:"."""
     line = lines[i]
-    if _WROTE_ONE.search(line) and re.search(r"\d|@", line):
+    if _is_quoted(line):
+        return False
+    if _DATE_FIRST.search(line):
         return True
-    # Gmail wraps a long attribution over two lines.
-    if _ON_START.search(line) and i + 1 < len(lines) and _WROTE_END.search(lines[i + 1]):
-        joined = f"{line.strip()} {lines[i + 1].strip()}"
-        return len(joined) <= 300 and bool(re.search(r"\d|@", joined))
+    if not _ON_START.search(line):
+        return False
+    joined = line.strip()
+    for j in range(i, min(i + 3, len(lines))):
+        if j > i:
+            if not lines[j].strip() or _is_quoted(lines[j]):
+                break
+            joined = f"{joined} {lines[j].strip()}"
+        if len(joined) > 320:
+            break
+        ends = joined.endswith(":") or _WROTE_END.search(joined)
+        if ends and _WROTE_ANY.search(joined) and re.search(r"\d|@", joined):
+            return True
+        # Any language: a dated line that ends with the quoted sender's address and a colon.
+        if re.search(r"@[^\s<>]+>\s*:$", joined) and re.search(r"\d", joined):
+            return True
     return False
+
+
+def _is_header_block(lines: list[str], i: int) -> bool:
+    """An Outlook-style quoted-header block starting at line i with whichever header comes
+    first (From, or Sent/Date first as some clients write it), in any of its languages."""
+    window = lines[i : i + 7]
+    if not (_FROM.search(lines[i]) or _SENT.search(lines[i]) or _DATE.search(lines[i])):
+        return False
+    has_from = any(_FROM.search(line) for line in window)
+    has_when = any(_SENT.search(line) or _DATE.search(line) for line in window)
+    has_to_or_subject = any(_TO.search(line) or _SUBJECT.search(line) for line in window)
+    return has_from and has_when and has_to_or_subject
 
 
 def _history_start(lines: list[str]) -> int:
@@ -91,9 +145,14 @@ def _history_start(lines: list[str]) -> int:
             return i
         if _ORIGINAL.search(line) or _MOBILE.search(line) or _SIG_DELIM.search(line):
             return i
-        if _is_outlook_block(lines, i) or _is_wrote_line(lines, i):
+        if _is_outlook_block(lines, i) or _is_header_block(lines, i) or _is_wrote_line(lines, i):
+            return i
+        if _DASHED.search(line) and i + 1 < len(lines) and _is_header_block(lines, i + 1):
             return i
     return len(lines)
+
+
+_DASHED = re.compile(r"^\s*-{3,}\s*[^-]{3,40}?\s*-{3,}\s*$")
 
 
 def _sign_off_start(lines: list[str]) -> int:
@@ -163,18 +222,68 @@ def _inline_answers(rest: list[str]) -> list[str]:
     return [line for i, line in enumerate(rest) if quoted[0] < i < last_quote and not _is_quoted(line)] + tail
 
 
-def new_text(text: str) -> str:
-    """The new text of a plain-text reply: history, quotes, boilerplate and signature removed."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    start = _history_start(lines)
-    inline = _inline_answers(lines[start + 1 :]) if start < len(lines) and _is_wrote_line(lines, start) else []
-    lines = lines[:start] + inline
+def _attribution_end(lines: list[str], start: int) -> int:
+    """Index of the first line after the attribution that starts at ``start`` (it may wrap)."""
+    end = start + 1
+    while end < len(lines) and end < start + 3 and lines[end].strip() and not _is_quoted(lines[end]) \
+            and not (_WROTE_END.search(lines[end - 1]) or lines[end - 1].rstrip().endswith(":")):
+        end += 1
+    return end
+
+
+def _below_quote(rest: list[str]) -> list[str]:
+    """A bottom-posted reply: the sender's text after the ">" quote that follows an attribution
+    (up to any further history)."""
+    quoted = [i for i, line in enumerate(rest) if _is_quoted(line)]
+    if not quoted:
+        return []
+    tail = rest[quoted[-1] + 1 :]
+    return tail[: _history_start(tail)]
+
+
+def _clean(lines: list[str]) -> str:
     lines = [line.rstrip() for line in lines if not _is_quoted(line)]
     lines = lines[: _sign_off_start(lines)]
     lines = lines[: _name_block_start(lines)]
+    lines = lines[: _dash_name_start(lines)]
     out = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+_DASH_NAME = re.compile(r"^\s*[-–~]\s?[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)?\s*$")
+
+
+def _dash_name_start(lines: list[str]) -> int:
+    """A "-Sam" / "- Sam Okafor" signature as the last line (len(lines) if none)."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    if end and _DASH_NAME.match(lines[end - 1]) and any(line.strip() for line in lines[: end - 1]):
+        return end - 1
+    return len(lines)
+
+
+def new_text(text: str) -> str:
+    """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
+
+    The new text may sit above the history (top-posting), between its ">" quotes (inline
+    answers) or below it (bottom-posting); all three are found. A reply with text is never read
+    as empty: when nothing is left above or among the quotes, the text below them is the reply.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    start = _history_start(lines)
+    after: list[str] = []
+    if start < len(lines) and _is_wrote_line(lines, start):
+        rest = lines[_attribution_end(lines, start) :]
+        after = _inline_answers([lines[start], *rest])
+        if not after and not _clean(lines[:start]):
+            after = _below_quote(rest)
+    out = _clean(lines[:start] + after)
+    if not out and start < len(lines):
+        # Nothing above: a reply whose own text is below an Outlook block or other history.
+        out = _clean(_below_quote(lines[start:]))
+    return out
 
 
 def _remove_from(node: Tag) -> None:
