@@ -144,13 +144,13 @@ def _read_reply(mb: Mailbot, route: Any, alert: Any, rules: Any, now: datetime) 
     d, routing = mb.domain, mb.routing
     kind = route.kind
     confirm = getattr(routing, "CONFIRM", None)
-    refused_kind = getattr(routing, "NOT_ENTITLED", None)
     event = route.event
     if confirm is not None and kind == confirm:
         reading = route.reading
         return {"reading": "confirm", "verb": reading.verb, "target_stage": reading.target_stage,
                 "timescale": _timescale(reading.working_days, reading.until)}
-    if refused_kind is not None and kind == refused_kind:
+    if getattr(route, "not_entitled", False):
+        # A manager's reply that reads as a decision: their response, and they are told who decides.
         return {"reading": "refused", "verb": route.reading.verb}
     if event is None:
         return {"reading": "set_aside"}

@@ -251,6 +251,15 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     return Route(RESPONSE, "processed", d.ManagerResponse(sender), reading=refused, not_entitled=refused is not None)
 
 
+def _concern_readable(parsed: ParsedMessage) -> bool:
+    """Is there any concern text to record: the new text, the form's concern, or a document?"""
+    if parsed.envelope.encrypted:
+        return False
+    if parsed.form and (parsed.form.get("concern") or "").strip():
+        return True
+    return bool(parsed.reply_text.strip() or parsed.envelope.documents)
+
+
 def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
     """A message that belongs to no known alert."""
     env = parsed.envelope
@@ -279,6 +288,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
         # The service tells the sender what is missing (form_incomplete) and keeps the message
         # for a person: guessing a stage or a child would put a wrong alert on the record.
         return Route(FORM, "quarantined", reason=FORM_INCOMPLETE + ", ".join(parsed.missing_form_fields))
+    if not _concern_readable(parsed):
+        # Encrypted, truncated or otherwise broken mail: an alert with no concern on record
+        # would be chased for nothing, so a person reads it (issue 8).
+        why = "; ".join(parsed.envelope.notes) or "the body is empty"
+        return Route(NEW_ALERT, "quarantined", reason=f"the concern text could not be read ({why})")
     stage = parsed.form_stage if is_form and parsed.form_stage is not None else 0
     process = choose_process(config, person, parsed, need_informal=stage == 0)
     if process is None:

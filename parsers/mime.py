@@ -386,6 +386,7 @@ def _walk(msg: Message) -> _Walk:
         if seen > 2000:  # a MIME bomb; what we have is enough
             out.notes.append("more than 2000 MIME parts: the rest were not read")
             break
+        _note_defects(part, out.notes)
         ctype = part.get_content_type()
         if ctype == "multipart/signed":
             out.signed = True
@@ -430,6 +431,46 @@ def _walk(msg: Message) -> _Walk:
     if out.calendar_method:
         out.notes.append(f"calendar {out.calendar_method.lower()}")
     return out
+
+
+# What the standard library's parser reports as broken, in words for `mailbot parse` and the
+# audit (issue 8: broken mail is noticed, not silently half-read).
+_DEFECTS = {
+    "NoBoundaryInMultipartDefect": "a multipart part declares no boundary",
+    "StartBoundaryNotFoundDefect": "a multipart part's boundary never appears",
+    "CloseBoundaryNotFoundDefect": "a multipart part is not closed: the message may be truncated",
+    "MultipartInvariantViolationDefect": "a multipart part holds no parts",
+    "MissingHeaderBodySeparatorDefect": "no blank line between headers and body",
+    "MisplacedEnvelopeHeaderDefect": "an envelope 'From ' line inside the headers",
+    "FirstHeaderLineIsContinuationDefect": "the headers start with a continuation line",
+    "InvalidBase64PaddingDefect": "damaged base64 (padding)",
+    "InvalidBase64CharactersDefect": "damaged base64 (characters)",
+    "InvalidBase64LengthDefect": "damaged base64 (length)",
+    "InvalidMultipartContentTransferEncodingDefect": "a multipart part with a transfer encoding",
+    "UndecodableBytesDefect": "bytes that cannot be decoded",
+}
+
+
+def _note_defects(part: Message, notes: list[str]) -> None:
+    for defect in getattr(part, "defects", ()) or ():
+        phrase = _DEFECTS.get(type(defect).__name__, f"MIME defect: {type(defect).__name__}")
+        if phrase not in notes and len(notes) < 20:
+            notes.append(phrase)
+    charset = part.get_content_charset() if not part.is_multipart() else None
+    if charset:
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            phrase = f"unknown charset {charset[:30]!r}: read as UTF-8 or Windows-1252"
+            if phrase not in notes:
+                notes.append(phrase)
+    if not part.is_multipart() and part.get_content_maintype() == "text":
+        cte = str(part.get("Content-Transfer-Encoding", "7bit") or "7bit").strip().lower()
+        payload = part.get_payload()
+        if cte in ("7bit", "") and isinstance(payload, str) and not payload.isascii():
+            phrase = "8-bit text in a part declared 7-bit"
+            if phrase not in notes:
+                notes.append(phrase)
 
 
 def _headers(msg: Message) -> dict[str, list[str]]:
