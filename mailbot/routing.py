@@ -267,7 +267,7 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
     person = config.person(sender)
     if parsed.reference:
         return Route(UNRECOGNISED, "quarantined", reason=f"names {parsed.reference}, which is not a known alert")
-    raising = parsed.informal_process is not None or parsed.form is not None
+    raising = parsed.informal_process is not None or parsed.form is not None or parsed.stated_stage is not None
     if parsed.is_compliment and not raising:
         if person is None or not _raiser_processes(config, person):
             return Route(UNRECOGNISED, "quarantined", reason=f"compliment from {sender or 'no sender'}, who is not a known IRO or CP Chair")
@@ -294,6 +294,8 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
         why = "; ".join(parsed.envelope.notes) or "the body is empty"
         return Route(NEW_ALERT, "quarantined", reason=f"the concern text could not be read ({why})")
     stage = parsed.form_stage if is_form and parsed.form_stage is not None else 0
+    if not is_form and parsed.stated_stage is not None and parsed.informal_process is None:
+        stage = parsed.stated_stage  # "I'm raising a Stage 1 dispute": Merton lets the IRO choose
     process = choose_process(config, person, parsed, need_informal=stage == 0)
     if process is None:
         return Route(NEW_ALERT, "quarantined", reason=f"no process with an informal stage is raised by {person.role}")
@@ -334,7 +336,7 @@ def parser_kind(parsed: ParsedMessage) -> tuple[str, str | None]:
         return FORM, FORM_INCOMPLETE + ", ".join(parsed.missing_form_fields)
     if is_form:
         return FORM, None
-    if parsed.informal_process is not None:
+    if parsed.informal_process is not None or parsed.stated_stage is not None:
         return NEW_ALERT, None
     if parsed.is_compliment:
         return COMPLIMENT, None

@@ -261,7 +261,23 @@ def find_case_ids(
                         break
                     ids.extend(x.group(0) for x in id_re.finditer(below))
             found.extend(ids)
+        # IDs written in prose beside the child's name or the case system ("Daniel 2140551",
+        # "Ayaan (2230984)", "LCS 2045871"); never in a phone number, a signature line or a
+        # longer group of digits, and never a bare number in a sentence ("the review on 123456").
+        for line in lines:
+            if _PHONE_LINE.search(line):
+                continue
+            for m in id_re.finditer(line):
+                before, after = line[max(0, m.start() - 24) : m.start()], line[m.end() : m.end() + 3]
+                if re.search(r"\d[\s\-]*$", before) or re.match(r"[\s\-]?\d", after):
+                    continue
+                if _NAMED_BEFORE.search(before):
+                    found.append(m.group(0))
     return tuple(dict.fromkeys(found))
+
+
+_NAMED_BEFORE = re.compile(r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID)\s*[(:#\-]?\s*$")
+_PHONE_LINE = re.compile(r"\b(?:tel|telephone|phone|mob|mobile|fax|ext|extension|direct|dd|switchboard|call)\b|\b[tmf]\s*:|\+44", re.IGNORECASE)
 
 
 # Small words people put inside a phrase without changing it: "visits have not been completed"
@@ -434,3 +450,36 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             found = None
         return True, found
     return False, None
+
+
+# ---- a formal stage raised in prose --------------------------------------------------------------
+
+_RAISING_STAGE = re.compile(
+    r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is)\b"
+    r"[^.!?\n]{0,60}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
+    r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral)\b"
+    r"|\b(?:drp|dispute\s+resolution(?:\s+process)?|dispute)\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_stage(subject: str, text: str) -> int | None:
+    """The formal stage that a mail with no form says it raises: in the subject ("Stage 2 DRP",
+    "DRP - Stage 1") or in the first paragraphs ("I'm raising a Stage 1 dispute", "I am raising
+    this at Stage 2 of the DRP"). A stage named as history ("a Stage 1 alert was raised in
+    January") is not one: only the present raising counts."""
+    head = "\n".join(normalise(text).split("\n\n")[:3])
+    for source in (strip_subject_prefixes(subject), head):
+        for m in _RAISING_STAGE.finditer(source):
+            window = source[max(0, m.start() - 30) : m.end()]
+            if re.search(r"\b(?:was|were|had|previous|previously|last|earlier|already)\b", window, re.IGNORECASE):
+                continue
+            token = m.group("n") or m.group("m") or m.group("k")
+            value = int(token) if token.isdigit() else _WORD_NUMBERS.get(token.lower())
+            if value:
+                return value
+    return None
+
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+

@@ -88,9 +88,17 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+_RECENT_PAST_DAYS = 45
+
+
 def _next_occurrence(month: int, day: int, sent: date | None) -> date | None:
+    """The date without a year: this year's if it is still to come or only just gone (a date a
+    few weeks back is a date of the past, not one eleven months ahead), else the next one."""
     if sent is None:
         return None
+    this_year = _safe_date(sent.year, month, day)
+    if this_year is not None and 0 < (sent - this_year).days <= _RECENT_PAST_DAYS:
+        return this_year
     # Up to eight years ahead so that 29 February finds its next leap year.
     for year in range(sent.year, sent.year + 9):
         candidate = _safe_date(year, month, day)
@@ -312,7 +320,9 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
 # come back, hear from you) and is not about the past ("no response was received by ...").
 _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
-    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|timescale)\b",
+    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|timescale"
+    r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
+    r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
     re.IGNORECASE,
 )
 _PAST_OR_NEGATED = re.compile(
@@ -320,6 +330,7 @@ _PAST_OR_NEGATED = re.compile(
     r"passed|lapsed|expired|missed|ago|previous|previously|last|earlier|already)\b|n't\b",
     re.IGNORECASE,
 )
+_FURTHEST_RESPONSE_DAYS = 120
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*•]\s)|\n(?=[A-Z][A-Za-z /'()]{1,40}:)")
 
 
@@ -360,6 +371,9 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
             continue
         if found.until is not None and sent is not None and found.until < sent:
             note = f"the date asked for ({found.until.isoformat()}) had already passed"
+            continue
+        if found.until is not None and sent is not None and (found.until - sent).days > _FURTHEST_RESPONSE_DAYS:
+            # "28 April" written in May resolves to next April: a date of the past, not a deadline.
             continue
         return found, None
     return None, note

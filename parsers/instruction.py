@@ -292,6 +292,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             verb, start, after, end = decisions[0]
         if others and verb not in ("NOTE",):
             doubt = "the reply also reads as " + " and ".join(sorted(others))
+        if doubt is None and verb not in ("NOTE", "STATUS"):
+            doubt = _taken_back(verb, text, after)
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()), **args)
     if prose:
@@ -304,6 +306,36 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
         return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
                            words=" ".join(text[start:sentence_end].split()), **args)
+    return None
+
+
+# Words that take a decision back later in the same reply ("RESOLVED ... Actually - hold on.
+# Please don't close this yet"): the reading is doubted and the IRO asked.
+_RETRACTION = re.compile(
+    r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait\b|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
+    r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
+    r"|too\s+soon|not\s+yet)\b",
+    re.IGNORECASE,
+)
+_UNDONE = {
+    "RESOLVED": re.compile(r"\b(?:don't|do\s+not|not|please\s+don't|can't|cannot|won't)\s+(?:\w+\s+){0,2}(?:close|resolve|resolved|closed)\b", re.IGNORECASE),
+    "ESCALATE": re.compile(r"\b(?:don't|do\s+not|not|no\s+need\s+to|hold\s+off)\s+(?:\w+\s+){0,2}escalat", re.IGNORECASE),
+    "WITHDRAW": re.compile(r"\b(?:don't|do\s+not|not)\s+(?:\w+\s+){0,2}withdraw", re.IGNORECASE),
+    "CAFCASS": re.compile(r"\b(?:don't|do\s+not|not)\s+(?:\w+\s+){0,3}cafcass", re.IGNORECASE),
+    "EXTEND": re.compile(r"\b(?:don't|do\s+not|not)\s+(?:\w+\s+){0,2}extend", re.IGNORECASE),
+    "AGREE": re.compile(r"\b(?:don't|do\s+not|not|can't|cannot)\s+(?:\w+\s+){0,2}agree", re.IGNORECASE),
+}
+
+
+def _taken_back(verb: str, text: str, after: int) -> str | None:
+    """A later sentence that retracts or negates the decision read at ``after``."""
+    for start, end in sentences(text):
+        if end <= after:
+            continue
+        sentence = text[max(start, after) : end]
+        undone = _UNDONE.get(verb)
+        if _RETRACTION.search(sentence) or (undone is not None and undone.search(sentence)):
+            return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})"
     return None
 
 

@@ -7,6 +7,7 @@ network or the clock.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,8 +18,8 @@ from . import automatic, content, forms
 from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale
 from .errors import ParseError
 from .instruction import parse_instruction
-from .mime import document_kind, html_to_text, read_envelope_and_soup
-from .reply import new_text, strip_html_history
+from .mime import HTML_PARSER, document_kind, html_to_text, read_envelope_and_soup
+from .reply import forwarded_text, new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -53,6 +54,19 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
     if env.text_from_html and soup is not None:
         return new_text(html_to_text(soup))
     return new_text(env.text)
+
+
+_FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
+
+
+def _concern_text(env: Envelope, reply_text: str) -> str:
+    """The text a new alert is read from: the new text, and for a forward ("FW: Pre-Dispute
+    Resolution", an IRO sending on the mail she forgot to copy) the forwarded message too."""
+    if not _FORWARD.match(env.subject or ""):
+        return reply_text
+    plain = html_to_text(BeautifulSoup(env.html, HTML_PARSER)) if env.text_from_html and env.html else env.text
+    carried = forwarded_text(plain)
+    return f"{reply_text}\n\n{carried}" if carried else reply_text
 
 
 def _read_form(
@@ -109,7 +123,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     reason = automatic.automatic_reason(env)
     bounce = automatic.is_bounce(env)
 
-    form, form_source = _read_form(env, reply_text, soup, rules)
+    concern = _concern_text(env, reply_text)
+    form, form_source = _read_form(env, concern, soup, rules)
     stage = content.form_stage(form.get("stage")) if form else None
     missing = (
         tuple(f for f in rules.required_form_fields if not (form.get(f) or "").strip())
@@ -128,7 +143,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         )
     )
 
-    timescale, timescale_note = _response_timescale(form, reply_text, sent)
+    timescale, timescale_note = _response_timescale(form, concern, sent)
     asks, request = content.extension_request(reply_text, sent)
 
     return ParsedMessage(
@@ -145,8 +160,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         form=MappingProxyType(form) if form is not None else None,
         form_stage=stage,
         missing_form_fields=missing,
-        case_ids=content.find_case_ids(env.subject, reply_text, form, rules),
-        categories=MappingProxyType(content.find_categories(subject, reply_text, form, rules)),
+        case_ids=content.find_case_ids(env.subject, concern, form, rules),
+        categories=MappingProxyType(content.find_categories(subject, concern, form, rules)),
         instruction=None if reason is not None else parse_instruction(reply_text, sent),
         timescale=timescale,
         extension_request=request,
@@ -155,6 +170,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         dates=find_dates(reply_text, sent),
         form_source=form_source,
         timescale_note=timescale_note,
+        stated_stage=None if form else content.stated_stage(subject, concern),
     )
 
 

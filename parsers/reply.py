@@ -56,9 +56,10 @@ _DATE_FIRST = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}.{0,120}@[^\s>]
 _MOBILE = re.compile(
     r"^\s*(?:sent\s+(?:from|via|with|using)\s+(?:my\s+)?\S.{0,40}$|get\s+outlook\s+for\s+\w+"
     r"|envoyé\s+de\s+mon\s+\S+|von\s+meinem\s+\S+(?:\s+\S+){0,2}\s+gesendet|gesendet\s+von\s+meinem\s+\S+"
-    r"|verzonden\s+(?:vanaf|met)\s+(?:mijn\s+)?\S+|enviado\s+(?:desde|do|de)\s+(?:mi|meu|o\s+meu)\s+\S+"
+    r"|(?:verzonden|verstuurd)\s+(?:vanaf|met|van)\s+(?:mijn\s+)?\S+|enviado\s+(?:desde|do|de)\s+(?:mi|meu|o\s+meu)\s+\S+"
     r"|inviato\s+da\s+\S+|wysłane\s+z\s+\S+|skickat\s+från\s+(?:min\s+)?\S+|sendt\s+fra\s+(?:min\s+)?\S+"
-    r"|anfonwyd\s+o\s+(?:fy\s+)?\S+|lähetetty\s+\S+)",
+    r"|anfonwyd\s+o\s+(?:fy\s+)?\S+|lähetetty\s+\S+"
+    r"|\S+(?:\s+\S+){0,2}\s+outlook\s+\S+\s+(?:ios|android)\b|outlook\s+(?:für|pour|para|per|dla|voor)\s+(?:ios|android))",
     re.IGNORECASE,
 )
 _SIG_DELIM = re.compile(r"^--\s?$")
@@ -244,10 +245,42 @@ def _below_quote(rest: list[str]) -> list[str]:
 def _clean(lines: list[str]) -> str:
     lines = [line.rstrip() for line in lines if not _is_quoted(line)]
     lines = lines[: _sign_off_start(lines)]
+    lines = lines[: _signed_name_start(lines)]
     lines = lines[: _name_block_start(lines)]
     lines = lines[: _dash_name_start(lines)]
     out = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+_FIRST_NAME = re.compile(r"^\s*[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?\s*[.,]?\s*$")
+_SIGNATURE_MARK = re.compile(
+    r"\d{3,}|@|\||www\.|https?://|\b(?:council|borough|officer|manager|director|head|lead|chair|iro|"
+    r"service|services|team|tel|mob|mobile|phone|email|e-mail|department|children|safeguarding|social|"
+    r"practitioner|worker|coordinator|assistant|principal|senior|independent|reviewing)\b",
+    re.IGNORECASE,
+)
+
+
+def _signed_name_start(lines: list[str]) -> int:
+    """A first name signing off ("Sam") followed only by a signature block (full name, title,
+    council, phone, disclaimer): cut from the name (len(lines) if none)."""
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) < 2:
+        return len(lines)
+    for i in content[1:]:
+        line = lines[i]
+        if not _FIRST_NAME.match(line) or len(line.strip()) > 30:
+            continue
+        if {w.lower() for w in re.findall(r"[A-Za-z]+", line)} & INSTRUCTION_WORDS:
+            continue
+        rest = [r for r in lines[i + 1 :] if r.strip()]
+        if not rest or len(rest) > _SIGNATURE_LINES_MAX:
+            continue
+        if all(len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest) and any(
+            _SIGNATURE_MARK.search(r) or _MOBILE.search(r) for r in rest
+        ):
+            return i
+    return len(lines)
 
 
 _DASH_NAME = re.compile(r"^\s*[-–~]\s?[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)?\s*$")
@@ -263,6 +296,14 @@ def _dash_name_start(lines: list[str]) -> int:
     return len(lines)
 
 
+# "...at all. On 14 Jan 2027, at 16:55, Dana <dana@x> wrote:" - a client that joined the
+# attribution to the last line of the new text.
+_SHARED_ATTRIBUTION = re.compile(
+    r"^(.*\S[.!?])\s+((?:On|Am|Le|Op|El|Il|Em|Ar)\s+[^\n]{6,200}?(?:\d|@)[^\n]{0,200}?\b(?:wrote|schrieb|a\s+écrit|schreef|escribió|ha\s+scritto|escreveu|skrev|ysgrifennodd)\s*:?\s*)$",
+    re.MULTILINE,
+)
+
+
 def new_text(text: str) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
 
@@ -271,6 +312,7 @@ def new_text(text: str) -> str:
     as empty: when nothing is left above or among the quotes, the text below them is the reply.
     """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _SHARED_ATTRIBUTION.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", text)
     lines = text.split("\n")
     start = _history_start(lines)
     after: list[str] = []
@@ -279,6 +321,10 @@ def new_text(text: str) -> str:
         after = _inline_answers([lines[start], *rest])
         if not after and not _clean(lines[:start]):
             after = _below_quote(rest)
+    elif start < len(lines):
+        # Inline answers under an Outlook block or "-----Original Message-----" whose original
+        # is ">"-quoted ("Answers below"): the sender's lines between the quotes.
+        after = _inline_answers(lines[start:])
     out = _clean(lines[:start] + after)
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
@@ -353,3 +399,29 @@ def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> Beautifu
             quote.decompose()
         prefix.decompose()
     return soup
+
+
+_HEADER_LINE = re.compile(r"^[\s>]*[A-Za-zÀ-ÿ][\w .\-]{0,20}\s*:\s*\S")
+
+
+def forwarded_text(text: str) -> str:
+    """The new text of the message a forward carries ("FW: Pre-Dispute Resolution" sent on to
+    the mailbox): what follows the forward marker and its header block, unquoted, with its own
+    history and signature removed. Empty when ``text`` holds no history."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    # The forward marker or the quoted header block, past any "Sent from" line above it.
+    start = next((j for j, line in enumerate(lines) if _ORIGINAL.search(line) or _is_header_block(lines, j)
+                  or _is_outlook_block(lines, j) or _is_wrote_line(lines, j)), len(lines))
+    if start >= len(lines):
+        return ""
+    i = start + 1 if (_ORIGINAL.search(lines[start]) or _RULE.search(lines[start]) or _DASHED.search(lines[start])) else start
+    if i < len(lines) and _is_wrote_line(lines, i):
+        i = _attribution_end(lines, i)
+    while i < len(lines) and (not lines[i].strip() or _HEADER_LINE.match(lines[i])) and i < start + 12:
+        if not lines[i].strip() and i > start + 1 and _HEADER_LINE.match(lines[i - 1] or ""):
+            break
+        i += 1
+    body = [re.sub(r"^\s*>\s?", "", line) for line in lines[i:]]
+    return new_text("\n".join(body))
+

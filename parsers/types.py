@@ -255,3 +255,6 @@ class ParsedMessage:
     form_source: str | None = None
     # Added (issue 8): why a timescale that was stated is not used (unreadable, already past).
     timescale_note: str | None = None
+    # Added (issue 8): the formal stage a mail without a form says it raises ("I'm raising a
+    # Stage 1 dispute", subject "Stage 2 DRP - ..."); None when it names none.
+    stated_stage: int | None = None
