@@ -411,6 +411,7 @@ _MORE_TIME = re.compile(
     rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
+    rf"|\b(?:agreeable|ok|okay|alright|acceptable|possible|happy)\s+(?:to|for|if|with)\s+(?:me|us|i|we)\s+(?:to\s+)?(?:com(?:e|ing)\s+back|respond(?:ing)?|reply(?:ing)?|get(?:ting)?\s+back|send(?:ing)?)"
     rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,

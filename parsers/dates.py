@@ -331,6 +331,16 @@ _PAST_OR_NEGATED = re.compile(
     re.IGNORECASE,
 )
 _FURTHEST_RESPONSE_DAYS = 120
+# The sentence asks for something ("please respond", "I'd like a response", "a response is
+# required by"), rather than telling of a response ("your response tells me ...").
+_REQUEST_FRAME = re.compile(
+    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+need|we\s+need|"
+    r"i\s+expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+want|i\s+look\s+forward|"
+    r"look\s+forward|required|requested|expected|needed|due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
+    r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
+    re.IGNORECASE,
+)
+_IMPERATIVE_RESPONSE = re.compile(r"^\W*(?:respond|reply|response|come\s+back|get\s+back)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*•]\s)|\n(?=[A-Z][A-Za-z /'()]{1,40}:)")
 
 
@@ -354,19 +364,20 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
     history and of the actions asked for are facts. A date already past is not used (the note
     says so) and the process default applies.
     """
-    text = text or ""
+    text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
     note = None
     for start, end in sentences(text):
         sentence = text[start:end]
         asks = _ASKS_FOR_RESPONSE.search(sentence)
-        if asks is None:
+        if asks is None or not (_REQUEST_FRAME.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
         # Past-tense or negated sentences tell history: "no response was received within 5 days".
         if _PAST_OR_NEGATED.search(sentence[: asks.start()]) or _PAST_OR_NEGATED.search(
             sentence[asks.end() : asks.end() + 25]
         ):
             continue
-        found = period_or_date(text, sent, start, end)
+        # The period or date belongs to the request: it comes after the response word.
+        found = period_or_date(text, sent, start + asks.start(), end)
         if found is None:
             continue
         if found.until is not None and sent is not None and found.until < sent:

@@ -243,9 +243,11 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
         # A response timescale may come with the escalation ("..., response within 3 working days").
-        timescale, _ = response_timescale(text[after:], sent)
+        timescale, unusable = response_timescale(text[after:], sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
+        elif unusable:
+            args["unusable"] = unusable
     elif verb in ("EXTEND", "AGREE"):
         timescale = period_or_date(clause, sent)
         if timescale is not None:
@@ -262,7 +264,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     A command is returned without doubt; prose that states a decision, two different commands,
     or a command contradicted by prose are returned with ``doubt`` set, for mailbot to ask.
     """
-    text = _usable_lines((reply_text or "").replace("\r\n", "\n"))
+    text = (reply_text or "").replace("\r\n", "\n").replace("\u2019", "'").replace("\u2018", "'")
+    text = _usable_lines(text)
     commands: list[tuple[str, int, int, int]] = []  # (verb, sentence start, verb end, sentence end)
     prose: list[tuple[str, int, int]] = []
     for start, end in sentences(text):
@@ -285,13 +288,13 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
-        doubt = None
+        doubt = args.pop("unusable", None)
         others = {c[0] for c in decisions} | {p[0] for p in prose}
         others.discard(verb)
         if verb in ("NOTE", "STATUS") and decisions:
             verb, start, after, end = decisions[0]
         if others and verb not in ("NOTE",):
-            doubt = "the reply also reads as " + " and ".join(sorted(others))
+            doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         if doubt is None and verb not in ("NOTE", "STATUS"):
             doubt = _taken_back(verb, text, after)
         rest = _lead_trim(text[after:])
@@ -300,6 +303,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         verbs = {p[0] for p in prose}
         verb, start, after = prose[0]
         args = _read_arguments(verb, text, after, sent)
+        args.pop("unusable", None)
         doubt = "written as prose, not as an instruction word"
         if len(verbs) > 1:
             doubt = "the reply reads as " + " and ".join(sorted(verbs))
@@ -314,7 +318,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 _RETRACTION = re.compile(
     r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait\b|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
     r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
-    r"|too\s+soon|not\s+yet)\b",
+    r"|too\s+soon|not\s+yet|hold\s+(?:that|fire|it)|leave\s+(?:it|this)\s+open|keep\s+(?:it|this)\s+open)\b|^\W*actually\b",
     re.IGNORECASE,
 )
 _UNDONE = {

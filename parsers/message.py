@@ -126,8 +126,12 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     concern = _concern_text(env, reply_text)
     form, form_source = _read_form(env, concern, soup, rules)
     stage = content.form_stage(form.get("stage")) if form else None
+    case_ids = content.find_case_ids(env.subject, concern, form, rules)
+    # A required field counts as given when the mail says it elsewhere (the child's ID in the
+    # subject or beside the name, under a label the form list does not know).
     missing = (
-        tuple(f for f in rules.required_form_fields if not (form.get(f) or "").strip())
+        tuple(f for f in rules.required_form_fields
+              if not (form.get(f) or "").strip() and not (f == "case_ids" and case_ids))
         if form
         else ()
     )
@@ -160,7 +164,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         form=MappingProxyType(form) if form is not None else None,
         form_stage=stage,
         missing_form_fields=missing,
-        case_ids=content.find_case_ids(env.subject, concern, form, rules),
+        case_ids=case_ids,
         categories=MappingProxyType(content.find_categories(subject, concern, form, rules)),
         instruction=None if reason is not None else parse_instruction(reply_text, sent),
         timescale=timescale,
