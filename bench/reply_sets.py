@@ -13,7 +13,11 @@ it is not a test. Run from the repository root:
 
 talon (1.4.4, 2017) is called through a subprocess: the Python given by $TALON_PYTHON, else
 /tmp/talon-venv/bin/python, else ``import talon`` in this interpreter; a library that is not
-found prints "not installed". mail-parser-reply is given every language it ships.
+found prints "not installed". "talon" is ``quotations.extract_from_plain`` (quotes only);
+"talon (+signature)" also applies talon's brute-force ``extract_signature`` (talon's learned
+signature extractor imports ``sklearn.externals.joblib``, gone since scikit-learn 0.23, so it does
+not load with a scikit-learn that installs on Python 3.11). mail-parser-reply is given every
+language it ships.
 
 A case is ``NAME.txt`` (the plain text every parser gets) or ``NAME.eml`` (raw mail: every parser
 gets its first text/plain part, decoded as talon's own test does; "mailbot (message)" gets the raw
@@ -109,6 +113,30 @@ def load_cases() -> list[Case]:
             else:
                 continue
             cases.append(case)
+    return cases + corpus_cases()
+
+
+CORPUS = ROOT / "tests" / "reading_corpus"
+
+
+def corpus_cases() -> list[Case]:
+    """The replies of mailbot's independent reading corpus (tests/reading_corpus), open and
+    sealed as two sets: every parser gets the text mailbot reads (the text/plain part, or the
+    HTML as text), and is scored on the corpus's ``reply_contains`` / ``reply_excludes``. Only
+    figures and case names are printed, never a sealed message."""
+    from parsers import read_envelope
+
+    cases = []
+    for part in ("open", "sealed"):
+        for spec_path in sorted((CORPUS / part).glob("*.json")):
+            eml = spec_path.with_suffix(".eml")
+            expect = json.loads(spec_path.read_text(encoding="utf-8")).get("expect", {})
+            contains, excludes = expect.get("reply_contains") or [], expect.get("reply_excludes") or []
+            if not eml.exists() or not (contains or excludes):
+                continue
+            raw = eml.read_bytes()
+            cases.append(Case(f"reading-corpus-{part}", spec_path.stem, read_envelope(raw).text, raw=raw,
+                              contains=list(contains), excludes=list(excludes)))
     return cases
 
 
@@ -313,11 +341,15 @@ def main(argv: list[str]) -> int:
     if "--show" in argv:
         wanted = argv[argv.index("--show") + 1]
         for i, case in enumerate(cases):
-            if f"{case.set}/{case.name}" == wanted:
-                print(f"--- input\n{case.text}\n--- expected\n{case.expected if case.expected is not None else json.dumps({'contains': case.contains, 'excludes': case.excludes, 'signature': case.signature}, ensure_ascii=False)}")
-                for parser, outs in outputs.items():
-                    if outs[i] is not None:
-                        print(f"--- {parser}: exact/clean {score(case, outs[i], False)}, no-sig {score(case, outs[i], True)}\n{outs[i]}")
+            if f"{case.set}/{case.name}" != wanted:
+                continue
+            spec = {"contains": case.contains, "excludes": case.excludes, "signature": case.signature}
+            expected = case.expected if case.expected is not None else json.dumps(spec, ensure_ascii=False)
+            print(f"--- input\n{case.text}\n--- expected\n{expected}")
+            for parser, outs in outputs.items():
+                if outs[i] is not None:
+                    verdict = f"exact/clean {score(case, outs[i], False)}, no-sig {score(case, outs[i], True)}"
+                    print(f"--- {parser}: {verdict}\n{outs[i]}")
         return 0
     print("reply text on public reply test sets (exact = new text exactly, whitespace collapsed; "
           "clean = expected text kept, quote/excluded text gone; no-sig = both cut at the first signature line)")

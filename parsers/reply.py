@@ -42,7 +42,8 @@ _SUBJECT = re.compile(_HDR.format(
 # "wrote:" in the languages of the clients' attribution lines.
 _WROTE_WORDS = (
     r"wrote|schrieb|a\s+écrit|a\s+ecrit|schreef|escribió|escribio|ha\s+scritto|scrisse|napisał\(a\)|napisał|napisała|"
-    r"skrev|skriver|pisze|escreveu|ysgrifennodd|kirjoitti|írta|napsal\(a\)|napsal|scrie|έγραψε"
+    r"skrev|skriver|pisze|escreveu|ysgrifennodd|kirjoitti|írta|napsal\(a\)|napsal|scrie|έγραψε|"
+    r"geschreven|đã\s+viết|написал\(а\)|написал|написала|пишет|sent"
 )
 _WROTE_ONE = re.compile(rf"^\s*\S.{{4,300}}\b(?:{_WROTE_WORDS})\s*:?\s*$", re.IGNORECASE)
 _WROTE_END = re.compile(rf"(?:\b(?:{_WROTE_WORDS})|<[^<>@\s]+@[^<>\s]+>)\s*:\s*$|\b(?:{_WROTE_WORDS})\s*$", re.IGNORECASE)
@@ -101,28 +102,40 @@ _WROTE_ANY = re.compile(rf"\b(?:{_WROTE_WORDS})(?:\s|:|$)", re.IGNORECASE)
 
 
 def _is_wrote_line(lines: list[str], i: int) -> bool:
-    """An attribution line ("On ... wrote:", "Am ... schrieb Name <addr>:", "Le ... a écrit :"),
-    alone or wrapped over up to three lines, or a date-first one ending "<addr>:"."""
+    """An attribution line ("On ... wrote:", "Am ... schrieb Name <addr>:", "Le ... a écrit :",
+    "Op ... het volgende geschreven:"), alone or wrapped over a few lines, or a date-first one
+    ending "<addr>:". It carries a date or an address, and ends with the writing verb or a colon."""
     line = lines[i]
-    if _is_quoted(line):
+    if _is_quoted(line) or len(line) > 400:
         return False
     if _DATE_FIRST.search(line):
         return True
-    if not _ON_START.search(line):
+    first = line.strip()
+    if not (_ON_START.search(line) or re.search(r"\d|@", first)):
         return False
-    joined = line.strip()
-    for j in range(i, min(i + 3, len(lines))):
+    if re.search(r"[.!?]$", first) and not _WROTE_ANY.search(first):
+        return False  # a sentence of the new text, not the start of an attribution
+    joined = first
+    blanks = 0
+    for j in range(i, min(i + 5, len(lines))):
         if j > i:
-            if not lines[j].strip() or _is_quoted(lines[j]):
+            if _is_quoted(lines[j]):
                 break
+            if not lines[j].strip():
+                blanks += 1
+                if blanks > 1:
+                    break
+                continue
+            if _ON_START.search(lines[j]) or _DATE_FIRST.search(lines[j]):
+                break  # the next line starts an attribution of its own
             joined = f"{joined} {lines[j].strip()}"
         if len(joined) > 320:
             break
         ends = joined.endswith(":") or _WROTE_END.search(joined)
         if ends and _WROTE_ANY.search(joined) and re.search(r"\d|@", joined):
-            return True
+            return bool(_ON_START.search(line) or re.search(r"@|\d{1,4}[:./-]\d", joined))
         # Any language: a dated line that ends with the quoted sender's address and a colon.
-        if re.search(r"@[^\s<>]+>\s*:$", joined) and re.search(r"\d", joined):
+        if re.search(r"@[^\s<>]+>\s*:$", joined) and re.search(r"\d", joined) and _ON_START.search(line):
             return True
     return False
 
@@ -136,7 +149,16 @@ def _is_header_block(lines: list[str], i: int) -> bool:
     has_from = any(_FROM.search(line) for line in window)
     has_when = any(_SENT.search(line) or _DATE.search(line) for line in window)
     has_to_or_subject = any(_TO.search(line) or _SUBJECT.search(line) for line in window)
-    return has_from and has_when and has_to_or_subject
+    if has_from and has_when and has_to_or_subject:
+        return True
+    # A short block ("Date: ...", "To: ...") right under each other, with an address or a date.
+    pair = lines[i : i + 2]
+    return (
+        len(pair) == 2
+        and (_SENT.search(pair[0]) or _DATE.search(pair[0]) or _FROM.search(pair[0]))
+        and bool(_TO.search(pair[1]) or _SUBJECT.search(pair[1]) or _FROM.search(pair[1]) or _SENT.search(pair[1]))
+        and bool(re.search(r"@|\d{1,2}:\d{2}", "\n".join(pair)))
+    )
 
 
 def _history_start(lines: list[str]) -> int:
@@ -148,12 +170,15 @@ def _history_start(lines: list[str]) -> int:
             return i
         if _is_outlook_block(lines, i) or _is_header_block(lines, i) or _is_wrote_line(lines, i):
             return i
-        if _DASHED.search(line) and i + 1 < len(lines) and _is_header_block(lines, i + 1):
+        if _DASHED.search(line) and (i + 1 < len(lines) and _is_header_block(lines, i + 1) or _DASHED_TITLE.search(line)):
             return i
     return len(lines)
 
 
-_DASHED = re.compile(r"^\s*-{3,}\s*[^-]{3,40}?\s*-{3,}\s*$")
+_DASHED = re.compile(r"^\s*-{3,}\s*[^-]{3,80}?\s*-{3,}\s*$")
+# "-----Reply Message-----", "---- John Smith wrote ----", "------On 12/29 ... wrote-----": a
+# title between runs of dashes, as clients set off the quoted mail.
+_DASHED_TITLE = re.compile(r"^\s*-{3,}\s*\S[^\n]{1,80}?\s*-{3,}\s*$")
 
 
 def _sign_off_start(lines: list[str]) -> int:
@@ -198,7 +223,9 @@ def _name_block_start(lines: list[str]) -> int:
 
 
 def _is_quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
+    stripped = line.strip()
+    # ">>> http://example.com <<<" is a banner, not a quote.
+    return stripped.startswith(">") and not stripped.endswith("<<<")
 
 
 def _inline_answers(rest: list[str]) -> list[str]:
@@ -299,7 +326,7 @@ def _dash_name_start(lines: list[str]) -> int:
 # "...at all. On 14 Jan 2027, at 16:55, Dana <dana@x> wrote:" - a client that joined the
 # attribution to the last line of the new text.
 _SHARED_ATTRIBUTION = re.compile(
-    r"^(.*\S[.!?])\s+((?:On|Am|Le|Op|El|Il|Em|Ar)\s+[^\n]{6,200}?(?:\d|@)[^\n]{0,200}?\b(?:wrote|schrieb|a\s+écrit|schreef|escribió|ha\s+scritto|escreveu|skrev|ysgrifennodd)\s*:?\s*)$",
+    r"^(?!\s*>)(.*[A-Za-z]\S*)\s+((?:On|Am|Le|Op|El|Il|Em|Ar)\s+[^\n]{6,200}?(?:\d|@)[^\n]{0,200}?\b(?:wrote|schrieb|a\s+écrit|schreef|escribió|ha\s+scritto|escreveu|skrev|ysgrifennodd)\s*:?\s*)$",
     re.MULTILINE,
 )
 
