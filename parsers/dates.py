@@ -336,7 +336,7 @@ _FURTHEST_RESPONSE_DAYS = 120
 _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+need|we\s+need|"
     r"i\s+expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+want|i\s+look\s+forward|"
-    r"look\s+forward|required|requested|expected|needed|due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
+    r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
     re.IGNORECASE,
 )

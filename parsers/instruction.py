@@ -102,7 +102,7 @@ _PROSE = (
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
-        r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the\s+\w+)\s+as\s+withdrawn"
+        r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
         r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
         r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)",
         re.IGNORECASE)),
