@@ -68,7 +68,15 @@ _SIGN_OFF = re.compile(
     r"^\s*(kind(est)?\s+regards|warm(est)?\s+regards|best\s+regards|many\s+thanks|"
     r"thanks\s+(again|very much|and regards|all|everyone|both)|thank\s+you|thanks|regards|best\s+wishes|"
     r"best|cheers|yours\s+sincerely|yours\s+faithfully|with\s+thanks|all\s+the\s+best|"
-    r"kr|br)(?:[ \t]*[,.!])?\s*$",
+    r"kr|br|"
+    # The same in the languages of partner agencies' and relatives' mail.
+    r"med\s+venlig\s+hilsen|venlig\s+hilsen|de\s+bedste\s+hilsner|mvh|hilsen|med\s+vennlig\s+hilsen|vennlig\s+hilsen|"
+    r"med\s+vänlig\s+hälsning|vänliga\s+hälsningar|hälsningar|mvh|met\s+vriendelijke\s+groet(en)?|vriendelijke\s+groet(en)?|groeten|"
+    r"mit\s+freundlichen\s+grüßen|freundliche\s+grüße|viele\s+grüße|beste\s+grüße|liebe\s+grüße|grüße|lg|mfg|"
+    r"cordialement|bien\s+à\s+vous|bien\s+cordialement|salutations|bisous|"
+    r"saludos(\s+cordiales)?|un\s+saludo|atentamente|cordiali\s+saluti|distinti\s+saluti|saluti|"
+    r"pozdrawiam|z\s+poważaniem|pozdrowienia|atenciosamente|cumprimentos|abraços|obrigad[oa]|"
+    r"cofion(\s+gorau)?|yn\s+gywir|diolch|ystyried)(?:[ \t]*[,.!])?\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(
@@ -310,7 +318,7 @@ def _signed_name_start(lines: list[str]) -> int:
     return len(lines)
 
 
-_DASH_NAME = re.compile(r"^\s*[-–~]\s?[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)?\s*$")
+_DASH_NAME = re.compile(r"^\s*[-–~/]\s?[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)?\s*$")
 
 
 def _dash_name_start(lines: list[str]) -> int:
@@ -356,6 +364,10 @@ def new_text(text: str) -> str:
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
+    if not out and start < len(lines) and not _clean(lines[:start]):
+        # A message that opens with a header block (a forward with no comment): its body is all
+        # the text there is, and a message with text is never read as empty.
+        out = forwarded_text(text)
     return out
 
 
