@@ -119,6 +119,11 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
     if _DATE_FIRST.search(line):
         return True
     first = line.strip()
+    # "2011/4/7 Nathan <support@example.com>" then the quote: an attribution with no verb.
+    if re.search(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}", first) and re.search(r"<[^<>\s@]+@[^<>\s]+>\s*:?$", first):
+        following = next((nxt for nxt in lines[i + 1 : i + 3] if nxt.strip()), "")
+        if _is_quoted(following):
+            return True
     if not (_ON_START.search(line) or re.search(r"\d|@", first)):
         return False
     if re.search(r"[.!?]$", first) and not _WROTE_ANY.search(first):
@@ -148,9 +153,18 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
     return False
 
 
+_ONE_LINE_BLOCK = re.compile(
+    r"^\s*(?:from|date|sent|de|von|van)\s*:.{4,200}?\b(?:from|to|an|à|aan)\s*:.{1,200}?\b(?:subject|betreff|objet|onderwerp|asunto)\s*:",
+    re.IGNORECASE,
+)
+
+
 def _is_header_block(lines: list[str], i: int) -> bool:
     """An Outlook-style quoted-header block starting at line i with whichever header comes
-    first (From, or Sent/Date first as some clients write it), in any of its languages."""
+    first (From, or Sent/Date first as some clients write it), in any of its languages; also
+    the whole block run together on one line, as some gateways flatten it."""
+    if _ONE_LINE_BLOCK.search(lines[i]):
+        return True
     window = lines[i : i + 7]
     if not (_FROM.search(lines[i]) or _SENT.search(lines[i]) or _DATE.search(lines[i])):
         return False
@@ -186,7 +200,11 @@ def _history_start(lines: list[str]) -> int:
 _DASHED = re.compile(r"^\s*-{3,}\s*[^-]{3,80}?\s*-{3,}\s*$")
 # "-----Reply Message-----", "---- John Smith wrote ----", "------On 12/29 ... wrote-----": a
 # title between runs of dashes, as clients set off the quoted mail.
-_DASHED_TITLE = re.compile(r"^\s*-{3,}\s*\S[^\n]{1,80}?\s*-{3,}\s*$")
+_DASHED_TITLE = re.compile(
+    r"^\s*-{3,}\s*\S[^\n]{0,80}?\b(?:message|messages|nachricht|bericht|meddelande|meddelelse|melding|mensaje|messaggio|"
+    r"wiadomość|mensagem|neges|wrote|schrieb|écrit|reply|antwort|original|forward(?:ed)?)\b[^\n]{0,80}?-{3,}\s*$",
+    re.IGNORECASE,
+)
 
 
 def _sign_off_start(lines: list[str]) -> int:
@@ -225,6 +243,8 @@ def _name_block_start(lines: list[str]) -> int:
         and 0 < len(block) <= _NAME_BLOCK_MAX
         and not words & INSTRUCTION_WORDS
         and all(_NAME_LINE.match(line) and len(line.strip()) <= 40 for line in block)
+        # "Svar." / "Done." is a sentence of the reply, not a name ("J." is an initial).
+        and not any(re.search(r"[a-z]{2,}\.$", line.strip()) for line in block)
     ):
         return start
     return len(lines)
