@@ -334,8 +334,8 @@ _FURTHEST_RESPONSE_DAYS = 120
 # The sentence asks for something ("please respond", "I'd like a response", "a response is
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(
-    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+need|we\s+need|"
-    r"i\s+expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+want|i\s+look\s+forward|"
+    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
+    r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
     re.IGNORECASE,

@@ -185,6 +185,9 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
                 index == 0 or (index == 1 and words[0].group().lower() == "please")
             ):
                 return None
+            # Written in capitals as the notices ask ("NOTE for the file"), the word is a command.
+            if not word.group().isupper() and not _stands_as_command(token, verb, sentence[word.end() :]):
+                return None
             return verb, word.end()
         if token in _COURTESY:
             continue
@@ -193,6 +196,37 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             continue
         return None
     return None
+
+
+# What may follow a decision word that is a participle or could start a noun phrase ("Resolved",
+# "Closed", "Agreed", "Withdrawn", "Status", "Note"): the end of the clause, courtesy, or the
+# words of the decision itself. "Agreed actions are attached", "Closed contact has been
+# arranged", "Withdrawn from school last term" and "Status of the plan: ..." are no decisions.
+_AFTER_PARTICIPLE = re.compile(
+    r"^\s*(?:$|[-–—,.;:!?)]|(?:this|it|thanks|thank|please|now|at|as|by|with|and|for\s+now|today|in\s+full|"
+    r"on\s+(?:my|our|the)\s+(?:side|part)|from\s+(?:my|our)\s+(?:side|point)|to|until|till|the\s+(?:extension|request|"
+    r"extra|further|new|alert|dispute|drp|matter|concern)|an?\s+(?:extension|further|extra)|that|stage|straight|"
+    r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s)\b)",
+    re.IGNORECASE,
+)
+_PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
+                "extended", "escalated"}
+
+
+def _stands_as_command(token: str, verb: str, rest: str) -> bool:
+    if token not in _PARTICIPLES:
+        return True
+    if verb == "STATUS" and re.match(r"\s*(?:$|[?.!]|please|update|check|report|\?)", rest, re.IGNORECASE):
+        return True
+    if verb == "NOTE" and re.match(r"\s*(?:$|[:\-–])", rest):
+        return True
+    if verb == "AGREE":
+        return bool(re.match(
+            r"\s*(?:$|[-–—,.;:!)]|(?:to|with|until|till|that|this|thanks|thank|please|the\s+(?:extension|request|extra|further|new)|"
+            r"an?\s+(?:extension|further|extra))\b)", rest, re.IGNORECASE))
+    if verb in ("STATUS", "NOTE"):
+        return False
+    return bool(_AFTER_PARTICIPLE.match(rest))
 
 
 def _status_question(sentence: str) -> bool:

@@ -138,3 +138,40 @@ def test_relative_dates_need_a_sent_date() -> None:
     assert found is not None and found.verb == "EXTEND" and found.until is None
     found = parse_instruction("extend to 21/05/2027", None)
     assert found is not None and found.until == date(2027, 5, 21)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Agreed actions from the meeting are attached.",
+        "Closed contact has been arranged.",
+        "Withdrawn from school last term, Kyle is now home educated.",
+        "The matter was escalated to the Head of Service last year.",
+        "Could you let me know whether you want me to escalate?",
+        "Thanks for the update, I will review it and come back to you.",
+    ],
+)
+def test_decision_words_used_for_something_else_are_no_decision(text: str) -> None:
+    assert parse_instruction(text, SENT) is None
+
+
+def test_a_command_in_capitals_stands_whatever_follows() -> None:
+    found = parse_instruction("NOTE for the file", SENT)
+    assert found is not None and found.verb == "NOTE"
+
+
+def test_a_response_timescale_in_the_escalation_sentence() -> None:
+    found = parse_instruction("Please escalate to Stage 2, I also want a response within 5 working days.", SENT)
+    assert found is not None and (found.verb, found.stage, found.working_days) == ("ESCALATE", 2, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RESOLVED\n\nActually - hold on. Please don't close this yet.",
+        "Escalate please, and I'd like the Service Manager's response by 3 May.",  # already past
+    ],
+)
+def test_taken_back_or_past_dated_decisions_are_doubted(text: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.doubt
