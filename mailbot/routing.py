@@ -357,11 +357,14 @@ def parse_report(parsed: ParsedMessage) -> dict[str, Any]:
         "subject": env.subject,
         "reply_text": parsed.reply_text,
         "instruction": None if ins is None else {
-            "verb": ins.verb, "stage": ins.stage, "working_days": ins.working_days, "until": _iso(ins.until)},
+            "verb": ins.verb, "stage": ins.stage, "working_days": ins.working_days, "until": _iso(ins.until),
+            "target": ins.target, "doubt": ins.doubt, "words": ins.words},
         "children": list(parsed.case_ids),
         "categories": {k: list(v) for k, v in parsed.categories.items()},
         "dates": [{"text": f.text, "date": _iso(f.date), "working_days": f.working_days} for f in parsed.dates],
         "timescale": None if ts is None else {"working_days": ts.working_days, "until": _iso(ts.until)},
+        "timescale_note": parsed.timescale_note,
+        "stated_stage": parsed.stated_stage,
         "extension_request": None if ask is None and not parsed.asks_for_more_time else {
             "working_days": ask.working_days if ask else None, "until": _iso(ask.until) if ask else None},
         "form": None if parsed.form is None else {
