@@ -31,7 +31,9 @@ def test_json_report_of_a_reply_and_a_form_stores_nothing(capsys, workdir: Path)
     assert code == 0 and err == ""
     reply, form = json.loads(out)
     assert reply["kind"] == "reply" and reply["reason"] is None
-    assert reply["instruction"] == {"verb": "EXTEND", "stage": None, "working_days": None, "until": "2027-06-04"}
+    assert reply["instruction"] == {"verb": "EXTEND", "stage": None, "working_days": None, "until": "2027-06-04",
+                                    "target": None, "doubt": None,
+                                    "words": "EXTEND to 04/06/2027 - the assessment is nearly finished."}
     assert reply["reply_text"] == "EXTEND to 04/06/2027 - the assessment is nearly finished."
     assert reply["dates"] == [{"text": "04/06/2027", "date": "2027-06-04", "working_days": None}]
     assert reply["thread"]["reference"] == "DRP-2027-0031"
