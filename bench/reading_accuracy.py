@@ -256,10 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=HERE, help="checkout whose code reads the corpus")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the open part's misses")
-    ap.add_argument("--part", choices=("open", "sealed", "both"), default="both")
+    ap.add_argument("--part", default="all", help="open, sealed, sealed2, ... or all (default)")
+    ap.add_argument("--unseal", metavar="PART",
+                    help="also list a sealed part's misses: do this once, after its figure is recorded")
     args = ap.parse_args(argv)
     mb = Mailbot(args.root.resolve())
-    parts = ["open", "sealed"] if args.part == "both" else [args.part]
+    folders = sorted((p.name for p in CORPUS.iterdir() if p.is_dir()), key=lambda n: (n != "open", n))
+    parts = folders if args.part == "all" else [args.part]
     results = {part: run_part(mb, CORPUS / part) for part in parts}
     print(f"reading accuracy, code from {args.root}, corpus {CORPUS.relative_to(HERE)}")
     header = f"{'field':<16}" + "".join(f"{part:>18}" for part in parts)
@@ -268,10 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{field_name:<16}" + "".join(f"{_pct(*results[p][0][field_name]):>18}" for p in parts))
     print(f"{'every field':<16}" + "".join(f"{_pct(results[p][1], results[p][2]):>18}" for p in parts))
     print(f"{'obeyed wrongly':<16}" + "".join(f"{results[p][3]:>18}" for p in parts))
-    if args.verbose and "open" in results:
-        print("\nopen misses:")
-        for line in results["open"][4]:
-            print(" ", line)
+    shown = (["open"] if args.verbose else []) + ([args.unseal] if args.unseal else [])
+    for part in shown:
+        if part in results:
+            print(f"\n{part} misses:")
+            for line in results[part][4]:
+                print(" ", line)
     return 0
 
 

@@ -408,6 +408,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
     rf"|\b(?:another|a\s+further|one\s+more|a\s+couple\s+more|a\s+few\s+more)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
+    rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
+    rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
     rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"

@@ -320,7 +320,7 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
 # come back, hear from you) and is not about the past ("no response was received by ...").
 _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
-    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|timescale"
+    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|confirmation|timescale"
     r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
     r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
     re.IGNORECASE,
@@ -331,10 +331,11 @@ _PAST_OR_NEGATED = re.compile(
     re.IGNORECASE,
 )
 _FURTHEST_RESPONSE_DAYS = 120
+_CLAUSE_BREAK = re.compile(r"[,;:]\s*|\s[-–—]\s|\b(?:and|so|but|therefore)\s+(?=i\b|we\b|please\b|can\b|could\b)", re.IGNORECASE)
 # The sentence asks for something ("please respond", "I'd like a response", "a response is
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(
-    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
+    r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
@@ -371,8 +372,10 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
         asks = _ASKS_FOR_RESPONSE.search(sentence)
         if asks is None or not (_REQUEST_FRAME.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
-        # Past-tense or negated sentences tell history: "no response was received within 5 days".
-        if _PAST_OR_NEGATED.search(sentence[: asks.start()]) or _PAST_OR_NEGATED.search(
+        # Past-tense or negated clauses tell history: "no response was received within 5 days".
+        # Only the clause that asks is looked at ("I don't think ..., so I need a response ...").
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, asks.start())), default=0)
+        if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or _PAST_OR_NEGATED.search(
             sentence[asks.end() : asks.end() + 25]
         ):
             continue

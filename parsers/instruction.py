@@ -350,9 +350,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 # Words that take a decision back later in the same reply ("RESOLVED ... Actually - hold on.
 # Please don't close this yet"): the reading is doubted and the IRO asked.
 _RETRACTION = re.compile(
-    r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait\b|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
+    r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait(?=\s*[,!.\-–—])|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
     r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
-    r"|too\s+soon|not\s+yet|hold\s+(?:that|fire|it)|leave\s+(?:it|this)\s+open|keep\s+(?:it|this)\s+open)\b|^\W*actually\b",
+    r"|too\s+soon|hold\s+(?:that|fire|it)|leave\s+(?:it|this)\s+open|keep\s+(?:it|this)\s+open)\b|^\W*actually\b",
     re.IGNORECASE,
 )
 _UNDONE = {
