@@ -58,7 +58,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --root DIR: mailbot's code from another checkout (e.g. before a change), on this checkout's sets.
+CODE_ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve() if "--root" in sys.argv else ROOT
+sys.path.insert(0, str(CODE_ROOT))
 
 from parsers import ParseRules, parse_message  # noqa: E402
 from parsers.reply import new_text  # noqa: E402
@@ -127,7 +129,7 @@ def corpus_cases() -> list[Case]:
     from parsers import read_envelope
 
     cases = []
-    for part in ("open", "sealed"):
+    for part in sorted((p.name for p in CORPUS.iterdir() if p.is_dir()), key=lambda n: (n != "open", n)):
         for spec_path in sorted((CORPUS / part).glob("*.json")):
             eml = spec_path.with_suffix(".eml")
             expect = json.loads(spec_path.read_text(encoding="utf-8")).get("expect", {})

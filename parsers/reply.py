@@ -132,7 +132,7 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
     blanks = 0
     for j in range(i, min(i + 5, len(lines))):
         if j > i:
-            if _is_quoted(lines[j]):
+            if _is_quoted(lines[j]) and not re.match(r"^\s*>\s*(?:wrote|schrieb|a\s+écrit)\s*:\s*$", lines[j], re.IGNORECASE):
                 break
             if not lines[j].strip():
                 blanks += 1
@@ -256,6 +256,9 @@ def _is_quoted(line: str) -> bool:
     return stripped.startswith(">") and not stripped.endswith("<<<")
 
 
+_LINK_TAIL = re.compile(r"^\s*(?:\S*[=/_?&#%]\S*|\(?https?://\S+\)?\s*>?)\s*$")
+
+
 def _inline_answers(rest: list[str]) -> list[str]:
     """The sender's own lines between ">" quotes after an attribution line (an inline reply).
 
@@ -265,6 +268,14 @@ def _inline_answers(rest: list[str]) -> list[str]:
     quoted = [i for i, line in enumerate(rest) if _is_quoted(line)]
     if not quoted:
         return []
+    last_quote = quoted[-1]
+    # A long link in the quote that the client wrapped leaves its tail unquoted
+    # ("_nonce=3dd518)", " (http://example.com/c/Yz) >"): part of the quote, not an answer.
+    rest = [
+        f"> {line}" if quoted[0] < i <= last_quote + 1 and _LINK_TAIL.match(line) and i - 1 in quoted else line
+        for i, line in enumerate(rest)
+    ]
+    quoted = [i for i, line in enumerate(rest) if _is_quoted(line)]
     last_quote = quoted[-1]
     answers = [
         line for i, line in enumerate(rest)
