@@ -370,7 +370,10 @@ _SHARED_ATTRIBUTION = re.compile(
 )
 
 
-def new_text(text: str) -> str:
+_MAX_UNWRAP = 10
+
+
+def new_text(text: str, _carried: int = 0) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
 
     The new text may sit above the history (top-posting), between its ">" quotes (inline
@@ -378,7 +381,12 @@ def new_text(text: str) -> str:
     as empty: when nothing is left above or among the quotes, the text below them is the reply.
     """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = _SHARED_ATTRIBUTION.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", text)
+    if _WROTE_ANY.search(text):
+        # Line by line and only on lines of a sane length: the pattern backtracks within a line.
+        text = "\n".join(
+            _SHARED_ATTRIBUTION.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", line) if len(line) <= 600 else line
+            for line in text.split("\n")
+        )
     lines = text.split("\n")
     start = _history_start(lines)
     after: list[str] = []
@@ -395,10 +403,11 @@ def new_text(text: str) -> str:
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
-    if not out and start < len(lines) and not _clean(lines[:start]):
+    if not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP:
         # A message that opens with a header block (a forward with no comment): its body is all
-        # the text there is, and a message with text is never read as empty.
-        out = forwarded_text(text)
+        # the text there is, and a message with text is never read as empty. Forwards of
+        # forwards are unwrapped to a bounded depth, so the work stays linear in the message.
+        out = forwarded_text(text, _carried + 1)
     return out
 
 
@@ -474,7 +483,7 @@ def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> Beautifu
 _HEADER_LINE = re.compile(r"^[\s>]*[A-Za-zÀ-ÿ][\w .\-]{0,20}\s*:\s*\S")
 
 
-def forwarded_text(text: str) -> str:
+def forwarded_text(text: str, _depth: int = 0) -> str:
     """The new text of the message a forward carries ("FW: Pre-Dispute Resolution" sent on to
     the mailbox): what follows the forward marker and its header block, unquoted, with its own
     history and signature removed. Empty when ``text`` holds no history."""
@@ -493,5 +502,5 @@ def forwarded_text(text: str) -> str:
             break
         i += 1
     body = [re.sub(r"^\s*>\s?", "", line) for line in lines[i:]]
-    return new_text("\n".join(body))
+    return new_text("\n".join(body), _carried=_depth)
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers import ParsedMessage, ParseError, ParseRules, parse_message
+from parsers.reply import new_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 FIXTURE_BYTES = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
@@ -82,3 +83,17 @@ def test_arbitrary_text_bodies(rules: ParseRules, body: str) -> None:
     raw = b"From: jo@luton.example.gov.uk\r\nSubject: RE: Pre-DRP\r\nDate: Mon, 3 May 2027 09:00:00 +0000\r\n"
     raw += b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + body.encode("utf-8", "surrogatepass")
     _only_parse_error(raw, rules)
+
+
+def test_thousands_of_attribution_lines_and_nested_forwards_are_read_without_recursion() -> None:
+    # Forwards of forwards are unwrapped to a bounded depth; before, each nested block unwrapped
+    # the next without end and 1,000 attribution lines ran out of stack (a hostile-input probe).
+    attributions = "\n".join("On 12 May 2027, Dana <d@x.gov.uk> wrote:" for _ in range(5000))
+    assert new_text("Escalate please.\n\n" + attributions) == "Escalate please."
+    nested = "".join(f"From: p{i}@x.gov.uk\nSent: 12 May 2027 09:{i % 60:02d}\nTo: drp@x.gov.uk\nSubject: FW: x\n\n"
+                     for i in range(300)) + "The concern itself."
+    # 300 deep is past the bound: it returns (no RecursionError) and leaks no header lines.
+    assert "From:" not in new_text(nested)
+    three_deep = "".join(f"From: p{i}@x.gov.uk\nSent: 12 May 2027 09:0{i}\nTo: drp@x.gov.uk\nSubject: FW: x\n\n"
+                         for i in range(3)) + "The concern itself."
+    assert new_text(three_deep) == "The concern itself."
