@@ -205,6 +205,9 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     doubt = instruction.doubt
     verb = instruction.verb
     stage = instruction.stage
+    if verb == "AGREE" and alert.pending_extension is None and (instruction.working_days or instruction.until):
+        # Time given when no one asked for it is the IRO setting a new deadline: EXTEND.
+        verb = "EXTEND"
     if verb == "ESCALATE" and stage is None and instruction.target:
         if re.search(r"\bcafcass\b", instruction.target, re.IGNORECASE):
             verb = "CAFCASS"
@@ -241,7 +244,11 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
     # all done") is not theirs to give, and they are told who decides.
     refused = None
-    if ins is not None and ins.verb in DECISIONS and ins.doubt is None and ins.verb != "AGREE":
+    # "Agreed" from a manager is usually agreement with the concern; only with a request for time
+    # pending is it a manager granting time, which is the IRO's to give.
+    if ins is not None and ins.verb in DECISIONS and ins.doubt is None and (
+        ins.verb != "AGREE" or alert.pending_extension is not None
+    ):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if parsed.extension_request is not None:
         ask = parsed.extension_request

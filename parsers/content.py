@@ -276,7 +276,9 @@ def find_case_ids(
     return tuple(dict.fromkeys(found))
 
 
-_NAMED_BEFORE = re.compile(r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID)\s*[(:#\-]?\s*$")
+_NAMED_BEFORE = re.compile(
+    r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-))\s*[(:#\-]?\s*$"
+)
 _PHONE_LINE = re.compile(r"\b(?:tel|telephone|phone|mob|mobile|fax|ext|extension|direct|dd|switchboard|call)\b|\b[tmf]\s*:|\+44", re.IGNORECASE)
 
 
@@ -414,6 +416,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
     rf"|\b(?:agreeable|ok|okay|alright|acceptable|possible|happy)\s+(?:to|for|if|with)\s+(?:me|us|i|we)\s+(?:to\s+)?(?:com(?:e|ing)\s+back|respond(?:ing)?|reply(?:ing)?|get(?:ting)?\s+back|send(?:ing)?)"
+    rf"|\bpush\s+(?:this|it|the\s+(?:deadline|date|response|timescale))\s+(?:back\s+|out\s+)?(?:to|until|till|by)\b"
+    rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"
     rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,
@@ -458,10 +462,10 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
 # ---- a formal stage raised in prose --------------------------------------------------------------
 
 _RAISING_STAGE = re.compile(
-    r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is)\b"
-    r"[^.!?\n]{0,60}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
+    r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is|formal)\b"
+    r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral)\b"
-    r"|\b(?:drp|dispute\s+resolution(?:\s+process)?|dispute)\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b",
+    r"|\b(?:drp|dispute\s+resolution|dispute)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b",
     re.IGNORECASE,
 )
 
@@ -472,7 +476,14 @@ def stated_stage(subject: str, text: str) -> int | None:
     this at Stage 2 of the DRP"). A stage named as history ("a Stage 1 alert was raised in
     January") is not one: only the present raising counts."""
     head = "\n".join(normalise(text).split("\n\n")[:3])
-    for source in (strip_subject_prefixes(subject), head):
+    subject = normalise(strip_subject_prefixes(subject))
+    # A subject that opens with the stage, or names the DRP with a stage further on: "Stage 1 -
+    # core groups - 772310", "DRP form - Section 4 (Stage 2) - Mosaic 6093351".
+    opening = re.match(r"\s*(?:formal\s+)?stage\s*(\d)\b", subject, re.IGNORECASE) or re.search(
+        r"\b(?:drp|dispute\s+resolution)\b[^\n]{0,40}?\bstage\s*(\d)\b", subject, re.IGNORECASE)
+    if opening:
+        return int(opening.group(1))
+    for source in (subject, head):
         for m in _RAISING_STAGE.finditer(source):
             window = source[max(0, m.start() - 30) : m.end()]
             if re.search(r"\b(?:was|were|had|previous|previously|last|earlier|already)\b", window, re.IGNORECASE):

@@ -337,7 +337,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s*|\s[-–—]\s|\b(?:and|so|but|therefore)\s
 _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
-    r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|i'd\s+appreciate|i\s+would\s+appreciate|"
+    r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
     re.IGNORECASE,
 )
@@ -360,17 +360,50 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, str | None]:
     """The timescale set for the response, and a note when one was stated but cannot be used.
 
-    Only a sentence that asks for the response counts ("please respond within 3 working days",
-    "I'd like to hear from you by Friday 14 May"); the dates and durations of the concern, of the
-    history and of the actions asked for are facts. A date already past is not used (the note
-    says so) and the process default applies.
+    First, a sentence that asks for the response ("please respond within 3 working days", "I'd
+    like to hear from you by Friday 14 May"). Failing that, a sentence that asks the reader for
+    something by a deadline ("I need to see the revised safety plan by close of play on Friday",
+    "I would ask that a plan is agreed by Wednesday 21 July", "we agreed it will be on Mosaic by
+    end of next week"): what the IRO wants back, and when. The dates and durations of the concern
+    and of the history are facts either way. A date already past is not used (the note says so)
+    and the process default applies.
     """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
+    found, note = _scan(text, sent, _ASKS_FOR_RESPONSE, _REQUEST_FRAME, period_or_date)
+    if found is None:
+        found, later_note = _scan(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at)
+        note = note or later_note
+    return found, (None if found else note)
+
+
+_DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before)\b", re.IGNORECASE)
+_DEADLINE_FRAME = re.compile(
+    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+)?(?:need|want|expect|ask)|"
+    r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that)\b",
+    re.IGNORECASE,
+)
+
+
+def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescale | None:
+    """A period after "within", or a date after "by" / "no later than" / "before"."""
+    for word in _DEADLINE_WORD_AHEAD.finditer(text, start, end):
+        if word.group().lower() == "within":
+            period = period_at(text, word.end(), min(end, word.end() + 40))
+            if period and period[1] - word.end() <= 2:
+                return Timescale(working_days=period[0])
+            continue
+        found = dated_at(text, word.start(), min(end, word.end() + 60), sent)
+        if found is not None and found[1] == word.start():
+            return Timescale(until=found[0])
+    return None
+
+
+def _scan(text, sent, trigger, frame, reader) -> tuple[Timescale | None, str | None]:
     note = None
     for start, end in sentences(text):
         sentence = text[start:end]
-        asks = _ASKS_FOR_RESPONSE.search(sentence)
-        if asks is None or not (_REQUEST_FRAME.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
+        asks = trigger.search(sentence)
+        if asks is None or not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
         # Past-tense or negated clauses tell history: "no response was received within 5 days".
         # Only the clause that asks is looked at ("I don't think ..., so I need a response ...").
@@ -380,7 +413,7 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
         ):
             continue
         # The period or date belongs to the request: it comes after the response word.
-        found = period_or_date(text, sent, start + asks.start(), end)
+        found = reader(text, sent, start + asks.start(), end)
         if found is None:
             continue
         if found.until is not None and sent is not None and found.until < sent:

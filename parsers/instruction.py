@@ -99,7 +99,9 @@ _PROSE = (
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
-        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed))",
+        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
+        r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
+        r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
@@ -120,7 +122,8 @@ _PROSE = (
 )
 _AGREE_PROSE = re.compile(
     r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
-    r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b",
+    r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
+    r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -317,7 +320,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 break
         else:
             if _AGREE_PROSE.search(sentence) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence, re.IGNORECASE):
-                prose.append(("AGREE", start, end))
+                # The time given is read from the whole sentence ("content to give the team
+                # until the end of the month"): "start" marks it for _read_arguments.
+                prose.append(("AGREE", start, start))
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
     if commands:
         verb, start, after, end = (decisions or commands)[0]

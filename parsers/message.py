@@ -19,7 +19,7 @@ from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, r
 from .errors import ParseError
 from .instruction import parse_instruction
 from .mime import HTML_PARSER, document_kind, html_to_text, read_envelope_and_soup
-from .reply import forwarded_text, new_text, strip_html_history
+from .reply import forwarded_chain, new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -65,7 +65,7 @@ def _concern_text(env: Envelope, reply_text: str) -> str:
     if not _FORWARD.match(env.subject or ""):
         return reply_text
     plain = html_to_text(BeautifulSoup(env.html, HTML_PARSER)) if env.text_from_html and env.html else env.text
-    carried = forwarded_text(plain)
+    carried = forwarded_chain(plain)
     return f"{reply_text}\n\n{carried}" if carried else reply_text
 
 

@@ -504,3 +504,22 @@ def forwarded_text(text: str, _depth: int = 0) -> str:
     body = [re.sub(r"^\s*>\s?", "", line) for line in lines[i:]]
     return new_text("\n".join(body), _carried=_depth)
 
+
+def forwarded_chain(text: str) -> str:
+    """Every message a forward carries, oldest last, as plain text: quote markers, attribution
+    lines and header blocks removed. A raising mail forwarded on with a covering note ("Gareth has
+    agreed (below) ...") has its form or concern somewhere down the chain, not always first."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    start = next((j for j, line in enumerate(lines) if _ORIGINAL.search(line) or _is_header_block(lines, j)
+                  or _is_outlook_block(lines, j) or _is_wrote_line(lines, j)), len(lines))
+    kept = []
+    for j in range(start, len(lines)):
+        line = re.sub(r"^(?:\s*>)+\s?", "", lines[j])
+        if _ORIGINAL.search(line) or _RULE.search(line) or _DASHED.search(line) or _is_wrote_line([line], 0):
+            continue
+        if _FROM.search(line) or _SENT.search(line) or _DATE.search(line) or _TO.search(line) or _SUBJECT.search(line):
+            continue
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+

@@ -41,10 +41,11 @@ def test_the_acknowledgement_says_what_was_read(bot: Mailbot) -> None:
     assert "Read as:     new alert at Pre-Dispute Resolution, Dana Hughes, respond by" in body
 
 
-def test_a_timescale_in_an_action_is_a_fact_and_the_default_applies(bot: Mailbot) -> None:
+def test_dates_and_durations_of_the_narrative_are_facts_and_the_default_applies(bot: Mailbot) -> None:
     raw = mail("sam.iro", "dana.tm", "Pre-Dispute Resolution",
                "Child ID: 1234567\n\nThe visits have been overdue since 3 March and the PEP meeting is on "
-               "14 May. Please make sure the visits are completed within 5 working days.",
+               "14 May. The review agreed the visits would be completed within 5 working days, and the "
+               "stage 1 deadline of 2 June was missed last time.",
                at("2027-05-04T10:00"), "raise-1@luton")
     result = bot.ingest(raw, at("2027-05-04T10:00"))
     assert result.status == "processed"
