@@ -7,6 +7,7 @@ or after it. With ``sent`` unknown only dates that carry their year resolve.
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date, timedelta
 
@@ -181,16 +182,30 @@ def find_dates(text: str, sent: date | None) -> tuple[FoundDate, ...]:
     """
     text = text or ""
     found: list[tuple[int, int, FoundDate]] = []
+    # Only the first _MAX_FOUND of each kind can be among the first _MAX_FOUND in order, so both
+    # scans stop there: a body of 20,000 dates costs what a body of 50 does.
     for m in WORKING_DAYS_RE.finditer(text):
         value = number_value(m.group("n"))
         if value:
             found.append((m.start(), m.end(), FoundDate(m.group(0), working_days=value)))
+            if len(found) >= _MAX_FOUND:
+                break
+    spans = [(start, end) for start, end, _ in found]  # in order, and they do not overlap
+    starts = [start for start, _ in spans]
+    taken = 0
     for m in DATE_RE.finditer(text):
-        if any(start <= m.start() < end for start, end, _ in found):
-            continue
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and spans[i][0] <= m.start() < spans[i][1]:
+            continue  # inside "within 3 working days"
         found.append((m.start(), m.end(), FoundDate(" ".join(m.group(0).split()), date=_from_match(m, sent))))
+        taken += 1
+        if taken >= _MAX_FOUND:
+            break
     found.sort(key=lambda item: item[0])
-    return tuple(item[2] for item in found[:50])
+    return tuple(item[2] for item in found[:_MAX_FOUND])
+
+
+_MAX_FOUND = 50
 
 
 def working_days_at(text: str, pos: int = 0) -> int | None:
