@@ -29,7 +29,7 @@ import importlib
 import json
 import sys
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,7 @@ def _read_reply(mb: Mailbot, route: Any, alert: Any, rules: Any, now: datetime) 
     if kind == routing.IRO_REPLY or verb == "NOTE" and kind != routing.INSTRUCTION:
         return {"reading": "note"}
     try:
-        outcome = d.decide(alert, event, now, rules)
+        d.decide(alert, event, now, rules)  # a refusal is a reading of its own
     except d.TransitionRefused:
         return {"reading": "refused", "verb": verb}
     got: dict[str, Any] = {"reading": "instruction", "verb": verb, "target_stage": None, "timescale": None}
@@ -173,7 +173,6 @@ def _read_reply(mb: Mailbot, route: Any, alert: Any, rules: Any, now: datetime) 
         got["timescale"] = _timescale(getattr(event, "working_days", None), getattr(event, "until", None))
     elif name == "Extend":
         got["timescale"] = _timescale(event.working_days, event.until)
-    del outcome
     return got
 
 
