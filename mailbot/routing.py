@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from parsers import ParsedMessage
@@ -228,7 +229,9 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     if person is None:
         return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
     ins = parsed.instruction
-    sent = parsed.envelope.date.date() if parsed.envelope.date else None
+    # The day the mail was sent in the authority's time zone, as the parser reads dates.
+    when = parsed.envelope.date
+    sent = when.astimezone(ZoneInfo(config.authority.timezone)).date() if when else None
     if d.is_entitled(config, alert, sender):
         if ins is not None and ins.verb in DECISIONS + ("STATUS",):
             reading = read_instruction(ins, alert, config, sent)

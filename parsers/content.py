@@ -437,17 +437,19 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     a date after "until", "by", "to" is a date. A request that names no amount is still one.
     """
     text = normalise(text)
+    spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     for m in _MORE_TIME.finditer(text):
         if _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
             continue
+        spans = spans if spans is not None else sentences(text)
         sentence_start, sentence_end = next(
-            ((a, b) for a, b in sentences(text) if a <= m.start() < b), (m.start(), len(text))
+            ((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text))
         )
         start = max(sentence_start, m.start() - 60)
         found = period_or_date(text, sent, start, min(sentence_end, m.end() + _WINDOW))
         if found is None and sentence_end < len(text):
             # "Could I have a little longer? Friday 14th would work." - the next sentence.
-            following = next(((a, b) for a, b in sentences(text) if a >= sentence_end), None)
+            following = next(((a, b) for a, b in spans if a >= sentence_end), None)
             if following:
                 found = period_or_date(text, sent, following[0], following[1])
                 if found is None:

@@ -18,7 +18,7 @@ from . import automatic, content, forms
 from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale
 from .errors import ParseError
 from .instruction import parse_instruction
-from .mime import HTML_PARSER, document_kind, html_to_text, read_envelope_and_soup
+from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import forwarded_chain, new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
@@ -64,8 +64,8 @@ def _concern_text(env: Envelope, reply_text: str) -> str:
     Resolution", an IRO sending on the mail she forgot to copy) the forwarded message too."""
     if not _FORWARD.match(env.subject or ""):
         return reply_text
-    plain = html_to_text(BeautifulSoup(env.html, HTML_PARSER)) if env.text_from_html and env.html else env.text
-    carried = forwarded_chain(plain)
+    # env.text is already the HTML as text when the mail has no plain part: no second parse.
+    carried = forwarded_chain(env.text)
     return f"{reply_text}\n\n{carried}" if carried else reply_text
 
 

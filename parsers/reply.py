@@ -483,6 +483,13 @@ def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> Beautifu
 _HEADER_LINE = re.compile(r"^[\s>]*[A-Za-zÀ-ÿ][\w .\-]{0,20}\s*:\s*\S")
 
 
+def _forward_start(lines: list[str]) -> int:
+    """Index of the forward marker or quoted header block, past any "Sent from" line above it
+    (len(lines) if there is none): where a forward's carried mail begins."""
+    return next((j for j, line in enumerate(lines) if _ORIGINAL.search(line) or _is_header_block(lines, j)
+                 or _is_outlook_block(lines, j) or _is_wrote_line(lines, j)), len(lines))
+
+
 def forwarded_text(text: str, _depth: int = 0) -> str:
     """The new text of the message a forward carries ("FW: Pre-Dispute Resolution" sent on to
     the mailbox): what follows the forward marker and its header block, unquoted, with its own
@@ -490,8 +497,7 @@ def forwarded_text(text: str, _depth: int = 0) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     # The forward marker or the quoted header block, past any "Sent from" line above it.
-    start = next((j for j, line in enumerate(lines) if _ORIGINAL.search(line) or _is_header_block(lines, j)
-                  or _is_outlook_block(lines, j) or _is_wrote_line(lines, j)), len(lines))
+    start = _forward_start(lines)
     if start >= len(lines):
         return ""
     i = start + 1 if (_ORIGINAL.search(lines[start]) or _RULE.search(lines[start]) or _DASHED.search(lines[start])) else start
@@ -511,8 +517,7 @@ def forwarded_chain(text: str) -> str:
     agreed (below) ...") has its form or concern somewhere down the chain, not always first."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    start = next((j for j, line in enumerate(lines) if _ORIGINAL.search(line) or _is_header_block(lines, j)
-                  or _is_outlook_block(lines, j) or _is_wrote_line(lines, j)), len(lines))
+    start = _forward_start(lines)
     kept = []
     for j in range(start, len(lines)):
         line = re.sub(r"^(?:\s*>)+\s?", "", lines[j])
