@@ -491,11 +491,9 @@ def stated_stage(subject: str, text: str) -> int | None:
             if re.search(r"\b(?:was|were|had|previous|previously|last|earlier|already)\b", window, re.IGNORECASE):
                 continue
             token = m.group("n") or m.group("m") or m.group("k")
-            value = int(token) if token.isdigit() else _WORD_NUMBERS.get(token.lower())
+            value = stage_number(f"stage {token}")
             if value:
                 return value
     return None
 
-
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
