@@ -175,6 +175,15 @@ def stage_for_target(config: Config, process: Process, target: str) -> tuple[int
         stages = [s.stage for s in process.stages if s.responder in person.roles]
         if len(stages) == 1:
             return stages[0], None
+    if len(wanted) == 1:
+        # "Escalate to Marcus": a first name is enough when only one rung has a Marcus on it.
+        first = next(iter(wanted))
+        stages = sorted({
+            s.stage for p in config.people if p.name.split() and p.name.split()[0].lower() == first
+            for s in process.stages if s.responder in p.roles
+        })
+        if len(stages) == 1:
+            return stages[0], None
     scores: list[tuple[int, int]] = []
     for s in process.stages:
         names = [s.name, s.responder.replace("_", " "), *re.split(r"[/()]", s.name)]
@@ -247,6 +256,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
     # all done") is not theirs to give, and they are told who decides.
     refused = None
+    if ins is not None and ins.verb in DECISIONS and _RELAYED.search(parsed.reply_text):
+        # "Kate has asked me to pass this on: she wants it escalated to stage 4." A decision
+        # relayed by someone else is never obeyed, however plainly put: the IRO's own mail
+        # is the authority, so the sender is told who decides and the mail is recorded.
+        return Route(RESPONSE, "processed", d.ManagerResponse(sender),
+                     reading=Reading(ins.verb, ins.stage, words=ins.words), not_entitled=True)
     # "Agreed" from a manager is usually agreement with the concern; only with a request for time
     # pending is it a manager granting time, which is the IRO's to give.
     if ins is not None and ins.verb in DECISIONS and ins.doubt is None and (
@@ -259,6 +274,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     if parsed.asks_for_more_time:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
     return Route(RESPONSE, "processed", d.ManagerResponse(sender), reading=refused, not_entitled=refused is not None)
+
+
+_RELAYED = re.compile(
+    r"\bon\s+(?:her|his|their|[A-Z][a-z]+'s)\s+behalf\b|\bon\s+behalf\s+of\b"
+    r"|\basked\s+me\s+to\s+(?:pass|reply|respond|let\s+you\s+know|forward|send|say|tell|confirm)\b",
+)
 
 
 def _concern_readable(parsed: ParsedMessage) -> bool:

@@ -122,14 +122,52 @@ def label_key(label: str) -> str:
     return " ".join(label.split())
 
 
-def label_index(rules: ParseRules) -> dict[str, str]:
+# Labels nobody configured still name their field by their words: councils reword their forms
+# ("Reply needed by", "Child's LCS no.", "Dispute level", "Area of concern"), and a form read
+# without its stage or child is returned to a busy IRO. Tried only after the configured labels.
+_LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (canonical, re.compile(pattern))
+    for canonical, pattern in (
+        ("timescale", r"^(?!.*\bdate\s+(?:raised|completed|of)\b).*(?:\btimescales?\b|\bdeadline\b"
+                      r"|\b(?:resolve|resolved|resolution|respond|response|reply|action|actioned|needed|required)\s+by$"
+                      r"|\b(?:response|reply|resolution)\s+(?:due|date|needed|required)\b)"),
+        ("case_ids", r"^(?!.*\b(?:nhs|phone|tel|telephone|mobile|date|dob|name)\b)"
+                     r".*\b(?:child|child's|childs|person|person's|case|mosaic|lcs|micare|young\s+person's?)\b"
+                     r".*\b(?:id|ids|ref|reference|number|no|nos|num)$|^(?:child|person|case)\s+id\b"),
+        ("stage", r"^(?!.*\b(?:date|key)\b)(?:.*\bstage\b|(?:dispute|drp|alert|escalation)\s+level$"
+                  r"|level\s+of\s+(?:dispute|drp|alert|escalation)$)"),
+        ("categories", r"^(?:(?:concern|alert|dispute|drp)\s+(?:types?|category|categories|area)"
+                       r"|(?:type|category|area|nature)s?\s+of\s+(?:the\s+)?(?:concern|alert|dispute|drp))$"),
+    )
+)
+
+
+class LabelIndex(dict):
+    """Normalised label -> canonical field: the configured labels, then the loose ones."""
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        found = dict.get(self, key)
+        if found is not None:
+            return found
+        if any(c.isdigit() for c in key):
+            return default  # "Stage 1" is a value, not a label
+        for canonical, pattern in _LOOSE_LABELS:
+            if canonical in self.values() and pattern.search(key):
+                return canonical
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+
+def label_index(rules: ParseRules) -> LabelIndex:
     """Normalised label -> canonical field (cached: the rules of one authority rarely change)."""
     return _label_index(tuple((k, tuple(v)) for k, v in rules.form_labels.items()))
 
 
 @lru_cache(maxsize=16)
-def _label_index(form_labels: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
-    index: dict[str, str] = {}
+def _label_index(form_labels: tuple[tuple[str, tuple[str, ...]], ...]) -> LabelIndex:
+    index = LabelIndex()
     for canonical, labels in form_labels:
         for label in (canonical.replace("_", " "), *labels):
             index.setdefault(label_key(label), canonical)
@@ -156,8 +194,12 @@ def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
     index = label_index(rules)
     fields: dict[str, list[str]] = {}
     current: str | None = None
+    inline = False  # the current field's value began on its label's line
     for line in normalise(text).split("\n"):
-        if line == "\f":  # the end of a table row (forms.END_OF_ROW)
+        if line == "\f" or (inline and not line.strip()):
+            # The end of a table row (forms.END_OF_ROW), or a blank line after "Label: value":
+            # what follows is the sender's own text ("Response required by: 05/02/2027", a blank
+            # line, then a paragraph whose "four weeks" is no part of the field).
             current = None
             continue
         labelled = label_of(line)
@@ -166,7 +208,7 @@ def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
             canonical = index.get(key)
             if canonical is not None and canonical not in fields:
                 fields[canonical] = [value] if value else []
-                current = canonical
+                current, inline = canonical, bool(value)
                 continue
             if canonical is not None or value or len(key.split()) <= 4:
                 # Another label (known or not) ends the multi-line value before it.
@@ -419,6 +461,11 @@ _MORE_TIME = re.compile(
     rf"|\bpush\s+(?:this|it|the\s+(?:deadline|date|response|timescale))\s+(?:back\s+|out\s+)?(?:to|until|till|by)\b"
     rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"
     rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
+    rf"|\b(?:deadline|date|timescale|response\s+date)\s+(?:be\s+|being\s+|to\s+be\s+)?(?:pushed|moved|put|shifted)\s+(?:back|out)\b"
+    # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
+    # "Realistically I could get a considered response to you by close of play on Wednesday".
+    rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till)\b)"
+    rf"|\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,
 )

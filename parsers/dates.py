@@ -20,7 +20,7 @@ MONTHS = {
     "dec": 12, "december": 12,
 }
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2,
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
     "sat": 5, "sunday": 6, "sun": 6,
 }
@@ -169,9 +169,25 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
         filler = _FILLER.match(text, pos)
         m = DATE_RE.match(text, filler.end() if filler else pos)
     if m is None:
-        return None
+        # After a date word an abbreviated weekday alone is a day ("by Weds", "until Thurs");
+        # elsewhere "wed" or "sat" are too often words to read as dates.
+        abbr = _WEEKDAY_ABBR.match(text, filler.end() if filler else pos)
+        if abbr is None or sent is None:
+            return None
+        wanted = WEEKDAYS[abbr.group(1).lower()]
+        return sent + timedelta(days=(wanted - sent.weekday()) % 7 or 7), abbr.end()
+    if m.group("wd"):
+        # "Wednesday 19th": the day of the month says which Wednesday, not the next one.
+        gap = _GAP_TO_DAY.match(text, m.end())
+        day = _ordinal_day(text, gap.end(), sent) if gap else None
+        if day is not None:
+            return day, _ORDINAL_DAY.match(text, gap.end()).end()
     found = _from_match(m, sent)
     return None if found is None else (found, m.end())
+
+
+_GAP_TO_DAY = re.compile(r"\s+(?=(?:the\s+)?\d)")
+_WEEKDAY_ABBR = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?(?!\s*\d)", re.IGNORECASE)
 
 
 def find_dates(text: str, sent: date | None) -> tuple[FoundDate, ...]:
@@ -394,7 +410,10 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
 _DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before)\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+)?(?:need|want|expect|ask)|"
-    r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that)\b",
+    r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
+    # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
+    # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
+    r"|^\W*if)\b",
     re.IGNORECASE,
 )
 

@@ -101,7 +101,8 @@ _PROSE = (
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
-        r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+))",
+        r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
+        r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
@@ -117,13 +118,15 @@ _PROSE = (
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
-        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to|up)",
+        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to|up)"
+        # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
+        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to\s+be\s+)?escalated",
         re.IGNORECASE)),
 )
 _AGREE_PROSE = re.compile(
     r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
-    r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -311,15 +314,14 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         if found is not None:
             commands.append((found[0], start, start + found[1], end))
             continue
-        if _CONDITIONAL.search(sentence) or _QUESTION_ABOUT.search(sentence):
-            continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
-            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]):
+            if m and not _hedged(sentence, m) and not _NEGATED_BEFORE.search(sentence[: m.start()]):
                 prose.append((verb, start, start + m.end()))
                 break
         else:
-            if _AGREE_PROSE.search(sentence) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence, re.IGNORECASE):
+            m = _AGREE_PROSE.search(sentence)
+            if m and not _hedged(sentence, m) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence, re.IGNORECASE):
                 # The time given is read from the whole sentence ("content to give the team
                 # until the end of the month"): "start" marks it for _read_arguments.
                 prose.append(("AGREE", start, start))
@@ -328,14 +330,23 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
         doubt = args.pop("unusable", None)
-        others = {c[0] for c in decisions} | {p[0] for p in prose}
-        others.discard(verb)
-        if verb in ("NOTE", "STATUS") and decisions:
-            verb, start, after, end = decisions[0]
-        if others and verb not in ("NOTE",):
+        others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb}
+        taken_back = _taken_back(verb, text, after) if verb not in ("NOTE", "STATUS") else None
+        if taken_back is not None:
+            doubt, retracted_at = taken_back
+            # "ESCALATE ... Actually, scratch that ... I'll give him until Friday": the decision
+            # that stands is the later one, and it is still confirmed.
+            later = sorted([(s0, v, a0) for v, s0, a0, _ in decisions if s0 >= retracted_at and v != verb]
+                           + [(s0, v, a0) for v, s0, a0 in prose if s0 >= retracted_at and v != verb])
+            if later:
+                start, verb, after = later[0]
+                end = next((e for s0, e in sentences(text) if s0 <= start < e), len(text))
+                args = _read_arguments(verb, text, after, sent)
+                args.pop("unusable", None)
+        elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
-        if doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = _taken_back(verb, text, after)
+        elif doubt is None and verb not in ("NOTE", "STATUS"):
+            doubt = _asked_back(text)
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()), **args)
     if prose:
@@ -370,16 +381,48 @@ _UNDONE = {
 }
 
 
-def _taken_back(verb: str, text: str, after: int) -> str | None:
-    """A later sentence that retracts or negates the decision read at ``after``."""
+def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
+    """A later sentence that retracts or negates the decision read at ``after``: why, and where
+    that sentence starts."""
     for start, end in sentences(text):
         if end <= after:
             continue
         sentence = text[max(start, after) : end]
         undone = _UNDONE.get(verb)
         if _RETRACTION.search(sentence) or (undone is not None and undone.search(sentence)):
-            return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})"
+            return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)
     return None
+
+
+# A question back to the reader about the decision itself ("Can you just confirm whether you mean
+# a week from today or from the deadline?", "Should I go to stage 3 or wait?"): the decision
+# waits for the answer, so it is confirmed rather than obeyed. "Why has nothing happened?" is not one.
+_ASKS_BACK = re.compile(
+    r"\b(?:whether\s+(?:you|i|we)\s+(?:mean|meant|want|would|should|prefer)|do\s+you\s+(?:want|mean|prefer)|did\s+you\s+mean|should\s+(?:i|we)|shall\s+(?:i|we)"
+    r"|is\s+that\s+(?:ok|okay|alright|all\s+right|right|correct|what\s+you)|would\s+you\s+(?:rather|prefer)|or\s+(?:would|should|do|is|shall))\b",
+    re.IGNORECASE,
+)
+
+
+def _asked_back(text: str) -> str | None:
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        if "?" in sentence and _ASKS_BACK.search(sentence):
+            return f"the reply also asks a question ({' '.join(sentence.split())[:80]!r})"
+    return None
+
+
+# Where a condition or a question sits in the clause of a prose decision, the decision is not made
+# yet ("If the visit happens by Friday I'm happy to close this"); a condition in a clause of its
+# own after ", but" is about something else ("I'll give him until then, but if it isn't here ...").
+_HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–—]\s")
+
+
+def _hedged(sentence: str, m: re.Match[str]) -> bool:
+    begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence, 0, m.start())), default=0)
+    after = _HEDGE_BREAK.search(sentence, m.end())
+    clause = sentence[begin : after.start() if after else len(sentence)]
+    return bool(_CONDITIONAL.search(clause) or _QUESTION_ABOUT.search(clause))
 
 
 def _lead_trim(text: str) -> str:

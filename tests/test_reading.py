@@ -128,3 +128,25 @@ def test_new_alert_whose_concern_cannot_be_read_is_kept_for_a_person(bot: Mailbo
     result = bot.ingest(raw, at("2027-05-04T10:00"))
     assert result.status == "quarantined"
     assert result.reason.startswith("the concern text could not be read")
+
+
+def test_escalation_to_a_first_name_goes_to_that_persons_rung(bot: Mailbot) -> None:
+    ref = raise_informal(bot)
+    result = _reply(bot, "sam.iro", "Escalate to Jamie please - nothing from Dana. I need a response by Friday 7 May.",
+                    "2027-05-05T10:00", "i-1@x", ref)
+    assert result.kind == "instruction", result
+    alert = bot.alerts()[0]
+    assert alert.stage == 3 and alert.current.due.isoformat() == "2027-05-07"
+
+
+def test_a_decision_relayed_on_the_iros_behalf_is_not_obeyed_and_the_sender_is_told_who_decides(bot: Mailbot) -> None:
+    ref = raise_informal(bot)
+    result = _reply(bot, "chris.bm", "Hi Dana,\n\nSam is in court today and asked me to pass this on: she has "
+                    "asked for this to be escalated to Morgan at stage 2.", "2027-05-05T10:00", "bm-1@x", ref)
+    assert result.status == "processed"
+    alert = bot.alerts()[0]
+    assert alert.stage == 0 and alert.status is d.Status.AWAITING_RESPONSE
+    told = [(t, to) for t, to, _ in _outbox(bot) if t == "who_decides"]
+    assert told == [("who_decides", "chris.bm@luton.example.gov.uk")]
+    with bot.sessions() as session:
+        assert "not_entitled" in [a.action for a in repo.audit_for(session, ref)]

@@ -170,6 +170,11 @@ def test_compliment_in_form(rules: ParseRules) -> None:
         ("Can we have an extra week please?", Timescale(working_days=5)),
         ("Could we extend the deadline to 28/05/2027?", Timescale(until=date(2027, 5, 28))),
         ("I will need more time as the worker is off sick.", None),
+        # Asking leave to answer later, without the words "extension" or "more time".
+        ("Would it be OK if I came back to you by Friday?", Timescale(until=date(2027, 5, 14))),
+        ("Realistically I could get a considered response to you by close of play on Wednesday 19th.",
+         Timescale(until=date(2027, 5, 19))),
+        ("Could the deadline be pushed back a week?", Timescale(working_days=5)),
     ],
 )
 def test_more_time(text: str, wanted: Timescale | None) -> None:
@@ -182,8 +187,41 @@ def test_more_time(text: str, wanted: Timescale | None) -> None:
         "Thanks, I have allocated a social worker who will visit by Friday.",
         "I don't need more time, the plan is attached.",
         "No extension is required.",
+        "Would it be OK if I came back to you with any questions?",
+        "I will send you my response by Friday.",
         "",
     ],
 )
 def test_not_more_time(text: str) -> None:
     assert extension_request(text, SENT) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Reply needed by", "timescale"),
+        ("Resolve by", "timescale"),
+        ("Child's LCS no.", "case_ids"),
+        ("Mosaic person ref.", "case_ids"),
+        ("Child ID (Mosaic)", "case_ids"),
+        ("Dispute level", "stage"),
+        ("Stage of escalation", "stage"),
+        ("Area of concern", "categories"),
+        ("Concern type(s)", "categories"),
+    ],
+)
+def test_reworded_labels_still_name_their_field(label: str, field: str, rules: ParseRules) -> None:
+    form = parse_form(f"{label}: value one\nDetails of concern: the PEP is missing\n", rules)
+    assert form is not None and form.get(field) == "value one"
+
+
+@pytest.mark.parametrize("label", ["Date completed by manager", "Child's name", "Child's NHS number", "Stage 1", "Level of need"])
+def test_labels_that_name_no_field_stay_unread(label: str, rules: ParseRules) -> None:
+    form = parse_form(f"{label}: value one\nDetails of concern: the PEP is missing\nChild ID: 1234567\n", rules)
+    assert form is not None and "value one" not in form.values()
+
+
+def test_a_blank_line_ends_a_value_written_on_its_label_line(rules: ParseRules) -> None:
+    form = parse_form("Stage: 1\nResponse required by: 05/02/2027\n\nThere is little to show for the last "
+                      "four weeks.\n", rules)
+    assert form is not None and form["timescale"] == "05/02/2027"

@@ -69,6 +69,9 @@ def test_not_dates(text: str) -> None:
         ("by Friday", Timescale(until=date(2027, 5, 14))),
         ("no later than close of play on Wednesday 19th May", Timescale(until=date(2027, 5, 19))),
         ("Please reply by Friday or within 5 working days", Timescale(until=date(2027, 5, 14))),
+        # After a date word an abbreviated weekday alone is a day.
+        ("Need it uploaded by Weds please", Timescale(until=date(2027, 5, 12))),
+        ("until Thurs.", Timescale(until=date(2027, 5, 13))),
     ],
 )
 def test_timescales(text: str, expected: Timescale) -> None:
@@ -104,3 +107,18 @@ def test_date_pattern_guards_change_no_match(text: str) -> None:
     assert _GUARD.search(DATE_RE.pattern)
     got = [(m.span(), m.groupdict()) for m in DATE_RE.finditer(text)]
     assert got == [(m.span(), m.groupdict()) for m in _UNGUARDED.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("If the report is on Mosaic and the visit has happened by the end of Thursday, I'm happy for "
+         "this to stay informal.", Timescale(until=date(2027, 5, 13))),
+        ("If it had been done by 3 May we would not be here.", None),
+        ("We sat down on Wed and agreed the plan.", None),
+    ],
+)
+def test_a_condition_with_a_deadline_sets_the_time(text: str, expected: Timescale | None) -> None:
+    from parsers.dates import response_timescale
+
+    assert response_timescale(text, SENT)[0] == expected

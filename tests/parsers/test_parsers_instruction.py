@@ -175,3 +175,49 @@ def test_a_response_timescale_in_the_escalation_sentence() -> None:
 def test_taken_back_or_past_dated_decisions_are_doubted(text: str) -> None:
     found = parse_instruction(text, SENT)
     assert found is not None and found.doubt
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "until"),
+    [
+        # The decision taken back is replaced by the one written after the retraction.
+        ("ESCALATE - nothing by the deadline.\n\nActually, scratch that. He rang: I'll give him until "
+         "Friday, but if it isn't here on Friday I will be going to Jo.", "AGREE", date(2027, 5, 14)),
+        ("Escalate to stage 3 please.\n\nIgnore the above for now - I'll give him until Friday and decide "
+         "after that.", "AGREE", date(2027, 5, 14)),
+    ],
+)
+def test_a_decision_taken_back_gives_way_to_the_later_one_and_is_confirmed(text: str, verb: str, until: date) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and (found.verb, found.until) == (verb, until)
+    assert found.doubt and "take it back" in found.doubt
+
+
+def test_a_decision_with_a_question_about_its_terms_is_confirmed() -> None:
+    text = ("I'm happy to agree the extra week you've asked for. Can you just confirm whether you mean a "
+            "week from today or a week from the original deadline?")
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == "AGREE" and found.doubt and "question" in found.doubt
+
+
+def test_an_unrelated_question_leaves_the_decision_standing() -> None:
+    text = "Agreed - 24 hours is fine.\nCan you also let me know whether the dental check has been booked?"
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == "AGREE" and found.doubt is None
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("So I'm happy for us to close this one.", "RESOLVED"),
+        ("She has asked for this to be escalated to Bridget Owens at stage 4.", "ESCALATE"),
+        ("I'll give him until Friday, but if it isn't here I will go to the Service Manager.", "AGREE"),
+    ],
+)
+def test_more_decisions_in_prose(text: str, verb: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == verb and found.doubt
+
+
+def test_a_condition_in_the_decision_clause_is_no_decision() -> None:
+    assert parse_instruction("If the visit happens by Friday I'm happy for us to close this one.", SENT) is None
