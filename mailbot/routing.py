@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from typing import Any
 
 from parsers import ParsedMessage
+from parsers.content import MAX_CASE_IDS
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
 from . import domain as d
@@ -105,6 +106,9 @@ def parse_rules(config: Config) -> ParseRules:
     forms = config.authority.forms
     return ParseRules(
         timezone=config.authority.timezone,
+        trusted_authserv_ids=tuple(config.settings.security.trusted_authserv_ids),
+        accepted_authentication=tuple(config.settings.security.accept),
+        trust_exchange_internal=config.settings.security.trust_exchange_internal,
         form_labels=MappingProxyType(form_labels(config)),
         required_form_fields=tuple(forms.required),
         form_sections=MappingProxyType(dict(forms.sections)),
@@ -264,7 +268,7 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
                      reading=Reading(ins.verb, ins.stage, words=ins.words), not_entitled=True)
     # "Agreed" from a manager is usually agreement with the concern; only with a request for time
     # pending is it a manager granting time, which is the IRO's to give.
-    if ins is not None and ins.verb in DECISIONS and ins.doubt is None and (
+    if ins is not None and ins.verb in DECISIONS and not ins.prose and (
         ins.verb != "AGREE" or alert.pending_extension is not None
     ):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
@@ -291,8 +295,10 @@ def _concern_readable(parsed: ParsedMessage) -> bool:
     return bool(parsed.reply_text.strip() or parsed.envelope.documents)
 
 
-def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
-    """A message that belongs to no known alert."""
+def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children: int = 20) -> Route:
+    """A message that belongs to no known alert. One naming more than ``max_children`` children
+    is kept for a person (issue 9): siblings share an alert, but hundreds of "children" is a
+    pasted list or an attack, and each would be counted in the figures."""
     env = parsed.envelope
     sender = env.from_addr
     person = config.person(sender)
@@ -324,6 +330,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str) -> Route:
         # would be chased for nothing, so a person reads it (issue 8).
         why = "; ".join(parsed.envelope.notes) or "the body is empty"
         return Route(NEW_ALERT, "quarantined", reason=f"the concern text could not be read ({why})")
+    if len(parsed.case_ids) > max_children:
+        # The count only: case IDs never go into a reason (it reaches the digest).
+        many = f"{len(parsed.case_ids)}{' or more' if len(parsed.case_ids) >= MAX_CASE_IDS else ''}"
+        return Route(FORM if is_form else NEW_ALERT, "quarantined",
+                     reason=f"names {many} children; an alert for more than {max_children} is kept for a person")
     stage = parsed.form_stage if is_form and parsed.form_stage is not None else 0
     if not is_form and parsed.stated_stage is not None and parsed.informal_process is None:
         stage = parsed.stated_stage  # "I'm raising a Stage 1 dispute": Merton lets the IRO choose

@@ -134,7 +134,7 @@ _LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("case_ids", r"^(?!.*\b(?:nhs|phone|tel|telephone|mobile|date|dob|name)\b)"
                      r".*\b(?:child|child's|childs|person|person's|case|mosaic|lcs|micare|young\s+person's?)\b"
                      r".*\b(?:id|ids|ref|reference|number|no|nos|num)$|^(?:child|person|case)\s+id\b"),
-        ("stage", r"^(?!.*\b(?:date|key)\b)(?:.*\bstage\b|(?:dispute|drp|alert|escalation)\s+level$"
+        ("stage", r"^(?!.*\b(?:date|key)\b)(?:.*\bstage\b|^level$|(?:dispute|drp|alert|escalation)\s+level$"
                   r"|level\s+of\s+(?:dispute|drp|alert|escalation)$)"),
         ("categories", r"^(?:(?:concern|alert|dispute|drp)\s+(?:types?|category|categories|area)"
                        r"|(?:type|category|area|nature)s?\s+of\s+(?:the\s+)?(?:concern|alert|dispute|drp))$"),
@@ -269,6 +269,11 @@ def _id_label_pattern(labels: tuple[str, ...]) -> re.Pattern[str] | None:
     )
 
 
+# At most this many IDs are taken from one message (issue 9): a sibling group is a handful, and
+# a mail naming hundreds is kept for a person by routing, which only needs to know it is many.
+MAX_CASE_IDS = 100
+
+
 def find_case_ids(
     subject: str, body: str, form: Mapping[str, str] | None, rules: ParseRules
 ) -> tuple[str, ...]:
@@ -276,21 +281,35 @@ def find_case_ids(
 
     In the body only labelled mentions count ("Child IDs: 1234567, 1234568 and 1234569"), because
     phone numbers and other long numbers share the shape of an ID. A label alone on its line
-    takes the IDs on the lines below it, up to a blank line.
+    takes the IDs on the lines below it, up to a blank line. The first MAX_CASE_IDS distinct IDs
+    are returned, in order; the search stops there.
     """
     try:
         id_re = re.compile(rules.case_id_pattern)
     except re.error:
         return ()
-    found: list[str] = []
+    found: dict[str, None] = {}  # in order, each once
+
+    def take(ids: Iterable[str]) -> bool:
+        """Add ``ids``; False once MAX_CASE_IDS are held and the search should stop."""
+        for value in ids:
+            found.setdefault(value, None)
+            if len(found) >= MAX_CASE_IDS:
+                return False
+        return True
+
     subject = reference_pattern(rules.reference_prefix).sub(" ", normalise(subject))
-    found.extend(m.group(0) for m in id_re.finditer(subject))
-    if form and form.get("case_ids"):
-        found.extend(m.group(0) for m in id_re.finditer(form["case_ids"]))
+    if not take(m.group(0) for m in id_re.finditer(subject)):
+        return tuple(found)
+    if form and form.get("case_ids") and not take(m.group(0) for m in id_re.finditer(form["case_ids"])):
+        return tuple(found)
     labels = tuple(rules.case_id_labels) + tuple(rules.form_labels.get("case_ids", ()))
     label_re = _id_label_pattern(labels)
     if label_re is not None:
         lines = normalise(body).split("\n")
+        # Lines before this one were already read as the IDs below an earlier label: each line
+        # is read once, so a body of label lines costs its length, not its length squared.
+        scanned_to = 0
         for i, line in enumerate(lines):
             m = label_re.search(line)
             if m is None:
@@ -298,11 +317,13 @@ def find_case_ids(
             rest = line[m.end() :]
             ids = [x.group(0) for x in id_re.finditer(rest)]
             if not ids and not rest.strip():
-                for below in lines[i + 1 :]:
-                    if not below.strip():
-                        break
-                    ids.extend(x.group(0) for x in id_re.finditer(below))
-            found.extend(ids)
+                below = max(i + 1, scanned_to)
+                while below < len(lines) and lines[below].strip():
+                    ids.extend(x.group(0) for x in id_re.finditer(lines[below]))
+                    below += 1
+                scanned_to = below
+            if not take(ids):
+                return tuple(found)
         # IDs written in prose beside the child's name or the case system ("Daniel 2140551",
         # "Ayaan (2230984)", "LCS 2045871"); never in a phone number, a signature line or a
         # longer group of digits, and never a bare number in a sentence ("the review on 123456").
@@ -313,9 +334,9 @@ def find_case_ids(
                 before, after = line[max(0, m.start() - 24) : m.start()], line[m.end() : m.end() + 3]
                 if re.search(r"\d[\s\-]*$", before) or re.match(r"[\s\-]?\d", after):
                     continue
-                if _NAMED_BEFORE.search(before):
-                    found.append(m.group(0))
-    return tuple(dict.fromkeys(found))
+                if _NAMED_BEFORE.search(before) and not take((m.group(0),)):
+                    return tuple(found)
+    return tuple(found)
 
 
 _NAMED_BEFORE = re.compile(
@@ -449,8 +470,8 @@ def find_categories(
 
 _MORE_TIME = re.compile(
     rf"(?:\b(?:an?\s+)?extension\b|\b(?:more|further|additional|extra|longer)\s+time\b|\bmore\s+days\b|\blonger\s+to\b"
-    rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
-    rf"|\b(?:another|a\s+further|one\s+more|a\s+couple\s+more|a\s+few\s+more)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|hours?)\b"
+    rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
+    rf"|\b(?:another|a\s+further|one\s+more|a\s+couple\s+more|a\s+few\s+more)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
     rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
@@ -465,6 +486,7 @@ _MORE_TIME = re.compile(
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till)\b)"
+    rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:let\s+you\s+have|get\s+you|send\s+you|give\s+you)\s+(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer|plan|update)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,

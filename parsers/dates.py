@@ -69,7 +69,7 @@ _DEADLINE_WORD = re.compile(
 )
 _FILLER = re.compile(
     r"(?:the\s+|next\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
-    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|midday\s+(?:on\s+)?|noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?)*",
+    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?)*",
     re.IGNORECASE,
 )
 
@@ -260,9 +260,9 @@ def parse_timescale(text: str, sent: date | None) -> Timescale | None:
 
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})(?P<o>st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MONTH + r")", re.IGNORECASE)
 _PERIOD = re.compile(
-    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple\s+of|a\s+few|few)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
-    rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|hours?|hrs?)\b"
-    rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
+    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple\s+of|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
+    rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|fortnights?|hours?|hrs?)\b"
+    rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|fortnight|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
     re.IGNORECASE,
 )
 _DATE_WORD = re.compile(
@@ -273,7 +273,7 @@ _DATE_WORD = re.compile(
 def _period_days(count: str | None, unit: str) -> int | None:
     unit = unit.lower()
     raw = (count or "a").lower().replace("-", " ")
-    if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more"):
+    if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more", "the next"):
         value = 1
     elif raw in ("a couple of",):
         value = 2
@@ -292,6 +292,8 @@ def _period_days(count: str | None, unit: str) -> int | None:
         return None
     if unit.startswith("week"):
         return 5 * value
+    if unit.startswith("fortnight"):
+        return 10 * value
     return value
 
 
@@ -351,7 +353,7 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
 # come back, hear from you) and is not about the past ("no response was received by ...").
 _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
-    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|confirm|confirmation|timescale"
+    r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|(?:need|want|like)\s+to\s+know|confirm|confirmation|timescale"
     r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
     r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
     re.IGNORECASE,
@@ -413,7 +415,9 @@ _DEADLINE_FRAME = re.compile(
     r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
-    r"|^\W*if)\b",
+    r"|^\W*if"
+    # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"
+    r"|^\W*(?:could|can|would|will)(?=\s+(?:the|this|that|these|it|they|he|she|mum|dad)\b))\b",
     re.IGNORECASE,
 )
 

@@ -102,7 +102,9 @@ _PROSE = (
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
         r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
-        r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+))",
+        r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
+        r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
@@ -120,7 +122,7 @@ _PROSE = (
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to|up)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
-        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to\s+be\s+)?escalated",
+        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
         re.IGNORECASE)),
 )
 _AGREE_PROSE = re.compile(
@@ -359,7 +361,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             doubt = "the reply reads as " + " and ".join(sorted(verbs))
         sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
         return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
-                           words=" ".join(text[start:sentence_end].split()), **args)
+                           words=" ".join(text[start:sentence_end].split()), prose=True, **args)
     return None
 
 
@@ -427,3 +429,18 @@ def _hedged(sentence: str, m: re.Match[str]) -> bool:
 
 def _lead_trim(text: str) -> str:
     return re.sub(r"^[\s\-–—:,.;!?]+", "", text).strip()
+
+
+# The subject's own words before the "Re:" of the thread ("RESOLVED - Re: [DRP-2027-0212] ...").
+_SUBJECT_LEAD = re.compile(r"^(?P<lead>.*?)(?:\b(?:re|fw|fwd|aw|sv|vs|odp|wg|tr|rv|antw)\s*:|\[|$)", re.IGNORECASE)
+
+
+def subject_instruction(subject: str, sent: date | None) -> Instruction | None:
+    """A decision typed into the subject line of a reply with no new text of its own (the phone
+    user who writes "AGREE" in front of "Re:" and sends). Only a plain command counts there."""
+    m = _SUBJECT_LEAD.match(subject or "")
+    lead = m.group("lead").strip(" -–—:,") if m else ""
+    if not lead or len(lead) > 80:
+        return None
+    found = parse_instruction(lead, sent)
+    return found if found is not None and found.doubt is None else None

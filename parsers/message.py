@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
+from .authentication import check_sender, sender_problem
 from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale
 from .errors import ParseError
-from .instruction import parse_instruction
+from .instruction import parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import forwarded_chain, new_text, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
@@ -129,9 +130,12 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     case_ids = content.find_case_ids(env.subject, concern, form, rules)
     # A required field counts as given when the mail says it elsewhere (the child's ID in the
     # subject or beside the name, under a label the form list does not know).
+    # A field counts as given only when it says something usable: "Mosaic ID: TBC" gives no child,
+    # "Level: to be confirmed" no stage.
+    readable = {"case_ids": bool(case_ids), "stage": stage is not None}
     missing = (
         tuple(f for f in rules.required_form_fields
-              if not (form.get(f) or "").strip() and not (f == "case_ids" and case_ids))
+              if not readable.get(f, bool((form.get(f) or "").strip())))
         if form
         else ()
     )
@@ -166,7 +170,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         missing_form_fields=missing,
         case_ids=case_ids,
         categories=MappingProxyType(content.find_categories(subject, concern, form, rules)),
-        instruction=None if reason is not None else parse_instruction(reply_text, sent),
+        instruction=None if reason is not None else (
+            parse_instruction(reply_text, sent) if reply_text.strip() else subject_instruction(env.subject, sent)),
         timescale=timescale,
         extension_request=request,
         asks_for_more_time=asks,
@@ -175,6 +180,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         form_source=form_source,
         timescale_note=timescale_note,
         stated_stage=None if form else content.stated_stage(subject, concern),
+        sender_check=check_sender(env, rules),
+        sender_problem=sender_problem(env),
     )
 
 

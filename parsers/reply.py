@@ -60,7 +60,9 @@ _MOBILE = re.compile(
     r"|(?:verzonden|verstuurd)\s+(?:vanaf|met|van)\s+(?:mijn\s+)?\S+|enviado\s+(?:desde|do|de)\s+(?:mi|meu|o\s+meu)\s+\S+"
     r"|inviato\s+da\s+\S+|wysłane\s+z\s+\S+|skickat\s+från\s+(?:min\s+)?\S+|sendt\s+fra\s+(?:min\s+)?\S+"
     r"|anfonwyd\s+o\s+(?:fy\s+)?\S+|lähetetty\s+\S+"
-    r"|\S+(?:\s+\S+){0,2}\s+outlook\s+\S+\s+(?:ios|android)\b|outlook\s+(?:für|pour|para|per|dla|voor)\s+(?:ios|android))",
+    # "Get Outlook for iOS" in other languages: "Pobierz aplikację Outlook dla systemu iOS",
+    # "Outlook für iOS beziehen", "Télécharger Outlook pour Android".
+    r"|(?:\S+\s+){0,3}outlook\s+(?:\S+\s+){1,2}(?:ios|android)\b\S*(?:\s+\S+)?\s*$)",
     re.IGNORECASE,
 )
 _SIG_DELIM = re.compile(r"^--\s?$")
