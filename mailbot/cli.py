@@ -8,6 +8,7 @@ Bad input ends with one line, ``mailbot: error: ...``, and exit status 2; never 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -59,7 +60,11 @@ class Context:
     def bot(self):
         if self._bot is None:
             from .service import Mailbot
+            from .shell import check_private_files
 
+            # Every command that opens the store (the daemon too) comes through here: refuse to
+            # start when the store or a config holding a secret is open to group or others.
+            check_private_files(self.config)
             self._bot = Mailbot(self.config)
         return self._bot
 
@@ -102,6 +107,9 @@ def cmd_check_config(ctx: Context) -> int:
 def cmd_db_upgrade(ctx: Context) -> int:
     from store.db import make_engine, upgrade
 
+    from .shell import check_private_files
+
+    check_private_files(ctx.config)
     before, after = upgrade(make_engine(ctx.config.store_url))
     print(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
     return 0
@@ -173,8 +181,11 @@ def _report_period(args: argparse.Namespace):
 
 
 def cmd_report(ctx: Context) -> int:
-    """``mailbot report digest|monthly|quarterly``: print, write (--out) and/or queue (--send)."""
+    """``mailbot report digest|monthly|quarterly``: print, write (--out) and/or queue (--send).
+    Files are written 0600 (folders made 0700) whatever the umask: they name alerts and people."""
     from . import reports
+    from .maildir import make_private_dir
+    from .shell import write_private_file
 
     args = ctx.args
     period = _report_period(args)
@@ -190,7 +201,7 @@ def cmd_report(ctx: Context) -> int:
         if show:
             print(f"Subject: {subject}\n\n{text}")
         if out:
-            out.write_text(html if out.suffix.lower() == ".html" else f"Subject: {subject}\n\n{text}", encoding="utf-8")
+            write_private_file(out, (html if out.suffix.lower() == ".html" else f"Subject: {subject}\n\n{text}").encode("utf-8"))
             print(f"digest written to {out}")
         if args.send:
             print(f"digest queued: {subject}")
@@ -202,11 +213,11 @@ def cmd_report(ctx: Context) -> int:
             for to, subject, text, _html in mails:
                 print(f"To: {to}\nSubject: {subject}\n\n{text}")
         if out:
-            out.mkdir(parents=True, exist_ok=True)
+            make_private_dir(out)
             for to, subject, text, html in mails:
                 stem = "monthly-" + to.split("@")[0].replace(".", "-")
-                (out / f"{stem}.html").write_text(html, encoding="utf-8")
-                (out / f"{stem}.txt").write_text(f"Subject: {subject}\n\n{text}", encoding="utf-8")
+                write_private_file(out / f"{stem}.html", html.encode("utf-8"))
+                write_private_file(out / f"{stem}.txt", f"Subject: {subject}\n\n{text}".encode("utf-8"))
             print(f"{len(mails)} monthly mail(s) written to {out}")
         if args.send:
             queued = bot.queue_monthly(now, period)
@@ -219,10 +230,11 @@ def cmd_report(ctx: Context) -> int:
             print(reports.quarterly_text(report), end="")
         if out:
             if out.suffix.lower() == ".xlsx":
-                reports.write_xlsx(report, out)
+                write_private_file(out, reports.xlsx_bytes(report))
             else:
-                with out.open("w", newline="", encoding="utf-8") as handle:
-                    reports.write_csv(report, handle)
+                handle = io.StringIO(newline="")
+                reports.write_csv(report, handle)
+                write_private_file(out, handle.getvalue().encode("utf-8"))
             print(f"quarterly analysis {report.period.label} written to {out}")
         if args.send:
             queued = bot.queue_quarterly(now, period)
@@ -411,6 +423,82 @@ def cmd_demo(ctx: Context) -> int:
     return run_demo(Path(ctx.args.dir) if ctx.args.dir else None, out=sys.stdout)
 
 
+def _data_subject(ctx: Context):
+    """--child ID or --person EMAIL, checked before anything is read."""
+    from .retention import DataSubject
+
+    try:
+        if ctx.args.child is not None:
+            return DataSubject.child(ctx.args.child, ctx.config.authority.case_id_pattern)
+        known = ctx.config.person(ctx.args.person.strip())
+        return DataSubject.person(ctx.args.person, known.name if known else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_retention(ctx: Context) -> int:
+    """``mailbot retention [--dry-run]``: what the retention rules say is due, removed or listed."""
+    from .subject_rights import apply_retention, retention_plan
+
+    now = ctx.now
+    plan = retention_plan(ctx.bot, now) if ctx.args.dry_run else apply_retention(ctx.bot, now)
+    for removal in plan:
+        since = f"; due since {ctx.bot.calendar.local_date(removal.due_since).isoformat()}" if removal.due_since else ""
+        print(f"{removal.alert_ref or '(no alert)':<15} {removal.rule} ({removal.setting}{since}): {removal.describe()}")
+    if not plan:
+        print("nothing is due for removal")
+    elif ctx.args.dry_run:
+        print(f"dry run: {len(plan)} removal(s) listed; nothing was changed")
+    else:
+        print(f"{len(plan)} removal(s) done: {retention_totals(plan)}; an audit line records each")
+    return 0
+
+
+def retention_totals(plan) -> str:
+    from .retention import counted
+
+    return counted(sum(len(r.inbound_ids) for r in plan), sum(len(r.outbound_ids) for r in plan),
+                   sum(len(r.audit_ids) for r in plan), sum(r.case_ids for r in plan),
+                   sum(len(r.compliment_ids) for r in plan))
+
+
+def cmd_export(ctx: Context) -> int:
+    """``mailbot export --child ID | --person EMAIL --out DIR``: a subject access request."""
+    from .subject_rights import export
+
+    subject = _data_subject(ctx)
+    out = Path(ctx.args.out)
+    counts = export(ctx.bot, subject, out, ctx.now)
+    print(f"exported {counts['alerts']} alert(s), {counts['received']} mail(s) received, {counts['sent']} sent, "
+          f"{counts['audit_lines']} other audit line(s), {counts['compliments']} compliment(s): "
+          f"{counts['files']} file(s) in {out} (index.csv, index.json)")
+    return 0
+
+
+def cmd_erase(ctx: Context) -> int:
+    """``mailbot erase --child ID | --person EMAIL --reason TEXT [--yes]``: a right-to-erasure
+    decision the council has taken; a listing of what would go unless --yes."""
+    import getpass
+
+    from .subject_rights import erase
+
+    subject = _data_subject(ctx)
+    if ctx.args.reason is None or not ctx.args.reason.strip():
+        raise UsageError("erase: --reason is required: the council's decision, recorded in the audit "
+                         "(e.g. --reason 'DPO decision 2029-014')")
+    by = ctx.args.by or getpass.getuser()
+    result = erase(ctx.bot, subject, ctx.args.reason, by, ctx.now, confirmed=ctx.args.yes)
+    for line in result.lines:
+        print(line)
+    if result.done:
+        print(f"erased; the decision and who ran it ({by}) are in the audit of each alert")
+    elif result.found:
+        print("dry run: nothing was changed; run again with --yes to erase")
+    if subject.kind == "person" and result.done and ctx.config.person(subject.value):
+        print("note: they are still in the directory of the configuration; remove them there too")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -478,6 +566,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("demo", cmd_demo, "run a month of simulated DRP traffic on the embedded default")
     p.add_argument("--dir", metavar="DIR", help="folder to run in (default: a new temporary folder)")
+    p = add("retention", cmd_retention, "remove the mail and narrative the retention rules say are due "
+            "(config retention:); --dry-run lists them")
+    p.add_argument("--dry-run", action="store_true", help="list what would go, with the rule; change nothing")
+
+    def add_subject(p: argparse.ArgumentParser) -> None:
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--child", metavar="ID", help="a child's case-system ID")
+        who.add_argument("--person", metavar="EMAIL", help="a person's e-mail address")
+
+    p = add("export", cmd_export, "write everything held about a child or a person into a new folder "
+            "(subject access request)")
+    add_subject(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="a new folder; created 0700, files 0600")
+    p = add("erase", cmd_erase, "remove everything held about a child or a person for a right-to-erasure "
+            "decision; lists what would go unless --yes")
+    add_subject(p)
+    p.add_argument("--reason", metavar="TEXT", help="the council's decision, kept in the audit (no names)")
+    p.add_argument("--by", metavar="NAME", help="who is erasing, kept in the audit (default: the login name)")
+    p.add_argument("--yes", action="store_true", help="erase; without it, only list what would go")
     return parser
 
 

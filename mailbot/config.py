@@ -353,6 +353,40 @@ class Security(Strict):
     """Mail is only ever sent to people in the directory whose domain is listed here."""
     instructions_from: list[str] = Field(default_factory=lambda: ["qa_manager"])
     """Roles entitled to instruct on any alert, besides the alert's own IRO / CP Chair."""
+    trusted_authserv_ids: list[str] = Field(default_factory=list)
+    """Receiving servers whose Authentication-Results are believed (their authserv-id, e.g.
+    mx.luton.gov.uk; exchange-online for Microsoft 365). Empty: a forged From is obeyed."""
+    accept: list[Literal["dmarc", "compauth", "dkim", "spf"]] = Field(default_factory=lambda: ["dmarc", "compauth"])
+    """Which passing results prove the From domain: dmarc, compauth, dkim or spf (aligned)."""
+    trust_exchange_internal: bool = False
+    """Believe Exchange Online's mark on mail sent inside the tenant (AuthAs: Internal)."""
+    per_sender_per_day: int = Field(default=40, ge=1)
+    """Messages from one address in a day that are acted on; later ones are recorded only."""
+    per_alert_per_day: int = Field(default=60, ge=1)
+    """Messages in one alert's thread in a day that are acted on; later ones are recorded only."""
+
+    @property
+    def authenticates(self) -> bool:
+        return bool(self.trusted_authserv_ids) or self.trust_exchange_internal
+
+
+class Retention(Strict):
+    """How long personal data is kept (issue 9): ``mailbot retention`` removes what is older.
+
+    What goes is the mail itself (raw bytes received, bodies sent) and any text that may quote
+    it (audit details); what stays is what the reports count (dates, stages, categories,
+    outcome) and an audit line per alert saying what was removed, when and under which rule.
+    """
+
+    closed_alert_years: PositiveInt = 2
+    """The mail and narrative of a closed (resolved, withdrawn, Cafcass) alert go this many
+    years after it closed."""
+    remove_case_ids: bool = False
+    """Also replace the children's case IDs of such an alert (and of compliments as old) with a
+    marker; the figures still count each child."""
+    unlinked_mail_days: PositiveInt = 90
+    """Mail linked to no alert (quarantined, automatic, compliments; digests and reports sent)
+    goes this many days after it was received or queued."""
 
 
 class Templates(Strict):
@@ -372,6 +406,7 @@ class Settings(Strict):
     reports: Reports = Field(default_factory=Reports)
     security: Security
     templates: Templates = Field(default_factory=Templates)
+    retention: Retention = Field(default_factory=Retention)
 
     @field_validator("processes")
     @classmethod

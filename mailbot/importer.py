@@ -20,7 +20,9 @@ What an imported alert is:
   one that falls due later is reported as for any alert.
 
 No child's name can come in: child IDs must match the authority's case-ID pattern, and no
-free-text column is read.
+free-text column is read. A cell is read as what it holds, never as what it computes: a formula
+("=HYPERLINK(...)") comes in as its text, like any other text, and the workbooks mailbot writes
+escape such text (``reports.safe_cell``), so it can never become a live formula there.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from . import domain as d
 from .calendar import WorkingCalendar
 from .config import Config
 from .errors import UsageError
+from .reports import plain_cell
 
 FIELDS = ("reference", "child_ids", "raised", "categories", "stage_reached", "concluded", "stage_resolved",
           "outcome", "iro", "team", "process")
@@ -179,18 +182,21 @@ def read_rows(path: Path, sheet: str | None = None) -> tuple[list[str], list[tup
         from openpyxl import load_workbook
 
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            # data_only=False: a formula is read as its text, not as the value it last computed.
+            book = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
             raise UsageError(f"{path}: cannot read as a spreadsheet: {exc}") from None
         if sheet is not None and sheet not in book.sheetnames:
             raise UsageError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
         ws = book[sheet] if sheet else book.worksheets[0]
-        records = [list(r) for r in ws.iter_rows(values_only=True)]
+        records = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
         book.close()
     else:
         raise UsageError(f"{path}: expected a .csv or .xlsx file")
     if not records:
         raise UsageError(f"{path}: the file is empty")
+    # Text that mailbot's own export escaped (an apostrophe before "=", "-", ...) comes back as it was.
+    records = [[plain_cell(v) for v in r] for r in records]
     headers = [str(h).strip() if h is not None else "" for h in records[0]]
     rows = []
     for number, values in enumerate(records[1:], start=2):
@@ -211,6 +217,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _cell_text(value: Any) -> Any:
+    """A workbook cell as it is held: an array or table formula (an object in openpyxl) as its text."""
+    if value is None or isinstance(value, (str, int, float, date, time)):
+        return value
+    return str(getattr(value, "text", value))
+
+
 def _date(value: Any, formats: Iterable[str], what: str) -> date | None:
     if value is None or _text(value) == "":
         return None
@@ -219,6 +232,9 @@ def _date(value: Any, formats: Iterable[str], what: str) -> date | None:
     if isinstance(value, date):
         return value
     text = _text(value)
+    if text.startswith("="):
+        raise _Bad(f"{what} {text!r} is a formula; mailbot reads what a cell holds, not what it "
+                   "computes (save the column as values)")
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt).date()

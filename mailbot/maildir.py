@@ -11,6 +11,10 @@ where a demo user, a mail client or a test can read it.
 
 Moves are single ``os.rename`` calls within one file system, so a message is always in exactly
 one folder and keeps its key; a move repeated after a crash finds it already there and succeeds.
+
+Mail about children is special category data: every folder this module creates is 0700 and
+every file 0600, whatever the process umask (``make_private_dir``, ``create_private_file``);
+folders that already exist keep the mode their owner gave them.
 """
 
 from __future__ import annotations
@@ -19,10 +23,16 @@ import contextlib
 import email.message
 import mailbox
 import os
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["InboundItem", "MaildirSource", "MaildirSink"]
+__all__ = ["InboundItem", "MaildirSource", "MaildirSink", "make_private_dir", "create_private_file"]
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 
 _SUBDIRS = ("new", "cur")
 # A mail client may move a file (new/ -> cur/, or rename it to change flags) while we look for it.
@@ -89,11 +99,11 @@ class MaildirSource:
         self.path = Path(os.path.abspath(os.fspath(path)))
         self.processed_path = self.path / f".{processed_folder}"
         self.quarantine_path = self.path / f".{quarantine_folder}"
-        self._inbox = _open_maildir(self.path)
+        _open_maildir(self.path)
         for folder in (self.processed_path, self.quarantine_path):
             _open_maildir(folder)
             # Maildir++ marks a sub-folder with this empty file (Dovecot, Courier).
-            (folder / "maildirfolder").touch()
+            os.close(create_private_file(folder / "maildirfolder", os.O_WRONLY, exist_ok=True))
         self.reasons_log = self.quarantine_path / "reasons.log"
 
     def pending(self) -> list[InboundItem]:
@@ -143,7 +153,7 @@ class MaildirSource:
         """Put a message in the inbox's new/ as an MTA would; returns its key."""
         if not isinstance(raw, (bytes, bytearray)):
             raise TypeError(f"raw must be bytes, got {type(raw).__name__}")
-        return _add_bytes(self._inbox, bytes(raw))
+        return _add_bytes(self.path, bytes(raw))
 
     def _move(self, key: str, target_root: Path) -> None:
         if not key or "/" in key or key.startswith("."):
@@ -173,7 +183,8 @@ class MaildirSource:
         return {line.split("\t", 1)[0] for line in text.splitlines() if line}
 
     def _append_reason(self, line: str) -> None:
-        with open(self.reasons_log, "a", encoding="utf-8") as log:
+        fd = create_private_file(self.reasons_log, os.O_WRONLY | os.O_APPEND, exist_ok=True)
+        with open(fd, "a", encoding="utf-8") as log:
             log.write(line)
             log.flush()
             os.fsync(log.fileno())
@@ -184,7 +195,7 @@ class MaildirSink:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(os.path.abspath(os.fspath(path)))
-        self._maildir = _open_maildir(self.path)
+        _open_maildir(self.path)
 
     def send(self, message: email.message.EmailMessage) -> str:
         """Store ``message`` in new/ and return its key."""
@@ -193,23 +204,76 @@ class MaildirSink:
         # Files in a Maildir conventionally end lines with LF, whatever the message's policy
         # (SMTP's is CRLF) would put on the wire.
         raw = message.as_bytes(policy=message.policy.clone(linesep="\n"))
-        return _add_bytes(self._maildir, raw)
+        return _add_bytes(self.path, raw)
 
 
-def _open_maildir(root: Path) -> mailbox.Maildir:
+def make_private_dir(folder: Path) -> None:
+    """Create ``folder`` and its missing parents 0700 whatever the umask; a folder that exists
+    is left as it is (its owner chose its mode)."""
+    missing = []
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        try:
+            os.mkdir(each, PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made meanwhile by another process: not ours to change
+        os.chmod(each, PRIVATE_DIR)  # mkdir honours the umask, which may take bits away
+
+
+def create_private_file(path: Path, flags: int, *, exist_ok: bool = False) -> int:
+    """Open ``path`` for writing, creating it 0600 whatever the umask; returns the descriptor.
+    With ``exist_ok`` an existing file is opened as it is (a log appended to)."""
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        if not exist_ok:
+            raise
+        return os.open(path, flags)
+    os.fchmod(fd, PRIVATE_FILE)  # os.open honours the umask, which may take bits away
+    return fd
+
+
+def _open_maildir(root: Path) -> None:
     # mailbox.Maildir(create=True) makes tmp/new/cur only when the top directory is new, so an
     # existing empty directory (a fresh volume, a test's tmp_path) would be left unusable.
     for sub in ("tmp", "new", "cur"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    return mailbox.Maildir(os.fspath(root), factory=None, create=False)
+        make_private_dir(root / sub)
 
 
-def _add_bytes(maildir: mailbox.Maildir, raw: bytes) -> str:
-    # mailbox converts "\n" to os.linesep while writing; on POSIX that is a no-op, so bytes
-    # (CRLF, 8-bit) reach the disk unchanged.  Elsewhere it would rewrite them, so refuse.
-    if os.linesep != "\n":
-        raise OSError("Maildir delivery needs a POSIX platform to keep message bytes unchanged")
-    return maildir.add(raw)
+_HOST = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+_counter = 0
+_counter_lock = threading.Lock()
+
+
+def _unique_name() -> str:
+    # The name mailbox.Maildir gives: time, microseconds, process, a counter, the host.
+    global _counter
+    with _counter_lock:
+        _counter += 1
+        count = _counter
+    now = time.time()
+    return f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{count}.{_HOST}"
+
+
+def _add_bytes(root: Path, raw: bytes) -> str:
+    """Deliver ``raw`` unchanged as a new message: written 0600 in tmp/, then renamed into new/
+    (Maildir's rule: a file in new/ is always complete). Returns its key."""
+    for _ in range(_MOVE_ATTEMPTS):
+        key = _unique_name()
+        try:
+            fd = create_private_file(root / "tmp" / key, os.O_WRONLY)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise OSError(f"cannot create a unique file name in {root / 'tmp'}")
+    with open(fd, "wb") as handle:
+        handle.write(raw)
+    os.rename(root / "tmp" / key, root / "new" / key)
+    return key
 
 
 def _fsync_dir(directory: Path) -> None:

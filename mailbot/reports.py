@@ -767,10 +767,33 @@ def quarterly_report(config: Config, calendar: WorkingCalendar, alerts: Sequence
 
 # --------------------------------------------------------------------------- files
 
+# A cell starting with one of these is read by Excel, LibreOffice and Sheets as a formula (tab
+# and carriage return start one after the program strips them): OWASP's "CSV injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = "'"
+
+
+def safe_cell(value: Any) -> Any:
+    """What a workbook or CSV cell gets for ``value``: text that a spreadsheet would take for a
+    formula is written with an apostrophe before it, so it stays text; numbers, dates and other
+    text are unchanged. Text that already starts with an apostrophe gets one more, so that
+    ``plain_cell`` gives every text back exactly (``mailbot import`` reads our CSV)."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, _ESCAPE)):
+        return _ESCAPE + value
+    return value
+
+
+def plain_cell(value: Any) -> Any:
+    """The text ``safe_cell`` was given: the one apostrophe it added is taken off again."""
+    if isinstance(value, str) and value.startswith(_ESCAPE) and value[1:].startswith((*FORMULA_STARTS, _ESCAPE)):
+        return value[1:]
+    return value
+
 
 def write_xlsx(report: QuarterlyReport, target: Any) -> None:
     """The workbook: a summary sheet, one sheet per table, native bar charts where asked.
-    ``target`` is a path or a binary file object."""
+    ``target`` is a binary file object (the CLI gives a private file) or a path. Every cell
+    is written through ``safe_cell``: a name or category never becomes a live formula."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font, PatternFill
@@ -781,28 +804,28 @@ def write_xlsx(report: QuarterlyReport, target: Any) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "Summary"
-    sheet["A1"] = f"DRP alerts: quarterly analysis, {report.period.label}"
+    sheet["A1"] = safe_cell(f"DRP alerts: quarterly analysis, {report.period.label}")
     sheet["A1"].font = Font(bold=True, size=14)
     for i, (label, value) in enumerate(report.summary, start=3):
-        sheet.cell(i, 1, label).font = bold
-        sheet.cell(i, 2, value)
+        sheet.cell(i, 1, safe_cell(label)).font = bold
+        sheet.cell(i, 2, safe_cell(value))
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 48
 
     for table in report.tables:
         ws = book.create_sheet(table.name[:31])
-        ws["A1"] = table.title
+        ws["A1"] = safe_cell(table.title)
         ws["A1"].font = Font(bold=True, size=12)
         first = 3
         if table.note:
-            ws["A2"] = table.note
+            ws["A2"] = safe_cell(table.note)
         for col, header in enumerate(table.headers, start=1):
-            cell = ws.cell(first, col, header)
+            cell = ws.cell(first, col, safe_cell(header))
             cell.font, cell.fill = bold, head_fill
             ws.column_dimensions[get_column_letter(col)].width = max(12, min(48, len(header) + 4))
         for r, values in enumerate(table.rows, start=first + 1):
             for col, value in enumerate(values, start=1):
-                cell = ws.cell(r, col, value)
+                cell = ws.cell(r, col, safe_cell(value))
                 if isinstance(value, date):
                     cell.number_format = "dd/mm/yyyy"
                 elif table.headers[col - 1].startswith("Share"):
@@ -830,12 +853,13 @@ def xlsx_bytes(report: QuarterlyReport) -> bytes:
 
 def write_csv(report: QuarterlyReport, handle: Any) -> None:
     """The alert log alone, as CSV (one table per file; the figures are in the workbook).
-    Dates are ISO (YYYY-MM-DD) so that any tool, and ``mailbot import``, reads them back."""
+    Dates are ISO (YYYY-MM-DD) so that any tool, and ``mailbot import``, reads them back;
+    text goes through ``safe_cell`` as in the workbook."""
     log = report.table("Alert log")
     writer = csv.writer(handle)
-    writer.writerow(log.headers)
+    writer.writerow([safe_cell(h) for h in log.headers])
     for values in log.rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values])
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else safe_cell(v) for v in values])
 
 
 def quarterly_text(report: QuarterlyReport) -> str:

@@ -1,19 +1,35 @@
-"""Thin shell adapters: the configured mailbox source and outbox sink, and draining a mailbox.
+"""Thin shell adapters: the configured mailbox source and outbox sink, draining a mailbox, and
+the files mailbot keeps and writes.
 
 A source offers ``pending()``, ``mark_processed(key)`` and ``mark_quarantined(key, reason)``
 (Maildir or IMAP); a sink offers ``send(message)`` (Maildir or SMTP). Which one is used follows
 from the configured URL; this is the only place that chooses.
+
+Files: ``check_private_files`` is what every command that opens the store checks first (the
+SQLite store and its folder, and the configuration file when it holds a secret, must not be
+readable or writable by group or others); ``write_private_file`` is how exports and reports
+are written (0600, whatever the umask, and whole or not at all).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Protocol
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from store.db import private_mode_problem, sqlite_file
+
 from .config import IMAP_SCHEMES, SMTP_SCHEMES, Config, parse_server_url
+from .errors import ConfigError, StoreError, UsageError
 from .imap import ImapSource
-from .maildir import InboundItem, MaildirSink, MaildirSource
+from .maildir import InboundItem, MaildirSink, MaildirSource, make_private_dir
 from .service import IngestResult, Mailbot
 from .smtp import SmtpSink
 
@@ -64,3 +80,58 @@ def handle_item(bot: Mailbot, source: Source, item: InboundItem, now: datetime) 
     else:
         source.mark_processed(item.key)
     return result
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def secrets_in_config(config: Config) -> list[str]:
+    """The keys of ``config`` that hold a secret. Passwords come from the environment
+    (``password_env`` names a variable), so only a database URL can carry one:
+    ``postgresql+psycopg://user:PASSWORD@host/db`` or ``...?password=...``."""
+    try:
+        url = make_url(config.settings.store.url)
+    except ArgumentError:
+        return []
+    return ["store.url"] if url.password or "password" in url.query else []
+
+
+def check_private_files(config: Config) -> None:
+    """Refuse to start when a file that holds children's data or a secret can be read or
+    changed by group or others: the SQLite store (its folder, the file, its -wal and -shm),
+    and the configuration file when it holds a secret. One line names the file, its mode and
+    the command that fixes it. A PostgreSQL store is the database server's to protect, so only
+    its URL (a password in the configuration) is checked."""
+    secrets = secrets_in_config(config)
+    if secrets and config.source is not None:
+        problem = private_mode_problem(Path(config.source))
+        if problem:
+            raise ConfigError(f"the configuration holds a secret ({', '.join(secrets)}): {problem}")
+    database = sqlite_file(config.store_url)
+    if database is None:
+        return
+    for path in (database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        problem = private_mode_problem(path)
+        if problem:
+            raise StoreError(f"store: {problem}")
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as a file only its owner can read (0600 whatever the umask;
+    a missing folder is made 0700). It is written beside ``path`` and renamed over it, so a
+    failure leaves the old file or none, never half a file."""
+    path = Path(path)
+    temporary: str | None = None
+    try:
+        make_private_dir(path.parent)
+        # mkstemp: a new file with a name no one can have planted (0600, made exclusively).
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with open(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # mkstemp's mode minus the umask: say it exactly
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -3,18 +3,24 @@
 SQLite is the embedded default, opened in WAL mode so that a reader (``mailbot alerts``) never
 blocks the daemon's writes; PostgreSQL is for production. The schema is created and changed only
 by the Alembic migrations beside this file; every command upgrades a fresh database itself.
+
+The SQLite file holds every message received, so it is created private (0600, in a folder
+created 0700) whatever the process umask; SQLite gives its -wal and -shm files the mode of the
+database file. ``private_mode_problem`` is the check the CLI makes before it opens a store.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import StoreError
@@ -31,13 +37,77 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-        path = Path(url[len("sqlite:///"):])
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+# Read or write for group or others; execute alone on a folder (reach a known name) is harmless.
+_SHARED = (("readable", stat.S_IRGRP, stat.S_IROTH), ("writable", stat.S_IWGRP, stat.S_IWOTH))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for PostgreSQL, an in-memory or a URI database."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents 0700; folders that exist are left as they are."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.mkdir(each, PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made meanwhile by another process: not ours to change
+        os.chmod(each, PRIVATE_DIR)  # mkdir honours the umask, which may take bits away
+
+
+def _create_private_file(path: Path) -> None:
+    """An empty file (SQLite reads it as an empty database) created 0600 unless it exists, so
+    that SQLite, which would create it with the umask's mode, finds it made."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
+def private_mode_problem(path: Path) -> str | None:
+    """Why ``path`` (a file or folder of the store) is not private, with the command that fixes
+    it; None when only its owner can read and write it, or when it does not exist yet."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+    access = []
+    for verb, group_bit, others_bit in _SHARED:
+        who = [w for w, bit in (("group", group_bit), ("others", others_bit)) if mode & bit]
+        if who:
+            access.append(f"{verb} by {' and '.join(who)}")
+    if not access:
+        return None
+    fix = f"chmod {'700' if path.is_dir() else '600'} {path}"
+    return f"{path} is {', '.join(access)} (mode {mode:04o}); fix it with: {fix}"
+
+
+def make_engine(url: str) -> Engine:
+    path = sqlite_file(url)
+    if path is not None:
+        try:
+            _make_private_dirs(path.parent)
+            _create_private_file(path)
         except OSError as exc:
-            raise StoreError(f"store.url: cannot create {path.parent}: {exc.strerror}") from None
+            raise StoreError(f"store.url: cannot create {exc.filename or path}: {exc.strerror}") from None
     try:
         # hide_parameters: an error must never carry a message body into a log line.
         engine = create_engine(url, hide_parameters=True)
