@@ -81,6 +81,10 @@ def cmd_check_config(ctx: Context) -> int:
 
     config = ctx.config
     print(f"{config.source}: valid. {config.authority.name}, {len(config.people)} people in the directory.")
+    if not config.settings.security.authenticates:
+        print("warning: security.trusted_authserv_ids is empty: a forged From address will be obeyed. "
+              "Name the receiving server whose Authentication-Results mailbot may believe "
+              "(exchange-online for Microsoft 365, or your gateway's authserv-id).", file=sys.stderr)
     for key, process in config.processes.items():
         print(f"\nProcess {key}: {process.label} (raised by {', '.join(process.raised_by)};"
               f" escalation {process.escalation})")

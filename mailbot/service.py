@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +39,15 @@ from .outgoing import build_message, make_message_id
 from .smtp import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("mailbot")
+# Answers to a message (rather than notices of a decision or a deadline): never sent twice down
+# one thread of replies, which is how mail loops with robots end after one round (issue 9).
+# A question (confirm_reading) is not among them: an IRO answering it with another unclear
+# reply must be asked again; robots are stopped before that by the signs of automatic mail and
+# by the rate limits.
+ANSWERS = frozenset({"status_reply", "instruction_refused", "not_acted_on", "who_decides", "form_incomplete"})
+# Routes that would change or open an alert on the sender's word.
+DECIDING = frozenset({routing.INSTRUCTION, routing.CONFIRM, routing.FORM, routing.NEW_ALERT})
+SENDER_HEADER_PROBLEM = "the Sender header"
 HISTORY_HIDDEN = ("queued", "sent", "recipient_refused")
 
 
@@ -124,6 +133,9 @@ class Mailbot:
         # alert from being read by one and overwritten by the other. Across processes the row
         # lock taken when an alert is loaded does the same (PostgreSQL).
         self.decisions = threading.RLock()
+        # The Message-IDs the message being handled replies to (under ``decisions``): _queue
+        # reads them to keep an answer from answering our own answer.
+        self._replying_to: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ ingest
 
@@ -160,7 +172,11 @@ class Mailbot:
                                     f"{self.config.settings.mailbox.max_message_bytes}", now)
         try:
             with self.decisions, self.sessions.begin() as session:
-                result = self._handle(session, key, parsed, now)
+                self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
+                try:
+                    result = self._handle(session, key, parsed, now)
+                finally:
+                    self._replying_to = ()
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
@@ -179,13 +195,26 @@ class Mailbot:
         log.warning("message %s quarantined: %s", message_id, reason)
         return IngestResult(message_id, kind, None, "quarantined", reason)
 
-    def _thread_alert(self, session: Session, parsed: ParsedMessage) -> d.Alert | None:
+    def _thread_alert(self, session: Session, parsed: ParsedMessage) -> tuple[d.Alert | None, str | None]:
+        """The alert the message belongs to, and why it may not be acted on in it.
+
+        The thread (In-Reply-To/References naming mail of the alert) is the proof; a reference in
+        the subject alone is easy to write and references are sequential, so on its own it is
+        enough only for the alert's own IRO, with a proven From (issue 9). A subject naming
+        another alert than the thread is kept for a person."""
         env = parsed.envelope
-        ref = repo.alert_ref_for_message_ids(session, env.in_reply_to + env.references)
-        if ref is None and parsed.reference:
+        thread_ref = repo.alert_ref_for_message_ids(session, env.in_reply_to + env.references)
+        subject_ref = parsed.reference
+        if thread_ref and subject_ref and subject_ref != thread_ref:
+            return None, f"the subject names {subject_ref} but the message is in the thread of {thread_ref}"
+        ref = thread_ref or subject_ref
+        alert = repo.load_alert(session, ref, for_update=True) if ref else None
+        if alert is not None and thread_ref is None:
             # Outlook sometimes drops In-Reply-To/References; the subject reference survives.
-            ref = parsed.reference
-        return repo.load_alert(session, ref, for_update=True) if ref else None
+            if not d.is_entitled(self.config, alert, env.from_addr) or parsed.sender_check.verdict == "fail":
+                return alert, (f"names {alert.ref} in its subject only, and is not from that alert's IRO: "
+                               "a reply in the thread is needed")
+        return alert, None
 
     def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
         env = parsed.envelope
@@ -197,11 +226,30 @@ class Mailbot:
                 alert_ref = self._report_bounce(session, parsed, now)
             return self._finish(session, row, kind, "ignored", parsed.automatic_reason, alert_ref, now)
 
-        alert = self._thread_alert(session, parsed)
+        if env.message_id and repo.outbox_template_of(session, [env.message_id]):
+            # Our own notice come back (a rule that copies the mailbox, a list that reflects it).
+            return self._finish(session, row, routing.AUTOMATIC, "ignored", "mailbot's own message", None, now)
+        problem = parsed.sender_problem
+        if problem and not problem.startswith(SENDER_HEADER_PROBLEM):
+            return self._not_acted_on(session, row, parsed, problem, None, now)
+        if parsed.sender_check.verdict == "fail":
+            return self._not_acted_on(session, row, parsed,
+                                      f"the sender could not be proven ({parsed.sender_check.reason})", None, now)
+        alert, thread_problem = self._thread_alert(session, parsed)
+        if thread_problem:
+            return self._finish(session, row, routing.UNRECOGNISED, "quarantined", thread_problem,
+                                alert.ref if alert else None, now)
+        limited = self._over_rate_limit(session, parsed, alert, now)
+        if limited:
+            return self._finish(session, row, routing.UNRECOGNISED, "quarantined", limited,
+                                alert.ref if alert else None, now)
         if alert is not None:
             route = routing.route_reply(parsed, alert, self.config)
         else:
             route = routing.route_new(parsed, self.config, self.mailbox)
+        if problem and route.kind in DECIDING:
+            # "Send on behalf": a delegate may carry a manager's response, never a decision.
+            return self._not_acted_on(session, row, parsed, problem, alert, now)
         if route.status != "processed":
             if alert is None and (route.reason or "").startswith(routing.FORM_INCOMPLETE):
                 self._form_incomplete(session, key, parsed, now)
@@ -235,6 +283,43 @@ class Mailbot:
         if route.not_entitled and alert is not None and route.reading is not None:
             self._tell_who_decides(session, alert, route.reading, env.from_addr, now)
         return self._finish(session, row, route.kind, "processed", route.reason, ref, now)
+
+    def _not_acted_on(self, session: Session, row, parsed: ParsedMessage, why: str, alert: d.Alert | None,
+                      now: datetime) -> IngestResult:
+        """Mail whose sender is not proven or not one person: kept for a person, and the person it
+        claims to be from told, once a day, at their directory address (never the forged one)."""
+        env = parsed.envelope
+        claimed = self.config.person(env.from_addr) if env.from_addr else None
+        if claimed is not None:
+            day = self.calendar.local_date(now).isoformat()
+            self._queue(session, None, d.Notice("not_acted_on", (claimed.email,), f"not-acted-on/{claimed.email}/{day}",
+                                                extra={"reason": why}), now)
+        return self._finish(session, row, routing.UNRECOGNISED, "quarantined", f"not acted on: {why}",
+                            alert.ref if alert else None, now)
+
+    def _over_rate_limit(self, session: Session, parsed: ParsedMessage, alert: d.Alert | None,
+                         now: datetime) -> str | None:
+        """Why this message is over a day's limit (per sender, per alert), or None. Past the limit
+        every message is still recorded, none is acted on or answered, and the Business Manager is
+        told once a day: the last defence against a robot that no header gives away."""
+        security = self.config.settings.security
+        local_day = self.calendar.local_date(now)
+        since = datetime.combine(local_day, time(0), tzinfo=self.calendar.tz)
+        sender = parsed.envelope.from_addr
+        checks = [(repo.count_inbound_since(session, since, from_addr=sender), security.per_sender_per_day,
+                   f"from {sender}", sender)]
+        if alert is not None:
+            # The message is not linked to the alert yet: it is the one more.
+            checks.append((repo.count_inbound_since(session, since, alert_ref=alert.ref) + 1,
+                           security.per_alert_per_day, f"in the thread of {alert.ref}", alert.ref))
+        for count, limit, what, who in checks:
+            if count > limit:
+                bm = tuple(p.email for p in self.config.people_with_role("business_manager"))
+                self._queue(session, None, d.Notice("rate_limited", bm, f"rate/{who}/{local_day.isoformat()}",
+                                                    extra={"limit": limit, "what": what, "sender": sender,
+                                                           "count": count}), now)
+                return f"rate limit: {count} messages {what} today, over the limit of {limit}"
+        return None
 
     def _read_as(self, route: routing.Route, parsed: ParsedMessage, outcome: d.Outcome) -> str | None:
         """One line saying what was read and what it led to: "ESCALATE to Stage 2 Service
@@ -335,6 +420,13 @@ class Mailbot:
         if not ours:
             return None
         ref = repo.alert_ref_for_message_ids(session, ours)
+        templates = repo.outbox_template_of(session, ours)
+        if templates and set(templates.values()) <= {"bounce_report", "rate_limited"}:
+            # The report of a bounce bounced in turn: reporting it again would never end.
+            repo.add_audit(session, at=now, actor="mailbot", action="bounce",
+                           detail=f"our bounce report {ours[0]} bounced; not reported again", alert_ref=ref,
+                           message_id=parsed.envelope.message_id)
+            return ref
         bm = tuple(p.email for p in self.config.people_with_role("business_manager"))
         notice = d.Notice("bounce_report", bm, f"bounce/{ours[0]}",
                           extra={"bounced_message_ids": ours, "reason": parsed.automatic_reason or "bounced"})
@@ -385,6 +477,15 @@ class Mailbot:
                alert_ref: str | None = None, trigger: str | None = None,
                attachments: tuple[tuple[str, str, bytes], ...] = ()) -> None:
         ref = alert.ref if alert else alert_ref
+        if notice.template in ANSWERS and self._replying_to:
+            earlier = repo.outbox_template_of(session, self._replying_to)
+            if notice.template in earlier.values():
+                # A reply to our own answer that would draw the same answer again is what a
+                # robot does: one answer per loop, and the audit says why there was no other.
+                repo.add_audit(session, at=now, actor="mailbot", action="not_answered",
+                               detail=f"{notice.template} not sent: the message replies to our own {notice.template}",
+                               alert_ref=ref)
+                return
         key = f"{ref or 'none'}/{notice.key}/{notice.template}"
         if trigger:
             key += "/" + hashlib.sha256(trigger.encode()).hexdigest()[:16]

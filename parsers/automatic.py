@@ -24,6 +24,21 @@ _BOUNCE_SUBJECT = re.compile(
     r"non[-\s]?delivery)",
     re.IGNORECASE,
 )
+# The opening of an auto-responder's text, when its headers do not say what it is: robots that
+# answer every mail ("Thank you for your email, which has been received", "Your email has been
+# escalated", "I am out of the office until ..."). Only the first lines are looked at, so a person
+# who mentions an out-of-office further down is not taken for one.
+_BODY_SCAN = 400
+_AUTOREPLY_BODY = re.compile(
+    r"\A\W*(?:[^\n]{0,80}\n){0,2}[^\n]{0,60}?\b(?:"
+    r"(?<!while\s)(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|away\s+from\s+(?:the\s+)?office"
+    r"|on\s+(?:annual\s+)?leave\s+(?:until|and\s+will|returning|with\s+(?:limited|no)\s+access))"
+    r"|this\s+is\s+an\s+automat(?:ed|ic)\s+(?:reply|response|message|acknowledge?ment)"
+    r"|(?:this|your)\s+(?:e-?mail|message)\s+has\s+been\s+(?:received|escalated|logged|forwarded|passed)"
+    r"|thank\s+you\s+for\s+(?:your|contacting)\b[^\n]{0,60}\b(?:automat|received|logged|will\s+(?:be\s+)?respond)"
+    r"|(?:auto(?:matic)?[-\s]?reply|out\s+of\s+office\s+reply)\b)",
+    re.IGNORECASE,
+)
 _SUPPRESS_TOKENS = {"dr", "autoreply", "all", "oof"}
 _BULK = {"bulk", "junk", "list"}
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
@@ -77,6 +92,14 @@ def automatic_reason(env: Envelope) -> str | None:
         return f"Precedence: {precedence}"
     if _OOO_SUBJECT.search(env.subject):
         return "out-of-office subject"
+    for name, value in env.automatic_headers:
+        if name == "x-mailbot-loop" or name.startswith(("list-", "x-auto", "x-ms-exchange", "x-loop")):
+            return f"{name}: {' '.join(value.split())[:60]}".strip()
+    if env.return_path == "":
+        # The null return path <> is what bounces and auto-replies are sent with (RFC 5321 §4.5.5).
+        return "null return path"
+    if _AUTOREPLY_BODY.search(env.text[:_BODY_SCAN]):
+        return "the text reads as an automatic reply"
     if _from_daemon(env):
         return f"From: {env.from_addr.split('@', 1)[0]}"
     if is_bounce(env):

@@ -10,16 +10,15 @@ them all. Pure: bytes and strings in, strings out.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, NavigableString
+from lxml import etree
 
 from .content import label_index, label_key, label_of, normalise, phrase_pattern
-from .mime import HTML_PARSER
+from .mime import HTML_PARSER, bounded_html, read_docx_xml
 from .types import Document, ParseRules
 
 _CHECKED = "\u2612"  # ☒, what Word writes for a ticked legacy or content-control checkbox
@@ -30,7 +29,6 @@ _MAX_ROWS = 2000
 # Ends a table row in the flattened lines, so a field's value never runs on into the next row or
 # into the prose after the table (``content.parse_form`` stops a multi-line value here).
 END_OF_ROW = "\f"
-_MAX_DOCX_XML = 20 * 1024 * 1024
 
 
 def checked_option(value: str) -> str | None:
@@ -206,19 +204,36 @@ def _docx_table_rows(table: object, index: Mapping[str, str]) -> list[list[str]]
 
 def docx_form_lines(data: bytes, rules: ParseRules) -> list[str]:
     """The lines of a .docx form: its paragraphs and every table row, in document order."""
-    # python-docx's own XML parser (its element classes, its safe lxml settings), given only the
-    # main document part: opening the whole package (styles, themes, settings) costs five
-    # times as much and none of it says anything about the form's fields.
-    from docx.oxml import parse_xml  # imported here so that a text mail never pays for it
+    # Only the main document part is read: opening the whole package (styles, themes, settings)
+    # costs five times as much and none of it says anything about the form's fields. It is
+    # inflated in chunks with a running total and counted, never trusting the sizes the zip
+    # declares (issue 9: a 1.4 MB .docx once inflated to 2 GB); mime.read_docx_xml says why not.
+    xml, cut, note = read_docx_xml(data)
+    if xml is None:
+        raise ValueError(note)
+    return _docx_xml_lines(xml, cut, rules)
 
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        info = package.getinfo("word/document.xml")
-        # A zip bomb would inflate gigabytes; a form is a few hundred KB.
-        if info.file_size > _MAX_DOCX_XML:
-            raise ValueError("document.xml is too large to be a form")
-        body = parse_xml(package.read(info)).find(f"{_W}body")
+
+def _docx_xml_lines(xml: bytes, cut: bool, rules: ParseRules) -> list[str]:
+    """The form lines of a document.xml already read under the caps; ``cut`` when it is only
+    the first part of the document."""
+    if cut:
+        # What was read ends mid-element: the recovering parser closes what is open, and the
+        # last top-level paragraph or table (the one cut through) is dropped below. No entities
+        # are expanded and no huge text nodes allowed, as in python-docx's own parser.
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False,
+                                 remove_blank_text=True)
+        root = etree.fromstring(xml, parser)
+    else:
+        # python-docx's own XML parser (its element classes, its safe lxml settings).
+        from docx.oxml import parse_xml  # imported here so that a text mail never pays for it
+
+        root = parse_xml(xml)
+    body = root.find(f"{_W}body") if root is not None else None
     if body is None:
         raise ValueError("no document body")
+    if cut and len(body):
+        body.remove(body[-1])
     index = label_index(rules)
     rows: list[list[str]] = []
     for child in body.iterchildren():
@@ -240,10 +255,14 @@ def document_lines(doc: Document, kind: str, rules: ParseRules) -> list[str]:
     """Form lines of an attached document; [] when it cannot be read (never raises)."""
     try:
         if kind == "docx":
+            if doc.xml is not None:  # the MIME layer has read it under the caps already
+                return _docx_xml_lines(doc.xml, doc.xml_cut, rules)
             return docx_form_lines(doc.data, rules)
         from .mime import decode_bytes
 
-        soup = BeautifulSoup(decode_bytes(doc.data[:2_000_000], None), HTML_PARSER)
+        # At most MAX_HTML_TAGS tags reach BeautifulSoup (the MIME layer's note says when cut).
+        page, _ = bounded_html(decode_bytes(doc.data[:2_000_000], None))
+        soup = BeautifulSoup(page, HTML_PARSER)
         lines = html_form_lines(soup, rules)
         if not lines:
             from .mime import html_to_text

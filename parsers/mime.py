@@ -14,7 +14,12 @@ import codecs
 import email
 import email.parser
 import email.utils
+import io
+import itertools
 import re
+import struct
+import zipfile
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from dataclasses import dataclass, field
@@ -348,6 +353,137 @@ def document_kind(filename: str | None, ctype: str) -> str | None:
     return _DOCUMENT_TYPES.get(ctype) if filename else None
 
 
+# ---- bounded work per attachment (issue 9) -------------------------------------------------
+# Caps on what one message can make mailbot do, counted on what is actually inflated and parsed,
+# never on what a file declares: a 1.4 MB .docx whose zip entry said 4 KB once inflated to
+# 2 GB. A real DRP form's document.xml is a few hundred KB and some thousands of elements; a
+# real HTML body a few hundred tags (a long Outlook thread a few thousand).
+MAX_INFLATED = 8 * 1024 * 1024  # bytes inflated from one zip member
+MAX_XML_ELEMENTS = 200_000  # elements of a document.xml handed to the XML parser
+MAX_HTML_TAGS = 20_000  # tags of an HTML body or attached page handed to BeautifulSoup
+_MAX_ZIP_MEMBERS = 1000  # a .docx has a dozen or two
+_MAX_ZIP_DIRECTORY = 1024 * 1024  # bytes of central directory zipfile is allowed to read
+_INFLATE_CHUNK = 256 * 1024
+_ZIP_END = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP_LOCAL = struct.Struct("<4s5H3L2H")  # local file header
+# A start tag, comment, doctype or processing instruction: each makes one node (an end tag
+# makes none). Counted with bytes.count first, which is C-speed, and searched only when over.
+_XML_NODE = re.compile(rb"<(?![/?!])")
+_HTML_NODE = re.compile(r"<[A-Za-z!?]")
+
+
+def _zip_directory_checked(data: bytes) -> None:
+    """Refuse, before zipfile reads it, a central directory too large to be a document's:
+    zipfile builds an object per entry, whatever the entry count in the end record says."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - (0xFFFF + _ZIP_END.size)))
+    if at < 0 or at + _ZIP_END.size > len(data):
+        raise ValueError("is not a zip package")
+    _, _, _, _, entries, directory_size, _, _ = _ZIP_END.unpack_from(data, at)
+    if entries == 0xFFFF or directory_size == 0xFFFFFFFF or data[max(0, at - 20) : at - 16] == b"PK\x06\x07":
+        raise ValueError("is a ZIP64 package, which no form is")
+    if entries > _MAX_ZIP_MEMBERS or directory_size > _MAX_ZIP_DIRECTORY:
+        raise ValueError(f"has more than {_MAX_ZIP_MEMBERS} members")
+
+
+def _packed_member(data: bytes, name: str) -> tuple[zipfile.ZipInfo, memoryview]:
+    """The entry of zip member ``name`` and its compressed bytes, from the package's own
+    headers (zipfile's reader trusts the declared size and inflates bzip2 and LZMA unbounded,
+    so only its directory parser is used)."""
+    _zip_directory_checked(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            info = package.getinfo(name)
+    except KeyError:
+        raise ValueError(f"has no {name}") from None
+    except Exception:  # noqa: BLE001 - zipfile raises several kinds on a damaged directory
+        raise ValueError("is not a sound zip package") from None
+    if info.flag_bits & 0x1:
+        raise ValueError("is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"uses a compression method Word never writes ({info.compress_type})")
+    offset = info.header_offset
+    if offset + _ZIP_LOCAL.size > len(data) or data[offset : offset + 4] != b"PK\x03\x04":
+        raise ValueError("is not a sound zip package")
+    name_length, extra_length = _ZIP_LOCAL.unpack_from(data, offset)[-2:]
+    start = offset + _ZIP_LOCAL.size + name_length + extra_length
+    return info, memoryview(data)[start : start + info.compress_size]
+
+
+def _inflated_chunks(info: zipfile.ZipInfo, packed: memoryview) -> Iterable[bytes]:
+    """The member's bytes a chunk at a time: no call ever inflates more than _INFLATE_CHUNK."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(packed), _INFLATE_CHUNK):
+            yield bytes(packed[at : at + _INFLATE_CHUNK])
+        return
+    inflater = zlib.decompressobj(-15)
+    for at in range(0, len(packed), _INFLATE_CHUNK):
+        pending = bytes(packed[at : at + _INFLATE_CHUNK])
+        while pending:
+            chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+            pending = inflater.unconsumed_tail
+            if chunk:
+                yield chunk
+            if inflater.eof:
+                return
+
+
+def inflate_member(data: bytes, name: str, limit: int = MAX_INFLATED) -> tuple[bytes, bool]:
+    """Zip member ``name`` of ``data``, inflated with a running total that stops at ``limit``:
+    (its first ``limit`` bytes at most, whether there was more).
+
+    Raises ValueError with a short reason ("is encrypted") when the package is damaged or
+    unusual, or when the member inflates past the size its entry declares: a zip bomb.
+    """
+    info, packed = _packed_member(data, name)
+    out = bytearray()
+    crc = 0
+    try:
+        for chunk in _inflated_chunks(info, packed):
+            out += chunk
+            if len(out) > info.file_size:
+                raise ValueError("inflates past the size its zip entry declares (a zip bomb)")
+            if len(out) > limit:
+                return bytes(out[:limit]), True
+            crc = zlib.crc32(chunk, crc)
+    except zlib.error:
+        raise ValueError("is damaged (its compressed data)") from None
+    if crc != info.CRC or len(out) != info.file_size:
+        raise ValueError("is damaged (its checksum or size)")
+    return bytes(out), False
+
+
+def _nth_node(data, pattern: re.Pattern, marker, n: int) -> int | None:
+    """Offset of node ``n`` (counting from 0) of ``data``, or None when it has no more than n."""
+    if data.count(marker) <= n:  # a cheap upper bound on the nodes: most documents stop here
+        return None
+    found = next(itertools.islice(pattern.finditer(data), n, None), None)
+    return None if found is None else found.start()
+
+
+def read_docx_xml(data: bytes) -> tuple[bytes | None, bool, str | None]:
+    """A .docx's word/document.xml under the caps: (the XML or None, whether only its first part
+    is there, a note for Envelope.notes or None). Never raises."""
+    try:
+        xml, cut = inflate_member(data, "word/document.xml")
+    except ValueError as exc:
+        return None, False, f"an attached .docx {exc}: not read"
+    note = None
+    if cut:
+        note = f"an attached .docx form inflates to more than {MAX_INFLATED >> 20} MB: only its first {MAX_INFLATED >> 20} MB were read"
+    at = _nth_node(xml, _XML_NODE, b"<", MAX_XML_ELEMENTS)
+    if at is not None:
+        xml, cut = xml[:at], True
+        note = f"an attached .docx form has more than {MAX_XML_ELEMENTS:,} XML elements: only the first {MAX_XML_ELEMENTS:,} were read"
+    return xml, cut, note
+
+
+def bounded_html(html: str, limit: int = MAX_HTML_TAGS) -> tuple[str, bool]:
+    """``html`` cut before its ``limit``-th tag, so that BeautifulSoup builds a bounded tree:
+    (the HTML, whether it was cut). What is cut is the end, where a reply's quoted history is."""
+    at = _nth_node(html, _HTML_NODE, "<", limit)
+    return (html, False) if at is None else (html[:at], True)
+
+
 @dataclass
 class _Walk:
     text: str | None = None
@@ -417,13 +553,18 @@ def _walk(msg: Message) -> _Walk:
                 continue
             if ctype == "text/html":
                 if out.html is None:
-                    out.html = _part_text(part)
+                    out.html, cut = bounded_html(_part_text(part))
+                    if cut:
+                        out.notes.append(f"the HTML body has more than {MAX_HTML_TAGS:,} tags: only the first {MAX_HTML_TAGS:,} were read")
                 continue
         size = _size(part)
         out.attachments.append(Attachment(filename, ctype, size))
         kind = document_kind(filename, ctype)
-        if kind is not None and size <= _MAX_DOCUMENT:
-            out.documents.append(Document(filename, ctype, _payload_bytes(part)))
+        if kind is not None and size > _MAX_DOCUMENT:
+            # No file names in notes: they reach the digest, and people name files after children.
+            out.notes.append(f"an attached .{kind} is over {_MAX_DOCUMENT >> 20} MB: not read as a form")
+        elif kind is not None:
+            out.documents.append(_document(filename, ctype, _payload_bytes(part), kind, out.notes))
     if out.tnef:
         out.notes.append("winmail.dat (TNEF) attached: its contents are not read")
     if out.encrypted:
@@ -431,6 +572,22 @@ def _walk(msg: Message) -> _Walk:
     if out.calendar_method:
         out.notes.append(f"calendar {out.calendar_method.lower()}")
     return out
+
+
+def _document(filename: str | None, ctype: str, data: bytes, kind: str, notes: list[str]) -> Document:
+    """An attached form-shaped file, read under the caps, with a note when a cap was hit."""
+    if kind == "docx":
+        xml, cut, note = read_docx_xml(data)
+        if note is not None:
+            notes.append(note)
+        return Document(filename, ctype, data, xml=xml, xml_cut=cut)
+    if data.count(b"<") > MAX_HTML_TAGS and bounded_html(decode_bytes(data[:_MAX_HTML_DOCUMENT], None))[1]:
+        notes.append(f"an attached .html form has more than {MAX_HTML_TAGS:,} tags: only the first {MAX_HTML_TAGS:,} were read")
+    return Document(filename, ctype, data)
+
+
+# An attached .html form is read up to this many bytes (forms.document_lines cuts it the same way).
+_MAX_HTML_DOCUMENT = 2_000_000
 
 
 # What the standard library's parser reports as broken, in words for `mailbot parse` and the
@@ -577,5 +734,28 @@ def _read_envelope(raw: bytes) -> tuple[Envelope, BeautifulSoup | None]:
         encrypted=walked.encrypted,
         message_id_count=id_count,
         notes=tuple(notes),
+        from_count=len(from_list),
+        sender_addr=_one_address(headers.get("sender", [])),
+        return_path=_one_address(headers.get("return-path", []), null_path=True),
+        authentication_results=tuple(decode_header_value(v) for v in headers.get("authentication-results", [])[:_MAX_AUTH_HEADERS]),
+        exchange_auth_as=_first(headers, "x-ms-exchange-organization-authas"),
+        automatic_headers=tuple((name, _first(headers, name) or "") for name in _AUTOMATIC_HEADERS if name in headers),
     )
     return envelope, soup
+
+
+# Headers only machines write: a list, an auto-responder, an Exchange-generated message.
+_AUTOMATIC_HEADERS = ("list-id", "list-unsubscribe", "x-autoreply", "x-autorespond", "x-autoresponder",
+                      "x-ms-exchange-generated-message-source", "x-ms-exchange-inbox-rules-loop",
+                      "x-loop", "x-mailbot-loop")
+_MAX_AUTH_HEADERS = 20
+
+
+def _one_address(values: list[str], null_path: bool = False) -> str | None:
+    """The single address of a Sender or Return-Path header; "" for the null path "<>"."""
+    if not values:
+        return None
+    if null_path and values[0].strip() in ("<>", ""):
+        return ""
+    pairs = _addresses(values[:1])
+    return pairs[0][1] if pairs else None

@@ -112,9 +112,16 @@ class ParseRules:
     # Added: relative dates ("by Friday") are resolved against the day the mail was sent in the
     # authority's own time zone, not the sender's offset.
     timezone: str = "Europe/London"
+    # Added (issue 9): whose Authentication-Results are believed (the receiving servers'
+    # authserv-ids; "exchange-online" for Microsoft 365's header, which carries none), and which
+    # results count as the From domain proven: "dmarc", "compauth", "dkim" (aligned), "spf" (aligned).
+    trusted_authserv_ids: tuple[str, ...] = ()
+    accepted_authentication: tuple[str, ...] = ("dmarc", "compauth")
+    trust_exchange_internal: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("case_id_labels", "compliment_phrases", "required_form_fields"):
+        for name in ("case_id_labels", "compliment_phrases", "required_form_fields", "trusted_authserv_ids",
+                     "accepted_authentication"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
@@ -150,6 +157,12 @@ class Document:
     filename: str | None
     content_type: str
     data: bytes = field(repr=False)
+    # Added (issue 9): a .docx's word/document.xml as the MIME layer read it under its caps
+    # (bytes actually inflated, elements), so the form reader never inflates the package again;
+    # None when it was not read (a damaged or lying zip), and ``xml_cut`` when only its first
+    # part was read (the caps were hit; Envelope.notes says which).
+    xml: bytes | None = field(default=None, repr=False)
+    xml_cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,15 @@ class Envelope:
     encrypted: bool = False  # S/MIME enveloped or opaque-signed: the body cannot be read
     message_id_count: int = 0  # more than one Message-ID header is recorded, the first is used
     notes: tuple[str, ...] = ()  # one short phrase per oddity, for `mailbot parse` and the audit
+    # Added (issue 9): who the headers say sent it, and what the receiving servers found.
+    from_count: int = 1  # addresses in the From header(s); anything but 1 is not one sender
+    sender_addr: str | None = None  # the Sender header's address, when there is one
+    return_path: str | None = None  # the Return-Path address; "" for the null path <>
+    authentication_results: tuple[str, ...] = ()  # each Authentication-Results value, topmost first
+    exchange_auth_as: str | None = None  # X-MS-Exchange-Organization-AuthAs ("Internal" in the tenant)
+    # Headers that mark machine-sent mail beyond Auto-Submitted/Precedence (List-Id,
+    # X-Autoreply, X-Autorespond, X-MS-Exchange-Generated-Message-Source, ...): (name, value).
+    automatic_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,6 +242,24 @@ class Instruction:
     doubt: str | None = None
     # The words the decision was read from, as written (for "Read as:" and for questions).
     words: str = ""
+    # Read from prose ("so we can close this") rather than from a decision word that leads its
+    # clause: a manager's prose is never taken for a decision they may not give.
+    prose: bool = False
+
+
+@dataclass(frozen=True)
+class SenderCheck:
+    """Whether the From address is proven by a receiving server the configuration trusts.
+
+    ``verdict`` is "pass" (proven), "fail" (a trusted server found it false or unproven) or
+    "unchecked" (no trusted server is configured, or none of them wrote a result)."""
+
+    verdict: str
+    reason: str
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
 
 
 @dataclass(frozen=True)
@@ -265,3 +305,7 @@ class ParsedMessage:
     # Added (issue 8): the formal stage a mail without a form says it raises ("I'm raising a
     # Stage 1 dispute", subject "Stage 2 DRP - ..."); None when it names none.
     stated_stage: int | None = None
+    # Added (issue 9): is the From address proven, and is the sender one person at all
+    # ("From holds 2 addresses", "Sender differs from From"): None when nothing is wrong.
+    sender_check: SenderCheck = SenderCheck("unchecked", "no authentication configured")
+    sender_problem: str | None = None

@@ -408,6 +408,27 @@ def count_messages(session: Session, status: str) -> int:
                                                                   MessageRow.status == status)) or 0
 
 
+def count_inbound_since(session: Session, since: datetime, *, from_addr: str | None = None,
+                        alert_ref: str | None = None) -> int:
+    """Inbound messages received since ``since`` from one address or in one alert's thread
+    (the rate limits of issue 9)."""
+    query = select(func.count(MessageRow.id)).where(MessageRow.direction == "in", MessageRow.received_at >= since)
+    if from_addr is not None:
+        query = query.where(MessageRow.from_addr == from_addr)
+    if alert_ref is not None:
+        query = query.where(MessageRow.alert_ref == alert_ref)
+    return session.scalar(query) or 0
+
+
+def outbox_template_of(session: Session, message_ids: Iterable[str]) -> dict[str, str]:
+    """Message-ID -> template, for the given Message-IDs that are mail mailbot queued itself."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(OutboxRow.message_id, OutboxRow.template).where(OutboxRow.message_id.in_(ids)))
+    return {mid: template for mid, template in rows}
+
+
 def first_alert_opened(session: Session) -> datetime | None:
     return session.scalar(select(func.min(AlertRow.opened)))
 

@@ -44,9 +44,11 @@ NOTICES = {
     "form_incomplete",
     "confirm_reading",
     "who_decides",
+    "not_acted_on",
+    "rate_limited",
 }
-NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
-MAYBE_NO_ALERT = {"bounce_report", "instruction_refused"}  # rendered both with and without
+NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "rate_limited", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
+MAYBE_NO_ALERT = {"bounce_report", "instruction_refused", "not_acted_on"}  # rendered both with and without
 
 REF = "DRP-2027-0042"
 CASE_IDS = ["1234567", "7654321"]
@@ -131,6 +133,8 @@ EXTRA: dict[str, dict[str, Any]] = {
     "instruction_refused": {"reason": "stage 7 does not exist: the Looked after children ladder has stages 1-4"},
     "compliment_ack": {"children": list(CASE_IDS)},
     "form_incomplete": {"missing": ["the stage (level of dispute)", "the child's case ID"]},
+    "not_acted_on": {"reason": "the sender could not be proven: mx.luton.gov.uk: dmarc=fail"},
+    "rate_limited": {"limit": 40, "what": "from one sender", "sender": "robot@luton.example.gov.uk", "count": 41},
     "bounce_report": {
         "bounced_message_ids": ["mailbot.DRP-2027-0042.ack@luton.example.gov.uk"],
         "reason": "550 5.1.1 mailbox unavailable",
