@@ -139,6 +139,9 @@ class RaiseAlert:
 @dataclass(frozen=True)
 class ManagerResponse:
     sender: str
+    # Why the reply answers nothing though it comes from the responder (an empty forward, a bare
+    # question): it is recorded and the clock runs on (issue 9). None: it is a response.
+    not_a_response: str | None = None
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,8 @@ def _response(alert: Alert, ev: ManagerResponse, now: datetime, rules: Rules) ->
         raise TransitionRefused("the raiser's own reply is not a manager's response")
     if not _answers_for_rung(rules, alert, ev.sender):
         return Outcome(alert, (), (f"reply from {ev.sender} recorded; {alert.responder} holds this rung",))
+    if ev.not_a_response:
+        return Outcome(alert, (), (f"reply from {ev.sender} recorded; not a response ({ev.not_a_response}), the deadline stands",))
     late = rules.calendar.is_past_due(now, alert.current.due)
     episode = replace(alert.current, responded_at=alert.current.responded_at or now)
     new = replace(
@@ -466,6 +471,10 @@ def _further_response(alert: Alert, ev: ManagerResponse, now: datetime, rules: R
 def _extension_requested(alert: Alert, ev: ExtensionRequested, now: datetime, rules: Rules) -> Outcome:
     if ev.sender == alert.raised_by:
         raise TransitionRefused("the IRO extends with EXTEND, not by asking for more time")
+    if not _answers_for_rung(rules, alert, ev.sender):
+        # Only the manager who must answer, or someone above them, may ask for their time.
+        return Outcome(alert, (), (f"request for more time from {ev.sender} recorded, not taken: "
+                                   f"{alert.responder} holds this rung",))
     process = rules.process(alert.process)
     days = ev.working_days
     if days is None and ev.until is None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from typing import Any
 
 from parsers import ParsedMessage
+from parsers.dates import sentences
 from parsers.content import MAX_CASE_IDS
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
@@ -277,7 +278,21 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))
     if parsed.asks_for_more_time:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
-    return Route(RESPONSE, "processed", d.ManagerResponse(sender), reading=refused, not_entitled=refused is not None)
+    return Route(RESPONSE, "processed", d.ManagerResponse(sender, not_a_response=_not_a_response(parsed)),
+                 reading=refused, not_entitled=refused is not None)
+
+
+def _not_a_response(parsed: ParsedMessage) -> str | None:
+    """Why a manager's reply gives no response: nothing of their own (a forward with no words, no
+    document), or only a question back ("Which plan do you mean?"). The clock runs on."""
+    text = parsed.reply_text.strip()
+    if not text and not parsed.envelope.documents:
+        return "no text of its own"
+    # Greetings and names ("Hi Sam,", "Dana") are not sentences of the reply.
+    said = [text[a:b].strip() for a, b in sentences(text) if len(text[a:b].split()) > 3]
+    if said and len(text.split()) <= 40 and all(s.endswith("?") for s in said):
+        return "only a question"
+    return None
 
 
 _RELAYED = re.compile(

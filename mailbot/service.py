@@ -48,6 +48,8 @@ ANSWERS = frozenset({"status_reply", "instruction_refused", "not_acted_on", "who
 # Routes that would change or open an alert on the sender's word.
 DECIDING = frozenset({routing.INSTRUCTION, routing.CONFIRM, routing.FORM, routing.NEW_ALERT})
 SENDER_HEADER_PROBLEM = "the Sender header"
+# How long a row may stay "sending" before it counts as interrupted (a hand-off takes seconds).
+SENDING_GRACE = timedelta(minutes=10)
 HISTORY_HIDDEN = ("queued", "sent", "recipient_refused")
 
 
@@ -544,8 +546,13 @@ class Mailbot:
     # ------------------------------------------------------------------ send
 
     def send(self, now: datetime, sink: Sink) -> list[str]:
-        """Deliver every queued row through ``sink``; each row is sent at most once."""
+        """Deliver every queued row through ``sink``; each row is sent at most once.
+
+        A row is marked "sending" and committed before it is handed to the server, and "sent"
+        after; a process killed in between leaves it "sending", and it is never handed over
+        again: ``reconcile_sending`` reports it instead (issue 9: at most once, even when killed)."""
         sent = []
+        self.reconcile_sending(now)
         with self.sessions() as session:
             ids = [r.id for r in repo.outbox_due(session, now)]
         for row_id in ids:
@@ -570,20 +577,42 @@ class Mailbot:
                                    detail=f"{row.template}: {row.last_error}", alert_ref=row.alert_ref,
                                    message_id=row.message_id)
                     continue
-                try:
-                    sink.send(message)
-                except PermanentFailure as exc:
-                    self._send_failed(session, row, now, f"refused: {exc}")
-                    continue
-                except (TemporaryFailure, OSError) as exc:
+                # Recorded before the hand-off: the time it was handed over is kept in
+                # next_attempt_at while the row is "sending".
+                row.status, row.next_attempt_at = "sending", now
+            try:
+                sink.send(message)
+            except PermanentFailure as exc:
+                with self.sessions.begin() as session:
+                    self._send_failed(session, session.get(repo.OutboxRow, row_id), now, f"refused: {exc}")
+                continue
+            except (TemporaryFailure, OSError) as exc:
+                with self.sessions.begin() as session:
+                    row = session.get(repo.OutboxRow, row_id)
+                    row.status = "queued"  # the server took nothing: it may be tried again
                     self._retry_later(session, row, now, f"{type(exc).__name__}: {exc}")
-                    continue
+                continue
+            with self.sessions.begin() as session:
+                row = session.get(repo.OutboxRow, row_id)
                 row.status, row.sent_at, row.next_attempt_at = "sent", now, None
                 repo.add_audit(session, at=now, actor="mailbot", action="sent",
                                detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
                                alert_ref=row.alert_ref, message_id=row.message_id)
                 sent.append(row.message_id)
         return sent
+
+    def reconcile_sending(self, now: datetime) -> list[str]:
+        """Rows left "sending" by a process that stopped during the hand-off (older than
+        SENDING_GRACE, so another instance's send in progress is left alone): the server may or
+        may not have them, so they are not sent again but marked failed and reported."""
+        with self.sessions.begin() as session:
+            stuck = [r for r in repo.outbox_rows(session, "sending")
+                     if r.next_attempt_at is not None and now - r.next_attempt_at >= SENDING_GRACE]
+            for row in stuck:
+                self._send_failed(session, row, now,
+                                  f"interrupted while being handed to the mail server at {row.next_attempt_at.isoformat()}: "
+                                  "not sent again, so that it is never sent twice; check whether it arrived")
+            return [r.message_id for r in stuck]
 
     def _send_failed(self, session: Session, row, now: datetime, error: str) -> None:
         row.status, row.last_error, row.next_attempt_at = "failed", error, None

@@ -239,3 +239,68 @@ def test_a_flood_from_one_sender_is_recorded_not_acted_on_and_the_business_manag
     assert len(limited) == 12 - 5  # the raising mail was the day before: five notes are within 5 a day
     assert [t for t, _, _ in _outbox(bot)].count("rate_limited") == 1
     assert len(_messages(bot)) == 13
+
+
+# ---- smaller holes ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "why"), [("", "no text of its own"), ("Hi Sam,\n\nWhich PEP do you mean?\n\nDana", "only a question")])
+def test_an_empty_forward_or_a_bare_question_from_the_responder_does_not_stop_the_clock(
+    open_bot: Mailbot, body: str, why: str
+) -> None:
+    ref = raise_informal(open_bot)
+    raw = mail("dana.tm", "sam.iro", f"RE: [{ref}] Pre-Dispute Resolution", body, at("2027-05-05T10:00"),
+               "q-1@luton", in_reply_to="raise-1@luton")
+    assert open_bot.ingest(raw, at("2027-05-05T10:00")).status == "processed"
+    assert open_bot.alerts()[0].status is d.Status.AWAITING_RESPONSE
+    with open_bot.sessions() as session:
+        assert any(why in a.detail for a in repo.audit_for(session, ref))
+
+
+def test_time_is_asked_only_by_the_responder_or_someone_above_them(open_bot: Mailbot) -> None:
+    ref = raise_informal(open_bot)
+    other = mail("lee.tm", "sam.iro", f"RE: [{ref}] Pre-Dispute Resolution", "Could we have another week please?",
+                 at("2027-05-05T10:00"), "t-1@luton", in_reply_to="raise-1@luton")
+    open_bot.ingest(other, at("2027-05-05T10:00"))
+    assert open_bot.alerts()[0].pending_extension is None
+    above = mail("morgan.sm", "sam.iro", f"RE: [{ref}] Pre-Dispute Resolution", "Could we have another week please?",
+                 at("2027-05-05T11:00"), "t-2@luton", in_reply_to="raise-1@luton")
+    open_bot.ingest(above, at("2027-05-05T11:00"))
+    assert open_bot.alerts()[0].pending_extension is not None
+
+
+class _KilledAfterHandOff:
+    """A sink that hands the message over and then the process 'dies' (a BaseException, as a
+    kill would stop the code between the hand-off and the commit). Stands in for SMTP here;
+    the real SMTP path is tested against a real listener in test_servers.py."""
+
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    def send(self, message) -> str:
+        self.delivered.append(message["Message-ID"])
+        raise SystemExit("killed")
+
+
+class _Recording:
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    def send(self, message) -> str:
+        self.delivered.append(message["Message-ID"])
+        return "250 ok"
+
+
+def test_a_notice_handed_over_when_the_process_is_killed_is_never_sent_twice(open_bot: Mailbot) -> None:
+    raise_informal(open_bot)
+    killed = _KilledAfterHandOff()
+    with pytest.raises(SystemExit):
+        open_bot.send(at("2027-05-04T10:01"), killed)
+    assert len(killed.delivered) == 1
+    # Restarted at once and ten minutes later: the interrupted notice is not handed over again.
+    again = _Recording()
+    open_bot.send(at("2027-05-04T10:02"), again)
+    open_bot.send(at("2027-05-04T10:12"), again)
+    assert killed.delivered[0] not in again.delivered
+    with open_bot.sessions() as session:
+        row = [r for r in repo.outbox_rows(session) if f"<{r.message_id}>" == killed.delivered[0]][0]
+        assert row.status == "failed" and "never sent twice" in row.last_error
