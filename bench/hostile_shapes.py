@@ -2,8 +2,8 @@
 
 Every reader of free text must stay linear in the message (DESIGN §6.10): a body of thousands of
 attribution lines, a megabyte on one line, alternating quotes and answers, thousands of request
-sentences or "Label: value" lines. This prints the time for each shape at n and 10n; a ratio near
-10 is linear, near 100 quadratic. A benchmark prints figures; it is not a test. Run from the
+sentences or "Label: value" lines, of case IDs, runs of date fillers, names or spaces. This prints
+the time for each shape at n and 10n; a ratio near 10 is linear, near 100 quadratic. A benchmark prints figures; it is not a test. Run from the
 repository root:
 
     python bench/hostile_shapes.py [N]        # default N = 2000
@@ -32,6 +32,20 @@ SHAPES = {
     "label lines": lambda n: "\n".join(f"Label{i}: value" for i in range(n)),
     "nested forwards": lambda n: "".join(
         f"From: p{i}@x.gov.uk\nSent: 12 May 2027 09:00\nTo: drp@x.gov.uk\nSubject: FW: x\n\n" for i in range(n // 10)),
+    # Issue 9: a label alone on its line takes the IDs below it; with no blank line between
+    # them, each label once re-read every line after it (quadratic).
+    "id labels alone": lambda n: "Child IDs:\n" * (n * 2),
+    "ids on one line": lambda n: "Child IDs: " + ", ".join(str(1_000_000 + i) for i in range(n)),
+    "ids in prose": lambda n: " ".join(f"Ayaan {1_000_000 + i}" for i in range(n)),
+    "time requests": lambda n: " ".join("Could we have a further week, not by Friday?" for _ in range(n)),
+    "sentences no stop": lambda n: "please respond within " * n,
+    # Found quadratic by the issue 9 probe (not yet mended; sized so that 10n takes seconds):
+    # each date word ("on", "of") re-reads the run of fillers after it (dates.dated_at/_FILLER);
+    # every first-name line gathers all the lines after it (reply._signed_name_start); and a
+    # clause break tried at each space of a run (instruction._CLAUSE's leading \s+).
+    "deadline fillers": lambda n: "Please respond by " + "the next close of play on " * (n // 10) + "soon.",
+    "signature names": lambda n: "\n".join("Sam Okafor" for _ in range(n // 4)),
+    "space runs": lambda n: "ESCALATE to " + " " * n + "stage 2 please",
 }
 
 

@@ -24,7 +24,7 @@ import authres
 from .types import Envelope, ParseRules, SenderCheck
 
 EXCHANGE_ONLINE = "exchange-online"
-_ADDRESS_IN_NAME = re.compile(r"[^\s<>\"'@]+@[^\s<>\"'@]+\.[^\s<>\"'@]+")
+_ADDRESS_IN_NAME = re.compile(r"(?<![^\s<>\"'@])[^\s<>\"'@]+@[^\s<>\"'@]+\.[^\s<>\"'@]+")
 
 
 def sender_problem(env: Envelope) -> str | None:

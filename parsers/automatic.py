@@ -42,7 +42,7 @@ _AUTOREPLY_BODY = re.compile(
 _SUPPRESS_TOKENS = {"dr", "autoreply", "all", "oof"}
 _BULK = {"bulk", "junk", "list"}
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
-_MESSAGE_ID_LINE = re.compile(r"^\s*Message-ID\s*:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID_LINE = re.compile(r"^[ \t]*Message-ID\s*:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 
 
 def is_delivery_report(env: Envelope) -> bool:

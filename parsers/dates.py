@@ -69,7 +69,7 @@ _DEADLINE_WORD = re.compile(
 )
 _FILLER = re.compile(
     r"(?:the\s+|next\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
-    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?)*",
+    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?){0,6}",
     re.IGNORECASE,
 )
 

@@ -155,7 +155,8 @@ def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
     return False
 
 
-_CLAUSE = re.compile(r"\s+[-–—]+\s+|;\s*|:\s+|,\s+")
+# (?<!\s): a run of spaces is tried once, from its start, not again from each space in it.
+_CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+")
 
 
 def _command(sentence: str) -> tuple[str, int] | None:

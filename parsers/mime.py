@@ -361,6 +361,7 @@ def document_kind(filename: str | None, ctype: str) -> str | None:
 MAX_INFLATED = 8 * 1024 * 1024  # bytes inflated from one zip member
 MAX_XML_ELEMENTS = 200_000  # elements of a document.xml handed to the XML parser
 MAX_HTML_TAGS = 20_000  # tags of an HTML body or attached page handed to BeautifulSoup
+MAX_DOCUMENTS = 5  # attached forms read per message (each within the caps above)
 _MAX_ZIP_MEMBERS = 1000  # a .docx has a dozen or two
 _MAX_ZIP_DIRECTORY = 1024 * 1024  # bytes of central directory zipfile is allowed to read
 _INFLATE_CHUNK = 256 * 1024
@@ -469,11 +470,13 @@ def read_docx_xml(data: bytes) -> tuple[bytes | None, bool, str | None]:
         return None, False, f"an attached .docx {exc}: not read"
     note = None
     if cut:
-        note = f"an attached .docx form inflates to more than {MAX_INFLATED >> 20} MB: only its first {MAX_INFLATED >> 20} MB were read"
+        megabytes = MAX_INFLATED >> 20
+        note = f"an attached .docx form inflates to more than {megabytes} MB: only its first {megabytes} MB were read"
     at = _nth_node(xml, _XML_NODE, b"<", MAX_XML_ELEMENTS)
     if at is not None:
         xml, cut = xml[:at], True
-        note = f"an attached .docx form has more than {MAX_XML_ELEMENTS:,} XML elements: only the first {MAX_XML_ELEMENTS:,} were read"
+        note = (f"an attached .docx form has more than {MAX_XML_ELEMENTS:,} XML elements: "
+                f"only the first {MAX_XML_ELEMENTS:,} were read")
     return xml, cut, note
 
 
@@ -555,7 +558,8 @@ def _walk(msg: Message) -> _Walk:
                 if out.html is None:
                     out.html, cut = bounded_html(_part_text(part))
                     if cut:
-                        out.notes.append(f"the HTML body has more than {MAX_HTML_TAGS:,} tags: only the first {MAX_HTML_TAGS:,} were read")
+                        out.notes.append(f"the HTML body has more than {MAX_HTML_TAGS:,} tags: "
+                                         f"only the first {MAX_HTML_TAGS:,} were read")
                 continue
         size = _size(part)
         out.attachments.append(Attachment(filename, ctype, size))
@@ -563,6 +567,10 @@ def _walk(msg: Message) -> _Walk:
         if kind is not None and size > _MAX_DOCUMENT:
             # No file names in notes: they reach the digest, and people name files after children.
             out.notes.append(f"an attached .{kind} is over {_MAX_DOCUMENT >> 20} MB: not read as a form")
+        elif kind is not None and len(out.documents) >= MAX_DOCUMENTS:
+            phrase = f"more than {MAX_DOCUMENTS} attached forms: the rest were not read"
+            if phrase not in out.notes:
+                out.notes.append(phrase)
         elif kind is not None:
             out.documents.append(_document(filename, ctype, _payload_bytes(part), kind, out.notes))
     if out.tnef:
@@ -582,7 +590,8 @@ def _document(filename: str | None, ctype: str, data: bytes, kind: str, notes: l
             notes.append(note)
         return Document(filename, ctype, data, xml=xml, xml_cut=cut)
     if data.count(b"<") > MAX_HTML_TAGS and bounded_html(decode_bytes(data[:_MAX_HTML_DOCUMENT], None))[1]:
-        notes.append(f"an attached .html form has more than {MAX_HTML_TAGS:,} tags: only the first {MAX_HTML_TAGS:,} were read")
+        notes.append(f"an attached .html form has more than {MAX_HTML_TAGS:,} tags: "
+                     f"only the first {MAX_HTML_TAGS:,} were read")
     return Document(filename, ctype, data)
 
 

@@ -335,7 +335,9 @@ def _signed_name_start(lines: list[str]) -> int:
     content = [i for i, line in enumerate(lines) if line.strip()]
     if len(content) < 2:
         return len(lines)
-    for i in content[1:]:
+    # Only a name with at most _SIGNATURE_LINES_MAX lines after it can start a signature: the
+    # lines before those are not looked at (a long body of names stays linear).
+    for i in content[max(1, len(content) - _SIGNATURE_LINES_MAX - 1):]:
         line = lines[i]
         if not _FIRST_NAME.match(line) or len(line.strip()) > 30:
             continue
