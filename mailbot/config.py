@@ -362,6 +362,8 @@ class Security(Strict):
     """Believe Exchange Online's mark on mail sent inside the tenant (AuthAs: Internal)."""
     per_sender_per_day: int = Field(default=40, ge=1)
     """Messages from one address in a day that are acted on; later ones are recorded only."""
+    max_children_per_alert: int = Field(default=20, ge=1)
+    """A new alert naming more children than this is kept for a person (a sibling group is a few)."""
     per_alert_per_day: int = Field(default=60, ge=1)
     """Messages in one alert's thread in a day that are acted on; later ones are recorded only."""
 

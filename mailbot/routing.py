@@ -310,7 +310,7 @@ def _concern_readable(parsed: ParsedMessage) -> bool:
     return bool(parsed.reply_text.strip() or parsed.envelope.documents)
 
 
-def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children: int = 20) -> Route:
+def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children: int | None = None) -> Route:
     """A message that belongs to no known alert. One naming more than ``max_children`` children
     is kept for a person (issue 9): siblings share an alert, but hundreds of "children" is a
     pasted list or an attack, and each would be counted in the figures."""
@@ -345,6 +345,7 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         # would be chased for nothing, so a person reads it (issue 8).
         why = "; ".join(parsed.envelope.notes) or "the body is empty"
         return Route(NEW_ALERT, "quarantined", reason=f"the concern text could not be read ({why})")
+    max_children = max_children or config.settings.security.max_children_per_alert
     if len(parsed.case_ids) > max_children:
         # The count only: case IDs never go into a reason (it reaches the digest).
         many = f"{len(parsed.case_ids)}{' or more' if len(parsed.case_ids) >= MAX_CASE_IDS else ''}"
