@@ -188,8 +188,7 @@ def cmd_report(ctx: Context) -> int:
     """``mailbot report digest|monthly|quarterly``: print, write (--out) and/or queue (--send).
     Files are written 0600 (folders made 0700) whatever the umask: they name alerts and people."""
     from . import reports
-    from .maildir import make_private_dir
-    from .shell import write_private_file
+    from .files import make_private_dir, write_private_file
 
     args = ctx.args
     period = _report_period(args)

@@ -13,8 +13,8 @@ Moves are single ``os.rename`` calls within one file system, so a message is alw
 one folder and keeps its key; a move repeated after a crash finds it already there and succeeds.
 
 Mail about children is special category data: every folder this module creates is 0700 and
-every file 0600, whatever the process umask (``make_private_dir``, ``create_private_file``);
-folders that already exist keep the mode their owner gave them.
+every file 0600, whatever the process umask (``mailbot.files``); folders that already exist
+keep the mode their owner gave them.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["InboundItem", "MaildirSource", "MaildirSink", "make_private_dir", "create_private_file"]
+from .files import create_private_file, make_private_dir
 
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
+__all__ = ["InboundItem", "MaildirSource", "MaildirSink"]
 
 _SUBDIRS = ("new", "cur")
 # A mail client may move a file (new/ -> cur/, or rename it to change flags) while we look for it.
@@ -205,35 +204,6 @@ class MaildirSink:
         # (SMTP's is CRLF) would put on the wire.
         raw = message.as_bytes(policy=message.policy.clone(linesep="\n"))
         return _add_bytes(self.path, raw)
-
-
-def make_private_dir(folder: Path) -> None:
-    """Create ``folder`` and its missing parents 0700 whatever the umask; a folder that exists
-    is left as it is (its owner chose its mode)."""
-    missing = []
-    folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for each in reversed(missing):
-        try:
-            os.mkdir(each, PRIVATE_DIR)
-        except FileExistsError:
-            continue  # made meanwhile by another process: not ours to change
-        os.chmod(each, PRIVATE_DIR)  # mkdir honours the umask, which may take bits away
-
-
-def create_private_file(path: Path, flags: int, *, exist_ok: bool = False) -> int:
-    """Open ``path`` for writing, creating it 0600 whatever the umask; returns the descriptor.
-    With ``exist_ok`` an existing file is opened as it is (a log appended to)."""
-    try:
-        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        if not exist_ok:
-            raise
-        return os.open(path, flags)
-    os.fchmod(fd, PRIVATE_FILE)  # os.open honours the umask, which may take bits away
-    return fd
 
 
 def _open_maildir(root: Path) -> None:

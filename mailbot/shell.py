@@ -7,15 +7,11 @@ from the configured URL; this is the only place that chooses.
 
 Files: ``check_private_files`` is what every command that opens the store checks first (the
 SQLite store and its folder, and the configuration file when it holds a secret, must not be
-readable or writable by group or others); ``write_private_file`` is how exports and reports
-are written (0600, whatever the umask, and whole or not at all).
+readable or writable by group or others). Creating files private is ``mailbot.files``'s job.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +23,9 @@ from sqlalchemy.exc import ArgumentError
 from store.db import private_mode_problem, sqlite_file
 
 from .config import IMAP_SCHEMES, SMTP_SCHEMES, Config, parse_server_url
-from .errors import ConfigError, StoreError, UsageError
+from .errors import ConfigError, StoreError
 from .imap import ImapSource
-from .maildir import InboundItem, MaildirSink, MaildirSource, make_private_dir
+from .maildir import InboundItem, MaildirSink, MaildirSource
 from .service import IngestResult, Mailbot
 from .smtp import SmtpSink
 
@@ -114,24 +110,3 @@ def check_private_files(config: Config) -> None:
         problem = private_mode_problem(path)
         if problem:
             raise StoreError(f"store: {problem}")
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` as a file only its owner can read (0600 whatever the umask;
-    a missing folder is made 0700). It is written beside ``path`` and renamed over it, so a
-    failure leaves the old file or none, never half a file."""
-    path = Path(path)
-    temporary: str | None = None
-    try:
-        make_private_dir(path.parent)
-        # mkstemp: a new file with a name no one can have planted (0600, made exclusively).
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with open(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # mkstemp's mode minus the umask: say it exactly
-            handle.write(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -29,6 +29,7 @@ from store import repository as repo
 from . import retention as policy
 from . import routing
 from .errors import UsageError
+from .files import PRIVATE_DIR, create_private_file, make_private_dir
 from .outgoing import build_message
 from .retention import DataSubject, Removal
 
@@ -160,32 +161,23 @@ def export(bot, subject: DataSubject, out: Path, now: datetime) -> dict[str, int
         raise UsageError(f"--out: {out.parent} is not a folder")
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    _private_dir(staging)
+    make_private_dir(staging, exist_ok=False)
     try:
         counts = _write_export(bot, subject, staging, now)
         if out.exists():
             out.rmdir()
         staging.rename(out)
-        os.chmod(out, 0o700)
+        os.chmod(out, PRIVATE_DIR)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return counts
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700)
-    os.chmod(path, 0o700)  # mkdir's mode is cut by the umask; the folder must be 0700 whatever it is
-
-
 def _private_file(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb", closefd=False) as handle:
-            handle.write(data)
-    finally:
-        os.close(fd)
+    """Write ``data`` to the new file ``path`` (0600; an existing file is an error, not overwritten)."""
+    with open(create_private_file(path, os.O_WRONLY), "wb") as handle:
+        handle.write(data)
 
 
 def _write_export(bot, subject: DataSubject, folder: Path, now: datetime) -> dict[str, int]:
@@ -195,10 +187,8 @@ def _write_export(bot, subject: DataSubject, folder: Path, now: datetime) -> dic
     index: list[dict[str, Any]] = []
     with bot.sessions() as session:
         held = find_held(bot, session, subject)
-        (folder / "alerts").mkdir(mode=0o700)
-        (folder / "mail").mkdir(mode=0o700)
         for sub in ("alerts", "mail"):
-            os.chmod(folder / sub, 0o700)
+            make_private_dir(folder / sub, exist_ok=False)
         alerts_out = []
         for ref in held.alert_refs:
             alert = repo.load_alert(session, ref)

@@ -11,6 +11,7 @@ database file. ``private_mode_problem`` is the check the CLI makes before it ope
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import StoreError
+from mailbot.files import create_private_file, make_private_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -37,8 +39,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
 # Read or write for group or others; execute alone on a folder (reach a known name) is harmless.
 _SHARED = (("readable", stat.S_IRGRP, stat.S_IROTH), ("writable", stat.S_IWGRP, stat.S_IWOTH))
 
@@ -53,33 +53,6 @@ def sqlite_file(url: str) -> Path | None:
             or parsed.query.get("uri"):
         return None
     return Path(parsed.database)
-
-
-def _make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and its missing parents 0700; folders that exist are left as they are."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for each in reversed(missing):
-        try:
-            os.mkdir(each, PRIVATE_DIR)
-        except FileExistsError:
-            continue  # made meanwhile by another process: not ours to change
-        os.chmod(each, PRIVATE_DIR)  # mkdir honours the umask, which may take bits away
-
-
-def _create_private_file(path: Path) -> None:
-    """An empty file (SQLite reads it as an empty database) created 0600 unless it exists, so
-    that SQLite, which would create it with the umask's mode, finds it made."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        return
-    try:
-        os.fchmod(fd, PRIVATE_FILE)
-    finally:
-        os.close(fd)
 
 
 def private_mode_problem(path: Path) -> str | None:
@@ -104,8 +77,12 @@ def make_engine(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         try:
-            _make_private_dirs(path.parent)
-            _create_private_file(path)
+            make_private_dir(path.parent)
+            # An empty file (SQLite reads it as an empty database) made 0600 first, so that
+            # SQLite, which would create it with the umask's mode, finds it made. An existing
+            # store is not opened here at all: a read-only one must still open.
+            with contextlib.suppress(FileExistsError):
+                os.close(create_private_file(path, os.O_WRONLY))
         except OSError as exc:
             raise StoreError(f"store.url: cannot create {exc.filename or path}: {exc.strerror}") from None
     try:
