@@ -130,7 +130,7 @@ _LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for canonical, pattern in (
         ("timescale", r"^(?!.*\bdate\s+(?:raised|completed|of)\b).*(?:\btimescales?\b|\bdeadline\b"
                       r"|\b(?:resolve|resolved|resolution|respond|response|reply|action|actioned|needed|required)\s+by$"
-                      r"|\b(?:response|reply|resolution)\s+(?:due|date|needed|required)\b)"),
+                      r"|\b(?:response|reply|resolution|plan|action\s+plan)\s+(?:due|date|needed|required)\b)"),
         ("case_ids", r"^(?!.*\b(?:nhs|phone|tel|telephone|mobile|date|dob|name)\b)"
                      r".*\b(?:child|child's|childs|person|person's|case|mosaic|lcs|micare|young\s+person's?)\b"
                      r".*\b(?:id|ids|ref|reference|number|no|nos|num)$|^(?:child|person|case)\s+id\b"),
@@ -332,7 +332,7 @@ def find_case_ids(
                 continue
             for m in id_re.finditer(line):
                 before, after = line[max(0, m.start() - 24) : m.start()], line[m.end() : m.end() + 3]
-                if re.search(r"\d[\s\-]*$", before) or re.match(r"[\s\-]?\d", after):
+                if re.match(r"[\s\-]?\d", after) or (re.search(r"\d[\s\-]*$", before) and not _NAME_AND_AGE.search(before)):
                     continue
                 if _NAMED_BEFORE.search(before) and not take((m.group(0),)):
                     return tuple(found)
@@ -340,8 +340,12 @@ def find_case_ids(
 
 
 _NAMED_BEFORE = re.compile(
-    r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-))\s*[(:#\-]?\s*$"
+    r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
+    # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
+    r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:])"
+    r"\s*[(:#\-–]?\s*$"
 )
+_NAME_AND_AGE = re.compile(r"\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]\s*$")
 _PHONE_LINE = re.compile(r"\b(?:tel|telephone|phone|mob|mobile|fax|ext|extension|direct|dd|switchboard|call)\b|\b[tmf]\s*:|\+44", re.IGNORECASE)
 
 
@@ -483,9 +487,10 @@ _MORE_TIME = re.compile(
     rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"
     rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
     rf"|\b(?:deadline|date|timescale|response\s+date)\s+(?:be\s+|being\s+|to\s+be\s+)?(?:pushed|moved|put|shifted)\s+(?:back|out)\b"
+    rf"|\b(?:a\s+(?:bit|little)\s+(?:of|more)|some|a\s+few\s+days'?|a\s+day\s+or\s+two'?s?)\s+(?:grace|leeway|slack|breathing\s+space)\b"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
-    rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till)\b)"
+    rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing)\b)"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:let\s+you\s+have|get\s+you|send\s+you|give\s+you)\s+(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer|plan|update)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
@@ -521,7 +526,9 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             following = next(((a, b) for a, b in spans if a >= sentence_end), None)
             if following:
                 found = period_or_date(text, sent, following[0], following[1])
-                if found is None:
+                if found is None and len(text[following[0] : following[1]].split()) <= 8:
+                    # Only a short answer-like sentence ("Friday 14th would work."): a longer
+                    # one tells the story ("Kelly has been off sick since Monday ...").
                     bare = parse_uk_date(text[following[0] : following[1]], sent)
                     found = Timescale(until=bare) if bare else None
         if found is not None and found.until is not None and sent is not None and found.until < sent:
@@ -536,7 +543,9 @@ _RAISING_STAGE = re.compile(
     r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is|formal)\b"
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral)\b"
-    r"|\b(?:drp|dispute\s+resolution|dispute)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b",
+    r"|\b(?:drp|dispute\s+resolution|dispute)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
+    # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
+    r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",
     re.IGNORECASE,
 )
 
@@ -559,7 +568,7 @@ def stated_stage(subject: str, text: str) -> int | None:
             window = source[max(0, m.start() - 30) : m.end()]
             if re.search(r"\b(?:was|were|had|previous|previously|last|earlier|already)\b", window, re.IGNORECASE):
                 continue
-            token = m.group("n") or m.group("m") or m.group("k")
+            token = m.group("n") or m.group("m") or m.group("k") or m.group("b")
             value = stage_number(f"stage {token}")
             if value:
                 return value

@@ -266,7 +266,7 @@ _PERIOD = re.compile(
     re.IGNORECASE,
 )
 _DATE_WORD = re.compile(
-    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|to|for|on|of)\b[\s:]*", re.IGNORECASE
+    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|first\s+thing(?:\s+on)?|to|for|on|of)\b[\s:]*", re.IGNORECASE
 )
 
 
@@ -411,7 +411,7 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
 
 _DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before)\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
-    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+)?(?:need|want|expect|ask)|"
+    r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+|will\s+|'ll\s+|shall\s+)?(?:need|want|expect|ask)|"
     r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).

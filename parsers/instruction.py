@@ -83,7 +83,7 @@ _STAGE = re.compile(
 # The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 _TARGET = re.compile(
-    r"^\s*(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward)\s+)*"
+    r"^\s*(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
     r"(?:to|into|onto)\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
@@ -106,6 +106,9 @@ _PROSE = (
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
+    ("EXTEND", re.compile(
+        r"\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b",
+        re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
         r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
@@ -126,7 +129,7 @@ _PROSE = (
         re.IGNORECASE)),
 )
 _AGREE_PROSE = re.compile(
-    r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
+    r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|accept|go\s+along\s+with|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
@@ -156,7 +159,7 @@ def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
 
 
 # (?<!\s): a run of spaces is tried once, from its start, not again from each space in it.
-_CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+")
+_CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+|\s+then\s+(?=please\b)")
 
 
 def _command(sentence: str) -> tuple[str, int] | None:

@@ -60,6 +60,15 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
+def _instruction(env: Envelope, reply_text: str, sent: date | None):
+    """The decision in the new text; failing that, when the new text says nothing of its own
+    ("", "Thanks", "Thanks\nJo"), the one typed in front of the subject ("AGREE RE: ...")."""
+    found = parse_instruction(reply_text, sent) if reply_text.strip() else None
+    if found is None and len(reply_text.split()) <= 3:
+        found = subject_instruction(env.subject, sent)
+    return found
+
+
 def _concern_text(env: Envelope, reply_text: str) -> str:
     """The text a new alert is read from: the new text, and for a forward ("FW: Pre-Dispute
     Resolution", an IRO sending on the mail she forgot to copy) the forwarded message too."""
@@ -170,8 +179,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         missing_form_fields=missing,
         case_ids=case_ids,
         categories=MappingProxyType(content.find_categories(subject, concern, form, rules)),
-        instruction=None if reason is not None else (
-            parse_instruction(reply_text, sent) if reply_text.strip() else subject_instruction(env.subject, sent)),
+        instruction=None if reason is not None else _instruction(env, reply_text, sent),
         timescale=timescale,
         extension_request=request,
         asks_for_more_time=asks,

@@ -407,7 +407,10 @@ def new_text(text: str, _carried: int = 0) -> str:
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
-    if not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP:
+    if (not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP
+            and not _is_wrote_line(lines, start)):
+        # (A quote under "On ... wrote:" with nothing of the sender's is a reply that says nothing
+        # in its body, as when the decision is typed in the subject: it stays empty.)
         # A message that opens with a header block (a forward with no comment): its body is all
         # the text there is, and a message with text is never read as empty. Forwards of
         # forwards are unwrapped to a bounded depth, so the work stays linear in the message.

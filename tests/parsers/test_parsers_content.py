@@ -175,6 +175,9 @@ def test_compliment_in_form(rules: ParseRules) -> None:
         ("Realistically I could get a considered response to you by close of play on Wednesday 19th.",
          Timescale(until=date(2027, 5, 19))),
         ("Could the deadline be pushed back a week?", Timescale(working_days=5)),
+        ("Would it be OK if I get both to you first thing Monday rather than tomorrow?", Timescale(until=date(2027, 5, 17))),
+        ("Can I ask for another fortnight?", Timescale(working_days=10)),
+        ("Could you give me a bit of grace on this one? Kelly has been off sick since Monday and nobody else knows.", None),
     ],
 )
 def test_more_time(text: str, wanted: Timescale | None) -> None:
@@ -225,3 +228,10 @@ def test_a_blank_line_ends_a_value_written_on_its_label_line(rules: ParseRules) 
     form = parse_form("Stage: 1\nResponse required by: 05/02/2027\n\nThere is little to show for the last "
                       "four weeks.\n", rules)
     assert form is not None and form["timescale"] == "05/02/2027"
+
+
+def test_ids_in_a_list_of_names_with_ages_and_systems(rules: ParseRules) -> None:
+    from parsers.content import find_case_ids
+
+    body = "The children are:\n  Amira Haddad, 11 - ID 845120\n  Yusuf Haddad, 8 - 845121\n  Hana (LCS no. 8451330)\nCall 01234 567890"
+    assert find_case_ids("", body, None, rules) == ("845120", "845121", "8451330")

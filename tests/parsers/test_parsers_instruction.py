@@ -221,3 +221,32 @@ def test_more_decisions_in_prose(text: str, verb: str) -> None:
 
 def test_a_condition_in_the_decision_clause_is_no_decision() -> None:
     assert parse_instruction("If the visit happens by Friday I'm happy for us to close this one.", SENT) is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "verb"),
+    [("RESOLVED - Re: [DRP-2027-0212] Stage 1 Team Manager", "RESOLVED"),
+     ("AGREE RE: OFFICIAL-SENSITIVE [DRP-2027-0098] more time requested", "AGREE"),
+     ("Re: [DRP-2027-0098] Stage 1 Team Manager", None),
+     ("Resolved issues with the plan - Re: [DRP-2027-0098]", None)],
+)
+def test_a_decision_typed_in_front_of_the_subject(subject: str, verb: str | None) -> None:
+    from parsers.instruction import subject_instruction
+
+    found = subject_instruction(subject, SENT)
+    assert (found.verb if found else None) == verb
+
+
+def test_a_command_after_if_then_is_read() -> None:
+    found = parse_instruction("If that's the case then please escalate this back down to Ruth.", SENT)
+    assert found is not None and (found.verb, found.target) == ("ESCALATE", "Ruth")
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [("Jo has asked me to let you know that she is happy to extend to Friday 14 May.", "EXTEND"),
+     ("I'm happy to go along with the extra day you've asked for.", "AGREE")],
+)
+def test_time_given_in_prose(text: str, verb: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found is not None and found.verb == verb and found.doubt
