@@ -65,6 +65,7 @@ class Daemon:
         swept = self.sweep()
         self.digest_if_due()
         self.reports_if_due()
+        self.retention_if_due()
         sent = self.send()
         return {"handled": handled, "swept": len(swept), "sent": len(sent)}
 
@@ -110,6 +111,24 @@ class Daemon:
         log.info("digest for %s queued", today.isoformat())
         self.kick_sender()
         return True
+
+    def retention_if_due(self) -> int:
+        """Apply the retention rules once a day (the first pass after midnight, local time), so
+        nothing is kept past its time because nobody ran ``mailbot retention``: recorded in the
+        store like the digest. Returns how many removals were made."""
+        from .subject_rights import apply_retention
+
+        now = self.clock()
+        today = self.bot.calendar.local_date(now).isoformat()
+        with self.bot.sessions() as session:
+            if repo.job_done(session, "retention", today):
+                return 0
+        removed = apply_retention(self.bot, now)
+        with self.bot.sessions.begin() as session:
+            repo.mark_job_done(session, "retention", today, now)
+        if removed:
+            log.info("retention: %d removal(s) under the configured rules", len(removed))
+        return len(removed)
 
     def reports_if_due(self) -> list[str]:
         """Queue last month's lists and last quarter's analysis on the first working day after
@@ -174,6 +193,8 @@ class Daemon:
                                       timezone=tz), id="digest")
         scheduler.add_job(self._guarded("digest", self.digest_if_due), id="digest-catch-up",
                           next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(self._guarded("retention", self.retention_if_due), IntervalTrigger(hours=1),
+                          id="retention", next_run_time=datetime.now(timezone.utc))
         scheduler.add_job(self._guarded("reports", self.reports_if_due),
                           CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
                                       timezone=tz), id="reports", next_run_time=datetime.now(timezone.utc))

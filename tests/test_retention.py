@@ -558,3 +558,27 @@ def test_erase_a_person_leaves_no_address_or_name_in_the_store(capsys, demo: Pat
         for statement in ("UPDATE audit_events SET detail = 'x' WHERE action = 'erased'", "DELETE FROM audit_events"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 conn.execute(statement)
+
+
+def test_the_daemon_applies_retention_once_a_day_without_anyone_running_it(tmp_path: Path, root: Path) -> None:
+    from mailbot.daemon import Daemon
+    from mailbot.shell import make_source
+    from store.models import MessageRow
+    from test_service import at, mail
+
+    (tmp_path / "config.yaml").write_text((root / "config.yaml").read_text())
+    config = load_config(tmp_path / "config.yaml")
+    bot = Mailbot(config)
+    bot.ingest(mail("sam.iro", "dana.tm", "Pre-Dispute Resolution", "Child ID: 1234567\n\nThe PEP is missing.",
+                    at("2027-05-04T10:00"), "raise-1@luton"), at("2027-05-04T10:00"))
+    ref = bot.alerts()[0].ref
+    bot.ingest(mail("sam.iro", "dana.tm", f"RE: [{ref}] Pre-Dispute Resolution", "RESOLVED", at("2027-05-05T10:00"),
+                    "done-1@luton", in_reply_to="raise-1@luton"), at("2027-05-05T10:00"))
+    clock = {"now": at("2029-06-01T09:00")}  # more than two years after the alert closed
+    daemon = Daemon(bot, make_source(config), MaildirSink(tmp_path / "out"), clock=lambda: clock["now"])
+    assert daemon.retention_if_due() == 1
+    assert daemon.retention_if_due() == 0  # once a day
+    with bot.sessions() as session:
+        raws = [m.raw for m in session.query(MessageRow).filter(MessageRow.direction == "in")]
+        assert raws and all(b"PEP" not in raw for raw in raws)
+        assert [a.action for a in repo.audit_for(session, ref)].count("retention") == 1
