@@ -283,6 +283,59 @@ def cmd_alerts(ctx: Context) -> int:
     return 0
 
 
+def cmd_quarantine(ctx: Context) -> int:
+    """``mailbot quarantine list|show|retry|attach|dismiss``: the work queue of mail set aside,
+    the administrator's equivalent of the Business Manager's RETRY / ATTACH / DISMISS mail
+    (one code path: Mailbot.take_up and Mailbot.dismiss)."""
+
+    from . import workqueue
+
+    args, bot = ctx.args, ctx.bot
+    actor = f"{os.environ.get('USER') or 'administrator'} (command line)"
+    if args.action == "list":
+        rows = bot.quarantined()
+        if args.json:
+            _print_json([{"handle": h, "received": r.received_at.isoformat(), "from": r.from_addr,
+                          "reason": r.reason} for h, r in rows])
+            return 0
+        if not rows:
+            print("no mail set aside")
+        else:
+            print(f"{'handle':<8} {'received':<17} {'from':<36} why")
+        for handle, row in rows:
+            local = row.received_at.astimezone(bot.calendar.tz)
+            print(f"{handle:<8} {local:%Y-%m-%d %H:%M} {row.from_addr or '(no sender)':<36} {row.reason}")
+        return 0
+    if not args.handle:
+        raise UsageError(f"quarantine {args.action} needs a handle, e.g. Q-0012")
+    try:
+        if args.action == "show":
+            match = [(h, r) for h, r in bot.quarantined() if h == workqueue.handle_of(workqueue.row_id_of(args.handle))]
+            if not match:
+                raise workqueue.UnknownHandle(f"{args.handle} names no mail waiting for a person")
+            handle, row = match[0]
+            from .service import _subject_of
+
+            print(f"{handle}\nreceived: {row.received_at.astimezone(bot.calendar.tz):%Y-%m-%d %H:%M}\n"
+                  f"from:     {row.from_addr}\nsubject:  {_subject_of(row.raw)}\nwhy:      {row.reason}\n"
+                  f"message:  {row.message_id}")
+            return 0
+        if args.action == "dismiss":
+            if not args.reason:
+                raise UsageError("quarantine dismiss needs --reason")
+            print(bot.dismiss(args.handle, args.reason, ctx.now, actor=actor))
+            return 0
+        if args.action == "attach" and not args.to:
+            raise UsageError("quarantine attach needs --to DRP-YYYY-NNNN")
+        result = bot.take_up(args.handle, ctx.now, actor=actor,
+                             attach_to=args.to.upper() if args.action == "attach" else None)
+    except workqueue.UnknownHandle as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{args.handle.upper()}: {result.status}" + (f" as {result.alert}" if result.alert else "")
+          + (f" ({result.reason})" if result.reason else ""))
+    return 0
+
+
 def cmd_alert(ctx: Context) -> int:
     from .service import alert_json
 
@@ -551,6 +604,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", required=True, metavar="MAPPING.yaml", help="which column holds what (see examples/)")
     p.add_argument("--dry-run", action="store_true", help="show what would be created and every unreadable row")
     p = add("alerts", cmd_alerts, "list alerts")
+    p.add_argument("--json", action="store_true")
+    p = add("quarantine", cmd_quarantine, "mail set aside for a person: list, show, retry, attach or dismiss it")
+    p.add_argument("action", choices=["list", "show", "retry", "attach", "dismiss"])
+    p.add_argument("handle", nargs="?", metavar="Q-NNNN", help="the handle shown by list and in the digest")
+    p.add_argument("--to", metavar="REF", help="attach: the alert to read it as a reply in")
+    p.add_argument("--reason", metavar="TEXT", help="dismiss: why it needs nothing more")
     p.add_argument("--json", action="store_true")
     p = add("alert", cmd_alert, "show one alert with its whole audit history")
     p.add_argument("ref", metavar="REF")

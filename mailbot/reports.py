@@ -66,6 +66,8 @@ class Quarantined:
     received_at: datetime
     from_addr: str | None
     reason: str | None
+    handle: str = ""  # Q-0012: what the Business Manager writes to act on it (issue 10)
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -366,7 +368,7 @@ def digest_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d
     quarantined = sorted(facts.quarantined, key=lambda m: m.received_at, reverse=True)
     needs = [
         {"received_text": short_time(m.received_at, cal), "from_addr": m.from_addr or "(no sender)",
-         "reason": m.reason or "not recognised"}
+         "reason": m.reason or "not recognised", "handle": m.handle, "subject": m.subject}
         for m in quarantined if m.received_at >= window_start
     ]
     failures = sorted(facts.failures, key=lambda f: f.created_at, reverse=True)

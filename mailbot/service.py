@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from email.parser import BytesHeaderParser
+import re
 import re
 import threading
 from dataclasses import dataclass, replace
@@ -29,9 +31,11 @@ import parsers
 from parsers import ParsedMessage, ParseError
 from store import repository as repo
 from store.db import open_store
+from store.models import MessageRow
+from parsers.mime import decode_header_value
 
 from . import domain as d
-from . import reports, routing
+from . import reports, routing, workqueue
 from .calendar import WorkingCalendar
 from .config import Config
 from .notices import Renderer, long_date
@@ -109,6 +113,22 @@ def dedupe_key(message_id: str | None, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def _subject_of(raw: bytes) -> str:
+    """The decoded Subject of a stored message, cut short, for the digest's work queue (only
+    the head of the message is read: the digest lists many)."""
+    head = BytesHeaderParser().parsebytes(raw[:65536])
+    return " ".join(decode_header_value(str(head.get("Subject") or "")).split())[:80]
+
+
+def _moved_back(row, mailbox_key: str | None, uid: int | None) -> bool:
+    """A set-aside message seen again at another place in the mailbox (a new IMAP UID, another
+    Maildir file): a person moved it back to the inbox. The same place again is a re-read after
+    a crash, which changes nothing."""
+    if uid is not None and row.uid is not None:
+        return uid != row.uid
+    return bool(mailbox_key and row.mailbox_key and mailbox_key != row.mailbox_key)
+
+
 def calendar_for(config: Config) -> WorkingCalendar:
     cal = config.settings.calendar
     return WorkingCalendar(
@@ -155,16 +175,28 @@ class Mailbot:
         key = dedupe_key(message_id, raw)
         with self.sessions.begin() as session:
             existing = repo.find_message(session, key)
-            if existing is not None and existing.status != "received":
+            if existing is not None and existing.status == "quarantined" and _moved_back(existing, mailbox_key, uid):
+                # Set aside, then moved back to the inbox by a person: taken up again (issue 10).
+                handle = workqueue.handle_of(existing.id)
+            elif existing is not None and existing.status != "received":
                 return IngestResult(message_id, existing.kind, existing.alert_ref, existing.status,
                                     existing.reason, duplicate=True)
+            else:
+                handle = None
             if existing is None:
                 repo.record_inbound(
                     session, dedupe_key=key, message_id=message_id, raw=raw,
                     from_addr=parsed.envelope.from_addr if parsed else None,
                     received_at=now, mailbox_key=mailbox_key, uid=uid, uidvalidity=uidvalidity,
                 )
+        if handle is not None:
+            with self.sessions.begin() as session:
+                row = repo.find_message(session, key)
+                row.mailbox_key, row.uid, row.uidvalidity = mailbox_key, uid, uidvalidity
+            return self.take_up(handle, now, actor="mailbox (moved back to the inbox)")
         # The raw message is now safe on disk; whatever happens next, it is not lost.
+        if parsed is not None and self._admin_commands(parsed):
+            return self._run_admin_mail(key, parsed, now)
         if parsed is None:
             return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
         full_size = size or len(raw)
@@ -218,7 +250,10 @@ class Mailbot:
                                "a reply in the thread is needed")
         return alert, None
 
-    def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
+    def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime,
+                attach_to: str | None = None) -> IngestResult:
+        """``attach_to``: read the message as a reply in that alert, whatever its thread says
+        (a person's decision, from ATTACH)."""
         env = parsed.envelope
         row = repo.find_message(session, key)
         if parsed.is_automatic:
@@ -237,7 +272,10 @@ class Mailbot:
         if parsed.sender_check.verdict == "fail":
             return self._not_acted_on(session, row, parsed,
                                       f"the sender could not be proven ({parsed.sender_check.reason})", None, now)
-        alert, thread_problem = self._thread_alert(session, parsed)
+        if attach_to is not None:
+            alert, thread_problem = repo.load_alert(session, attach_to, for_update=True), None
+        else:
+            alert, thread_problem = self._thread_alert(session, parsed)
         if thread_problem:
             return self._finish(session, row, routing.UNRECOGNISED, "quarantined", thread_problem,
                                 alert.ref if alert else None, now)
@@ -285,6 +323,115 @@ class Mailbot:
         if route.not_entitled and alert is not None and route.reading is not None:
             self._tell_who_decides(session, alert, route.reading, env.from_addr, now)
         return self._finish(session, row, route.kind, "processed", route.reason, ref, now)
+
+    # ------------------------------------------------------------------ the work queue (issue 10)
+
+    def quarantined(self) -> list[tuple[str, Any]]:
+        """(handle, row) for every message set aside and not dismissed, oldest first."""
+        with self.sessions() as session:
+            return [(workqueue.handle_of(r.id), r) for r in repo.messages_needing_a_person(session)]
+
+    def _set_aside_row(self, session: Session, handle: str):
+        row = session.get(MessageRow, workqueue.row_id_of(handle))
+        if row is None or row.direction != "in":
+            raise workqueue.UnknownHandle(f"{handle} names no mail set aside")
+        if row.status != "quarantined":
+            raise workqueue.UnknownHandle(f"{handle} is not waiting for a person (it is {row.status})")
+        return row
+
+    def take_up(self, handle: str, now: datetime, *, actor: str, attach_to: str | None = None) -> IngestResult:
+        """Handle a set-aside message again, as if it had just arrived (after its cause is fixed),
+        or as a reply in alert ``attach_to``. The earlier outcome stays in the audit history."""
+        with self.sessions.begin() as session:
+            row = self._set_aside_row(session, handle)
+            if attach_to is not None and repo.load_alert(session, attach_to) is None:
+                raise workqueue.UnknownHandle(f"{attach_to} is not a known alert")
+            what = f"attached to {attach_to}" if attach_to else "taken up again"
+            repo.add_audit(session, at=now, actor=actor, action="taken_up", alert_ref=attach_to,
+                           detail=f"{handle} {what} by {actor}; it had been set aside: {row.reason}",
+                           message_id=row.message_id)
+            row.status, key, raw = "received", row.dedupe_key, row.raw
+        try:
+            parsed = parsers.parse_message(raw, self.parse_rules)
+        except ParseError as exc:
+            return self._quarantine(key, None, None, f"unreadable message: {exc.reason}", now)
+        try:
+            with self.decisions, self.sessions.begin() as session:
+                self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
+                try:
+                    result = self._handle(session, key, parsed, now, attach_to=attach_to)
+                finally:
+                    self._replying_to = ()
+                if result.alert and result.status == "processed":
+                    # The alert's own history says who took the message up.
+                    repo.add_audit(session, at=now, actor=actor, action="retried", alert_ref=result.alert,
+                                   detail=f"{handle} {what} by {actor}: {result.kind}",
+                                   message_id=parsed.envelope.message_id)
+                return result
+        except Exception as exc:  # the message goes back to the queue with the reason
+            return self._quarantine(key, parsed.envelope.message_id, None,
+                                    f"internal error: {type(exc).__name__}: {first_line(exc)}", now)
+
+    def dismiss(self, handle: str, reason: str, now: datetime, *, actor: str) -> str:
+        """Take a set-aside message off the list, with the reason; it stays in the store."""
+        if not reason.strip():
+            raise workqueue.UnknownHandle(f"dismissing {handle} needs a reason")
+        with self.sessions.begin() as session:
+            row = self._set_aside_row(session, handle)
+            row.status, row.reason = "dismissed", f"dismissed by {actor}: {reason.strip()} (was: {row.reason})"
+            repo.add_audit(session, at=now, actor=actor, action="dismissed", message_id=row.message_id,
+                           detail=f"{handle} dismissed by {actor}: {reason.strip()}")
+        return f"{handle} dismissed: {reason.strip()}"
+
+    def _admin_commands(self, parsed: ParsedMessage) -> list[workqueue.Command]:
+        """The work-queue commands in a mail from someone whose role allows them, or []. The new
+        text must open with a command, so a decision word in a reply is never read as one."""
+        if parsed.is_automatic or parsed.sender_problem or parsed.sender_check.verdict == "fail":
+            return []
+        person = self.config.person(parsed.envelope.from_addr)
+        roles = ("business_manager", *self.config.settings.security.instructions_from)
+        if person is None or not person.has_role(*roles):
+            return []
+        lines = [line for line in parsed.reply_text.splitlines() if line.strip()]
+        lines = [line for line in lines if not re.match(r"^\s*(hi|hello|dear)\b", line, re.IGNORECASE)]
+        commands = workqueue.parse_commands(parsed.reply_text)
+        if not lines or not commands or workqueue.parse_commands(lines[0]) == []:
+            return []
+        return commands
+
+    def _run_admin_mail(self, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
+        """Carry out each command of a Business Manager's mail (each in its own transaction, as
+        from the command line) and answer with what was done, or why not."""
+        env = parsed.envelope
+        actor = env.from_addr
+        commands = self._admin_commands(parsed)
+        with self.sessions.begin() as session:
+            row = repo.find_message(session, key)
+            self._finish(session, row, "admin_command", "processed", f"{len(commands)} command(s)", None, now)
+        done = []
+        for command in commands:
+            line = command.verb + (f" {command.handle}" if command.handle else "")
+            try:
+                if command.problem:
+                    raise workqueue.UnknownHandle(command.problem)
+                if command.verb == "HELP":
+                    done.append(workqueue.HELP_TEXT)
+                    continue
+                if command.verb == "DISMISS":
+                    done.append(self.dismiss(command.handle, command.reason, now, actor=actor))
+                    continue
+                result = self.take_up(command.handle, now, actor=actor,
+                                      attach_to=command.ref if command.verb == "ATTACH" else None)
+                outcome = f"{result.status}" + (f" as {result.alert}" if result.alert else "")
+                done.append(f"{line}: {outcome}" + (f" ({result.reason})" if result.reason else ""))
+            except workqueue.UnknownHandle as exc:
+                done.append(f"{line}: not done: {exc}")
+        with self.sessions.begin() as session:
+            self._queue(session, None, d.Notice("admin_reply", (actor,), f"admin/{key}", extra={"results": done}),
+                        now, in_reply_to=env.message_id, references=(env.message_id,) if env.message_id else ())
+            repo.add_audit(session, at=now, actor=actor, action="admin_command", message_id=env.message_id,
+                           detail="; ".join(r.splitlines()[0] for r in done)[:500])
+        return IngestResult(env.message_id, "admin_command", None, "processed", None)
 
     def _not_acted_on(self, session: Session, row, parsed: ParsedMessage, why: str, alert: d.Alert | None,
                       now: datetime) -> IngestResult:
@@ -641,7 +788,8 @@ class Mailbot:
         with self.sessions() as session:
             compliments = repo.compliments_between(session, compliments_since, now) if compliments_since else []
             return reports.StoreFacts(
-                quarantined=tuple(reports.Quarantined(m.received_at, m.from_addr, m.reason)
+                quarantined=tuple(reports.Quarantined(m.received_at, m.from_addr, m.reason,
+                                                      workqueue.handle_of(m.id), _subject_of(m.raw))
                                   for m in repo.messages_needing_a_person(session)),
                 failures=tuple(reports.Failure(r.created_at, r.subject, tuple(r.to_addrs), r.last_error)
                                for r in repo.outbox_rows(session, "failed")),

@@ -46,8 +46,9 @@ NOTICES = {
     "who_decides",
     "not_acted_on",
     "rate_limited",
+    "admin_reply",
 }
-NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "rate_limited", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
+NO_ALERT = {"compliment_ack", "digest", "form_incomplete", "rate_limited", "admin_reply", "monthly_manager", "monthly_summary", "quarterly_report"}  # alert is always None
 MAYBE_NO_ALERT = {"bounce_report", "instruction_refused", "not_acted_on"}  # rendered both with and without
 
 REF = "DRP-2027-0042"
@@ -133,6 +134,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "instruction_refused": {"reason": "stage 7 does not exist: the Looked after children ladder has stages 1-4"},
     "compliment_ack": {"children": list(CASE_IDS)},
     "form_incomplete": {"missing": ["the stage (level of dispute)", "the child's case ID"]},
+    "admin_reply": {"results": ["RETRY Q-0012: processed as DRP-2027-0003", "DISMISS Q-0013: not done: Q-0013 names no mail set aside"]},
     "not_acted_on": {"reason": "the sender could not be proven: mx.luton.gov.uk: dmarc=fail"},
     "rate_limited": {"limit": 40, "what": "from one sender", "sender": "robot@luton.example.gov.uk", "count": 41},
     "bounce_report": {
