@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from email.parser import BytesHeaderParser
-import re
 import re
 import threading
 from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from datetime import datetime, time, timedelta
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +30,7 @@ from parsers import ParsedMessage, ParseError
 from store import repository as repo
 from store.db import open_store
 from store.models import MessageRow
+from parsers.authentication import SENDER_DIFFERS
 from parsers.mime import decode_header_value
 
 from . import domain as d
@@ -51,7 +50,6 @@ log = logging.getLogger("mailbot")
 ANSWERS = frozenset({"status_reply", "instruction_refused", "not_acted_on", "who_decides", "form_incomplete"})
 # Routes that would change or open an alert on the sender's word.
 DECIDING = frozenset({routing.INSTRUCTION, routing.CONFIRM, routing.FORM, routing.NEW_ALERT})
-SENDER_HEADER_PROBLEM = "the Sender header"
 # How long a row may stay "sending" before it counts as interrupted (a hand-off takes seconds).
 SENDING_GRACE = timedelta(minutes=10)
 HISTORY_HIDDEN = ("queued", "sent", "recipient_refused")
@@ -195,8 +193,9 @@ class Mailbot:
                 row.mailbox_key, row.uid, row.uidvalidity = mailbox_key, uid, uidvalidity
             return self.take_up(handle, now, actor="mailbox (moved back to the inbox)")
         # The raw message is now safe on disk; whatever happens next, it is not lost.
-        if parsed is not None and self._admin_commands(parsed):
-            return self._run_admin_mail(key, parsed, now)
+        commands = self._admin_commands(parsed) if parsed is not None else []
+        if commands:
+            return self._run_admin_mail(key, parsed, commands, now)
         if parsed is None:
             return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
         full_size = size or len(raw)
@@ -267,7 +266,7 @@ class Mailbot:
             # Our own notice come back (a rule that copies the mailbox, a list that reflects it).
             return self._finish(session, row, routing.AUTOMATIC, "ignored", "mailbot's own message", None, now)
         problem = parsed.sender_problem
-        if problem and not problem.startswith(SENDER_HEADER_PROBLEM):
+        if problem and problem != SENDER_DIFFERS:
             return self._not_acted_on(session, row, parsed, problem, None, now)
         if parsed.sender_check.verdict == "fail":
             return self._not_acted_on(session, row, parsed,
@@ -399,12 +398,12 @@ class Mailbot:
             return []
         return commands
 
-    def _run_admin_mail(self, key: str, parsed: ParsedMessage, now: datetime) -> IngestResult:
+    def _run_admin_mail(self, key: str, parsed: ParsedMessage, commands: list[workqueue.Command],
+                        now: datetime) -> IngestResult:
         """Carry out each command of a Business Manager's mail (each in its own transaction, as
         from the command line) and answer with what was done, or why not."""
         env = parsed.envelope
         actor = env.from_addr
-        commands = self._admin_commands(parsed)
         with self.sessions.begin() as session:
             row = repo.find_message(session, key)
             self._finish(session, row, "admin_command", "processed", f"{len(commands)} command(s)", None, now)

@@ -74,7 +74,7 @@ def parse_commands(text: str) -> list[Command]:
             problem = "ATTACH needs an alert, e.g. ATTACH Q-0012 TO DRP-2027-0003"
         elif verb == "DISMISS" and not rest:
             problem = "DISMISS needs a reason, e.g. DISMISS Q-0012 not a DRP concern"
-        commands.append(Command(verb, handle.upper().replace("Q", "Q-", 1).replace("Q--", "Q-") if handle else None,
+        commands.append(Command(verb, handle_of(row_id_of(handle)) if handle else None,
                                 ref.upper() if ref else None, rest, problem))
         if len(commands) >= MAX_COMMANDS:
             break

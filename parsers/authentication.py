@@ -24,6 +24,9 @@ import authres
 from .types import Envelope, ParseRules, SenderCheck
 
 EXCHANGE_ONLINE = "exchange-online"
+# The one problem that still lets a message carry a response ("on behalf of" delegates), never a
+# decision: the service tells it from the others by this value.
+SENDER_DIFFERS = "the Sender header names someone other than the From address"
 _ADDRESS_IN_NAME = re.compile(r"(?<![^\s<>\"'@])[^\s<>\"'@]+@[^\s<>\"'@]+\.[^\s<>\"'@]+")
 
 
@@ -40,7 +43,7 @@ def sender_problem(env: Envelope) -> str | None:
         # the one the mail is from.
         return "the From display name shows another address than the one the mail is from"
     if env.sender_addr and env.sender_addr != env.from_addr:
-        return "the Sender header names someone other than the From address"
+        return SENDER_DIFFERS
     return None
 
 

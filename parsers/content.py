@@ -143,7 +143,10 @@ _LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 class LabelIndex(dict):
-    """Normalised label -> canonical field: the configured labels, then the loose ones."""
+    """Normalised label -> canonical field: the configured labels, then the loose ones.
+    ``fields`` (the canonical fields it knows) is set once it is built."""
+
+    fields: frozenset[str] = frozenset()
 
     def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
         found = dict.get(self, key)
@@ -152,7 +155,7 @@ class LabelIndex(dict):
         if any(c.isdigit() for c in key):
             return default  # "Stage 1" is a value, not a label
         for canonical, pattern in _LOOSE_LABELS:
-            if canonical in self.values() and pattern.search(key):
+            if canonical in self.fields and pattern.search(key):
                 return canonical
         return default
 
@@ -171,6 +174,7 @@ def _label_index(form_labels: tuple[tuple[str, tuple[str, ...]], ...]) -> LabelI
     for canonical, labels in form_labels:
         for label in (canonical.replace("_", " "), *labels):
             index.setdefault(label_key(label), canonical)
+    index.fields = frozenset(index.values())
     return index
 
 

@@ -67,6 +67,25 @@ def postgres_url() -> str:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def store_url(request, tmp_path: Path) -> str:
+    """A store URL on each engine: a SQLite file, and (slow) the session's PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    from sqlalchemy import text
+
+    from store.db import make_engine
+
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # each test starts from an empty database
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("DROP FUNCTION IF EXISTS audit_events_append_only() CASCADE"))
+    engine.dispose()
+    return url
+
+
 # -- Real mail servers (tests/servers.py): Dovecot, an aiosmtpd listener, Postfix ----------------
 #
 # Dovecot and Postfix are started once per session (Postfix takes about 2 s to start, and Dovecot

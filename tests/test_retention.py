@@ -45,7 +45,7 @@ from mailbot.retention import AlertFacts, AuditFacts, ComplimentFacts, DataSubje
 from mailbot.service import Mailbot
 from mailbot.subject_rights import apply_retention, retention_plan
 from store import repository as repo
-from store.db import make_engine, open_store
+from store.db import open_store
 
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
@@ -193,18 +193,6 @@ def test_a_case_id_is_found_only_as_a_whole_token_and_a_person_by_address_or_ful
 # ------------------------------------------------------------------------------ the audit trigger
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def store_url(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    with engine.begin() as conn:  # each test starts from an empty database
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-        conn.execute(text("DROP FUNCTION IF EXISTS audit_events_append_only() CASCADE"))
-    engine.dispose()
-    return url
 
 
 REFUSED = [

@@ -44,7 +44,7 @@ def _templates(bot: Mailbot) -> list[tuple[str, tuple[str, ...], str]]:
     ("text", "expected"),
     [
         ("RETRY Q-0012", [("RETRY", "Q-0012", None, "")]),
-        ("Hi,\nattach q12 to drp-2027-0003\nthanks", [("ATTACH", "Q-12", "DRP-2027-0003", "")]),
+        ("Hi,\nattach q12 to drp-2027-0003\nthanks", [("ATTACH", "Q-0012", "DRP-2027-0003", "")]),
         ("DISMISS Q-0007 not a DRP concern", [("DISMISS", "Q-0007", None, "not a DRP concern")]),
         ("Please retry the one from Kim", []),
     ],
