@@ -268,18 +268,34 @@ def cmd_import(ctx: Context) -> int:
     return 0
 
 
+def _alert_filter(args: argparse.Namespace):
+    from .alert_list import AlertFilter
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since: {args.since!r} is not a date; write YYYY-MM-DD, e.g. 2027-04-01") from None
+    return AlertFilter(open_only=args.open, overdue=args.overdue, child=args.child, person=args.person,
+                       team=args.team, stage=args.stage, since=since)
+
+
 def cmd_alerts(ctx: Context) -> int:
+    """``mailbot alerts [--open] [--overdue] [--child ID] [--person WHO] [--team NAME] [--stage N]
+    [--since DATE]``: the list the Business Manager's OPEN and FIND give by mail."""
+    from . import alert_list
     from .service import alert_json
 
-    alerts = [alert_json(a, ctx.config) for a in ctx.bot.alerts()]
+    bot, now = ctx.bot, ctx.now
+    alerts = bot.select_alerts(_alert_filter(ctx.args), now)
     if ctx.args.json:
-        _print_json(alerts)
+        _print_json([alert_json(a, ctx.config) for a in alerts])
         return 0
     if not alerts:
         print("no alerts")
-    for a in alerts:
-        print(f"{a['ref']:<15} {a['process']:<5} {a['status']:<18} {a['stage_name']:<40} "
-              f"due {a['due'] or '-':<10}  {a['responder']}")
+        return 0
+    print(alert_list.as_text(alert_list.rows(alerts, ctx.config, bot.calendar, now)))
     return 0
 
 
@@ -337,18 +353,46 @@ def cmd_quarantine(ctx: Context) -> int:
 
 
 def cmd_alert(ctx: Context) -> int:
+    """``mailbot alert REF``: one alert and its history. ``mailbot alert REF reassign EMAIL``,
+    ``correct child|category|process VALUE...`` and ``reopen --reason TEXT``: the administrator's
+    REASSIGN / CORRECT / REOPEN, carried out by the same code as the Business Manager's mail."""
+    from . import workqueue
     from .service import alert_json
 
-    alert, history = ctx.bot.alert_history(ctx.args.ref.upper())
+    args = ctx.args
+    ref = args.ref.upper()
+    if args.action:
+        actor = f"{os.environ.get('USER') or 'administrator'} (command line)"
+        reason = (args.reason or "").strip()
+        if args.action == "reassign":
+            if len(args.values) != 1:
+                raise UsageError("alert REF reassign needs one address, e.g. sam.lee@council.gov.uk")
+            command = workqueue.Command("REASSIGN", ref=ref, to=args.values[0].lower(), reason=reason)
+        elif args.action == "correct":
+            if len(args.values) < 2:
+                raise UsageError("alert REF correct needs what and the new value, e.g. correct child 1234567")
+            what = args.values[0].lower()
+            command = workqueue.Command("CORRECT", ref=ref, field={"children": "child", "categories": "category"}
+                                        .get(what, what), values=tuple(args.values[1:]), reason=reason)
+        else:
+            if not reason:
+                raise UsageError("alert REF reopen needs --reason, e.g. --reason 'closed by mistake'")
+            command = workqueue.Command("REOPEN", ref=ref, reason=reason)
+        try:
+            print(ctx.bot.carry_out(command, ctx.now, actor=actor))
+        except workqueue.NotDone as exc:
+            raise UsageError(str(exc)) from None
+        return 0
+    alert, history = ctx.bot.alert_history(ref)
     if alert is None:
-        raise UsageError(f"{ctx.args.ref}: no such alert")
+        raise UsageError(f"{args.ref}: no such alert")
     data = alert_json(alert, ctx.config)
     data["history"] = [
         {"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "detail": h.detail,
          "message_id": h.message_id}
         for h in history
     ]
-    if ctx.args.json:
+    if args.json:
         _print_json(data)
         return 0
     for key, value in data.items():
@@ -519,9 +563,26 @@ def retention_totals(plan) -> str:
 
 
 def cmd_export(ctx: Context) -> int:
-    """``mailbot export --child ID | --person EMAIL --out DIR``: a subject access request."""
+    """``mailbot export open --out FILE.xlsx``: the open alerts as a workbook (the Business
+    Manager's OPEN); ``mailbot export --child ID | --person EMAIL --out DIR``: a subject access
+    request."""
     from .subject_rights import export
 
+    if ctx.args.what == "open":
+        if ctx.args.child or ctx.args.person:
+            raise UsageError("export open takes no --child or --person; use mailbot alerts to filter")
+        target = Path(ctx.args.out)
+        if target.suffix.lower() != ".xlsx":
+            raise UsageError(f"export open: --out {target} must end in .xlsx")
+        from .alert_list import AlertFilter
+        from .files import write_private_file
+
+        _, data, count = ctx.bot.alert_workbook(AlertFilter(open_only=True), ctx.now)
+        write_private_file(target, data)
+        print(f"{count} open alert(s) written to {target}")
+        return 0
+    if not (ctx.args.child or ctx.args.person):
+        raise UsageError("export needs 'open', or --child ID or --person EMAIL (a subject access request)")
     subject = _data_subject(ctx)
     out = Path(ctx.args.out)
     counts = export(ctx.bot, subject, out, ctx.now)
@@ -603,7 +664,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--mapping", required=True, metavar="MAPPING.yaml", help="which column holds what (see examples/)")
     p.add_argument("--dry-run", action="store_true", help="show what would be created and every unreadable row")
-    p = add("alerts", cmd_alerts, "list alerts")
+    p = add("alerts", cmd_alerts, "list alerts, with filters (the list OPEN and FIND give by mail)")
+    p.add_argument("--open", action="store_true", help="only alerts that are not closed")
+    p.add_argument("--overdue", action="store_true", help="only alerts past their deadline")
+    p.add_argument("--child", metavar="ID", help="only alerts for this child")
+    p.add_argument("--person", metavar="WHO", help="only alerts raised by or held by this person (address or name)")
+    p.add_argument("--team", metavar="NAME", help="only alerts whose responder is in this team (as the directory says)")
+    p.add_argument("--stage", type=int, metavar="N", help="only alerts at this stage (0 = informal)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only alerts opened on or after this day")
     p.add_argument("--json", action="store_true")
     p = add("quarantine", cmd_quarantine, "mail set aside for a person: list, show, retry, attach or dismiss it")
     p.add_argument("action", choices=["list", "show", "retry", "attach", "dismiss"])
@@ -611,8 +679,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="REF", help="attach: the alert to read it as a reply in")
     p.add_argument("--reason", metavar="TEXT", help="dismiss: why it needs nothing more")
     p.add_argument("--json", action="store_true")
-    p = add("alert", cmd_alert, "show one alert with its whole audit history")
+    p = add("alert", cmd_alert, "show one alert with its history, or correct it: reassign EMAIL, "
+            "correct child|category|process VALUE..., reopen --reason TEXT")
     p.add_argument("ref", metavar="REF")
+    p.add_argument("action", nargs="?", choices=["reassign", "correct", "reopen"])
+    p.add_argument("values", nargs="*", metavar="VALUE")
+    p.add_argument("--reason", metavar="TEXT", help="why, kept in the alert's history")
     p.add_argument("--json", action="store_true")
     p = add("outbox", cmd_outbox, "list queued and sent mail")
     p.add_argument("--json", action="store_true")
@@ -637,10 +709,14 @@ def build_parser() -> argparse.ArgumentParser:
         who.add_argument("--child", metavar="ID", help="a child's case-system ID")
         who.add_argument("--person", metavar="EMAIL", help="a person's e-mail address")
 
-    p = add("export", cmd_export, "write everything held about a child or a person into a new folder "
-            "(subject access request)")
-    add_subject(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="a new folder; created 0700, files 0600")
+    p = add("export", cmd_export, "export open --out FILE.xlsx: the open alerts as a workbook; "
+            "export --child ID | --person EMAIL --out DIR: everything held about them (subject access request)")
+    p.add_argument("what", nargs="?", choices=["open"], help="open: the open alerts as a workbook")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--child", metavar="ID", help="a child's case-system ID")
+    who.add_argument("--person", metavar="EMAIL", help="a person's e-mail address")
+    p.add_argument("--out", required=True, metavar="DIR|FILE.xlsx", help="a new folder (created 0700, files 0600), "
+                   "or the workbook for export open")
     p = add("erase", cmd_erase, "remove everything held about a child or a person for a right-to-erasure "
             "decision; lists what would go unless --yes")
     add_subject(p)

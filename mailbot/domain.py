@@ -15,11 +15,14 @@ The rules it keeps come from the four procedures in shared/seeds and DESIGN.md Â
 * managers respond and may ask for more time, which applies only when the IRO agrees;
 * instructions are obeyed only from the alert's raiser and the roles configured as entitled;
 * the formal cap (20 working days) is reported when breached, never enforced;
-* Cafcass is the IRO's last resort, recorded with its date.
+* Cafcass is the IRO's last resort, recorded with its date;
+* the Business Manager corrects what was read or written wrongly (responder, children,
+  categories, process) and reopens what was closed by mistake, each with who and why.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -215,10 +218,48 @@ class CapBreached:
     """The sweep found the formal stages past their cap of working days."""
 
 
+# The Business Manager's corrections (issue 10). ``by`` names who corrected, for the audit; the
+# service lets them through only from the command line or from a person ``is_administrator``
+# accepts, so these never stand in for the IRO's own decisions.
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """The current rung's response is due from another person (cover for leave, a wrong
+    responder). The deadline stays; the new responder is told what is due and when."""
+
+    by: str
+    to: str
+    reason: str = ""
+
+
+CORRECTABLE = ("child", "category", "process")
+
+
+@dataclass(frozen=True)
+class Correct:
+    """A detail read or written wrongly: the children (``child``), the categories
+    (``category``) or the process (``process``), replaced by ``values``."""
+
+    by: str
+    field: str
+    values: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """An alert closed by mistake is live again, at the rung where it closed, with a fresh
+    deadline for that rung."""
+
+    by: str
+    reason: str
+
+
 Event = (
     RaiseAlert | ManagerResponse | ExtensionRequested | ExtensionAgreed | Extend | Escalate
     | Resolve | Withdraw | ReferToCafcass | AddNote | StatusQuery | ReminderDue | DeadlineLapsed
-    | CapBreached
+    | CapBreached | Reassign | Correct | Reopen
 )
 INSTRUCTIONS = (Extend, ExtensionAgreed, Escalate, Resolve, Withdraw, ReferToCafcass, AddNote, StatusQuery)
 
@@ -342,6 +383,14 @@ def is_entitled(config: Config, alert: Alert, sender: str) -> bool:
         return True
     person = config.person(sender)
     return bool(person and person.has_role(*config.settings.security.instructions_from))
+
+
+def is_administrator(config: Config, sender: str | None) -> bool:
+    """May ``sender`` correct alerts and work the queue of set-aside mail by e-mail? The
+    Business Manager and the roles in ``security.instructions_from`` (issue 10)."""
+    person = config.person(sender)
+    roles = ("business_manager", *config.settings.security.instructions_from)
+    return bool(person and person.has_role(*roles))
 
 
 def _require_entitled(rules: Rules, alert: Alert, sender: str, what: str) -> None:
@@ -707,6 +756,103 @@ def _cap(alert: Alert, ev: CapBreached, now: datetime, rules: Rules) -> Outcome:
     )
 
 
+def _because(reason: str) -> str:
+    return f": {reason.strip()}" if reason and reason.strip() else ""
+
+
+def _reassign(alert: Alert, ev: Reassign, now: datetime, rules: Rules) -> Outcome:
+    person = rules.config.person(ev.to)
+    if person is None:
+        raise TransitionRefused(f"{ev.to} is not in the directory")
+    old = alert.responder
+    if person.email == old:
+        raise TransitionRefused(f"{person.email} is already the responder for {alert.ref}")
+    if person.email == alert.raised_by or person.has_role("iro", "cp_chair"):
+        raise TransitionRefused(f"{person.email} raised or chairs DRP alerts; a manager must respond")
+    episode = replace(alert.current, responder=person.email)
+    # When the manager the IRO addressed is the one replaced, the ladder walks up from the new
+    # one: a wrong responder corrected, or cover from the same service.
+    anchor = person.email if alert.anchor == old else alert.anchor
+    new = replace(alert, anchor=anchor, episodes=alert.episodes[:-1] + (episode,))
+    process = rules.process(alert.process)
+    name = rung_name(process, alert.stage, alert.current.step)
+    role = process.informal.responder if alert.stage == 0 and process.informal else process.stage(alert.stage).responder
+    audit = [f"responder at {name} changed from {old} to {person.email} by {ev.by}{_because(ev.reason)}"]
+    if not person.has_role(role):
+        audit.append(f"{person.email} does not hold the {role} role: covering")
+    cc = _people(alert.raised_by, *(e for e in (old,) if rules.config.person(e)))
+    notice = Notice("reassigned", (person.email,), f"reassigned/{len(alert.episodes)}/{person.email}", cc=cc,
+                    extra={"previous": old, "reason": ev.reason.strip()})
+    return Outcome(new, (notice,), tuple(audit))
+
+
+def _correct(alert: Alert, ev: Correct, now: datetime, rules: Rules) -> Outcome:
+    values = tuple(dict.fromkeys(v.strip() for v in ev.values if v.strip()))
+    if ev.field not in CORRECTABLE:
+        raise TransitionRefused(f"{ev.field!r} cannot be corrected; one of: {', '.join(CORRECTABLE)}")
+    if not values:
+        raise TransitionRefused(f"correcting the {ev.field} of {alert.ref} needs the new value")
+    config = rules.config
+    if ev.field == "child":
+        pattern = re.compile(config.authority.case_id_pattern)
+        wrong = [v for v in values if (m := pattern.search(v)) is None or m.group(0) != v]
+        if wrong:
+            raise TransitionRefused(f"{', '.join(wrong)} is not a case ID as this authority writes them")
+        new = replace(alert, children=values)
+        # Count only: the audit is shown in notices; which IDs is in the alert itself.
+        said = f"child IDs corrected by {ev.by} ({len(alert.children)} before, {len(values)} now)"
+    elif ev.field == "category":
+        process = rules.process(alert.process)
+        known = {c.name.lower(): c.name for c in process.categories}
+        wrong = [v for v in values if v.lower() not in known]
+        if wrong:
+            names = ", ".join(c.name for c in process.categories) or "none configured"
+            raise TransitionRefused(f"{', '.join(wrong)} is not a {process.label} category (categories: {names})")
+        cats = tuple(known[v.lower()] for v in values)
+        new = replace(alert, categories=cats)
+        said = f"categories corrected by {ev.by}: {', '.join(alert.categories)} -> {', '.join(cats)}"
+    else:
+        if len(values) != 1 or values[0].lower() not in config.processes:
+            raise TransitionRefused(f"{' '.join(values)} is not a process; one of: {', '.join(config.processes)}")
+        key = values[0].lower()
+        if key == alert.process:
+            raise TransitionRefused(f"{alert.ref} is already in the {key} process")
+        target = rules.process(key)
+        if alert.stage == 0 and target.informal is None:
+            raise TransitionRefused(f"the {target.label} process has no informal stage, where {alert.ref} is")
+        if alert.stage > target.last_stage:
+            raise TransitionRefused(f"the {target.label} ladder has no stage {alert.stage}")
+        known = {c.name for c in target.categories}
+        cats = tuple(c for c in alert.categories if c in known) or ("unclassified",)
+        new = replace(alert, process=key, categories=cats)
+        said = f"process corrected by {ev.by}: {alert.process} -> {key}"
+        if cats != alert.categories:
+            said += f"; categories now {', '.join(cats)}"
+    notice = Notice("corrected", (alert.raised_by,), f"corrected/{ev.field}/{now.isoformat()}",
+                    extra={"field": ev.field, "reason": ev.reason.strip()})
+    return Outcome(new, (notice,), (said + _because(ev.reason),))
+
+
+def _reopen(alert: Alert, ev: Reopen, now: datetime, rules: Rules) -> Outcome:
+    if not ev.reason.strip():
+        raise TransitionRefused(f"reopening {alert.ref} needs a reason")
+    process = rules.process(alert.process)
+    last = alert.current
+    responder = last.responder if rules.config.person(last.responder) else _rung_responder(
+        rules, alert, process, last.stage, last.step)
+    due = rules.calendar.due_date(now, _working_days_for(process, last.stage, last.step))
+    episode = Episode(stage=last.stage, step=last.step, responder=responder, started=now, due=due)
+    new = replace(alert, status=Status.AWAITING_RESPONSE, closed=None, resolved_at_stage=None,
+                  cafcass_at=None, pending_extension=None, episodes=alert.episodes + (episode,))
+    name = rung_name(process, last.stage, last.step)
+    bm = tuple(p.email for p in rules.config.people_with_role("business_manager"))
+    notice = Notice("reopened", (responder,), f"reopened/{len(new.episodes)}", cc=_people(alert.raised_by, *bm),
+                    extra={"reason": ev.reason.strip(), "was": alert.status.value})
+    return Outcome(new, (notice,), (
+        f"reopened at {name} by {ev.by} (it was {alert.status.value}){_because(ev.reason)}; "
+        f"responder {responder}, due {due.isoformat()}",))
+
+
 # --------------------------------------------------------------------------- the table
 
 Handler = Callable[[Any, Any, datetime, Rules], Outcome]
@@ -729,6 +875,9 @@ TRANSITIONS: dict[tuple[Status | None, type], Handler] = {
     **{(s, CapBreached): _cap for s in LIVE},
     **{(s, AddNote): _note for s in ANY_STATUS},
     **{(s, StatusQuery): _status for s in ANY_STATUS},
+    **{(s, Reassign): _reassign for s in LIVE},
+    **{(s, Correct): _correct for s in ANY_STATUS},
+    **{(s, Reopen): _reopen for s in CLOSED},
 }
 
 _EVENT_WORDS = {
@@ -743,6 +892,8 @@ _EVENT_WORDS = {
     ReminderDue: "remind on",
     DeadlineLapsed: "lapse",
     CapBreached: "flag",
+    Reassign: "reassign",
+    Reopen: "reopen",
 }
 
 

@@ -91,7 +91,7 @@ class Renderer:
     def _enrich(self, extra: Mapping[str, Any]) -> dict[str, Any]:
         """The domain speaks in e-mail addresses and dates; templates want names and words."""
         out = dict(extra)
-        for key in ("responder", "requested_by"):
+        for key in ("responder", "requested_by", "previous"):
             if key in out:
                 out[f"{key}_name"] = self.name_of(out[key])
         if "new_due" in out:

@@ -148,13 +148,13 @@ def instruction_event(instruction: Instruction | Reading, sender: str) -> d.Even
     return d.AddNote(sender)
 
 
-def _raiser_processes(config: Config, person: Person) -> list[str]:
+def raiser_processes(config: Config, person: Person) -> list[str]:
     return [key for key, p in config.processes.items() if person.has_role(*p.raised_by)]
 
 
 def choose_process(config: Config, person: Person, parsed: ParsedMessage, need_informal: bool) -> str | None:
     """The raiser's role decides; a process word settles it for someone who can raise in several."""
-    candidates = _raiser_processes(config, person)
+    candidates = raiser_processes(config, person)
     if need_informal:
         candidates = [k for k in candidates if config.processes[k].informal]
     if parsed.process_hint in candidates:
@@ -321,13 +321,13 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         return Route(UNRECOGNISED, "quarantined", reason=f"names {parsed.reference}, which is not a known alert")
     raising = parsed.informal_process is not None or parsed.form is not None or parsed.stated_stage is not None
     if parsed.is_compliment and not raising:
-        if person is None or not _raiser_processes(config, person):
+        if person is None or not raiser_processes(config, person):
             return Route(UNRECOGNISED, "quarantined", reason=f"compliment from {sender or 'no sender'}, who is not a known IRO or CP Chair")
         process = choose_process(config, person, parsed, need_informal=False)
         return Route(COMPLIMENT, "processed", process=process)
     if not raising:
         return Route(UNRECOGNISED, "quarantined", reason="not part of a known thread and not a Pre-Dispute Resolution e-mail or DRP form")
-    if person is None or not _raiser_processes(config, person):
+    if person is None or not raiser_processes(config, person):
         return Route(
             NEW_ALERT if parsed.form is None else FORM,
             "quarantined",

@@ -34,9 +34,10 @@ from parsers.authentication import SENDER_DIFFERS
 from parsers.mime import decode_header_value
 
 from . import domain as d
-from . import reports, routing, workqueue
+from . import alert_list, reports, routing, workqueue
 from .calendar import WorkingCalendar
 from .config import Config
+from .errors import UsageError
 from .notices import Renderer, long_date
 from .outgoing import build_message, make_message_id
 from .smtp import PermanentFailure, TemporaryFailure
@@ -157,6 +158,16 @@ class Mailbot:
         # reads them to keep an answer from answering our own answer.
         self._replying_to: tuple[str, ...] = ()
 
+    def replace_config(self, config: Config) -> None:
+        """Use a re-read configuration (the directory changed, issue 10) from the next decision
+        on; a decision already under way finishes with the one it started with."""
+        with self.decisions:
+            self.config = config
+            self.calendar = calendar_for(config)
+            self.rules = d.Rules(config, self.calendar)
+            self.parse_rules = routing.parse_rules(config)
+            self.renderer = Renderer(config, self.calendar)
+
     # ------------------------------------------------------------------ ingest
 
     def ingest(self, raw: bytes, now: datetime, *, mailbox_key: str | None = None,
@@ -193,9 +204,9 @@ class Mailbot:
                 row.mailbox_key, row.uid, row.uidvalidity = mailbox_key, uid, uidvalidity
             return self.take_up(handle, now, actor="mailbox (moved back to the inbox)")
         # The raw message is now safe on disk; whatever happens next, it is not lost.
-        commands = self._admin_commands(parsed) if parsed is not None else []
+        commands, logged_text = self._admin_commands(parsed) if parsed is not None else ([], "")
         if commands:
-            return self._run_admin_mail(key, parsed, commands, now)
+            return self._run_admin_mail(key, parsed, commands, logged_text, now)
         if parsed is None:
             return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
         full_size = size or len(raw)
@@ -382,24 +393,92 @@ class Mailbot:
                            detail=f"{handle} dismissed by {actor}: {reason.strip()}")
         return f"{handle} dismissed: {reason.strip()}"
 
-    def _admin_commands(self, parsed: ParsedMessage) -> list[workqueue.Command]:
-        """The work-queue commands in a mail from someone whose role allows them, or []. The new
-        text must open with a command, so a decision word in a reply is never read as one."""
+    # ------------------------------------------------------------------ alerts corrected (issue 10)
+
+    def administer(self, ref: str, event: d.Event, now: datetime, *, actor: str, trigger: str | None = None) -> str:
+        """Apply a Business Manager's correction (``d.Reassign``, ``d.Correct``, ``d.Reopen``) to
+        alert ``ref``; the caller has checked the actor may give it. Returns what was done."""
+        with self.decisions, self.sessions.begin() as session:
+            alert = repo.load_alert(session, ref.upper(), for_update=True)
+            if alert is None:
+                raise workqueue.NotDone(f"{ref} is not a known alert")
+            try:
+                outcome = self.apply(session, alert, event, now, actor=actor,
+                                     trigger=trigger or f"{actor}/{now.isoformat()}/{type(event).__name__}")
+            except d.TransitionRefused as refused:
+                raise workqueue.NotDone(refused.reason) from None
+        return outcome.audit[0]
+
+    def select_alerts(self, flt: alert_list.AlertFilter, now: datetime) -> list[d.Alert]:
+        return alert_list.select(self.alerts(), flt, self.config, self.calendar, now)
+
+    def alert_workbook(self, flt: alert_list.AlertFilter, now: datetime) -> tuple[str, bytes, int]:
+        """(file name, .xlsx bytes, how many alerts) for the alerts ``flt`` asks for, as at ``now``."""
+        alerts = self.select_alerts(flt, now)
+        local = now.astimezone(self.calendar.tz)
+        table = alert_list.rows(alerts, self.config, self.calendar, now)
+        data = alert_list.xlsx_bytes(table, title=f"{self.config.authority.name}: DRP alerts ({flt.describe()})",
+                                     as_at=f"{local:%d/%m/%Y %H:%M}")
+        return f"drp-alerts-{local:%Y-%m-%d-%H%M}.xlsx", data, len(alerts)
+
+    def log_alert(self, parsed: ParsedMessage, now: datetime, *, actor: str, iro: str,
+                  manager: str | None = None, trigger: str | None = None) -> str:
+        """An alert raised outside e-mail (a meeting, a phone call), logged by the Business
+        Manager on the IRO's behalf from the form or text of her mail. Returns the reference."""
+        people = alert_list.people_matching(self.config, iro)
+        raisers = [p for p in map(self.config.person, sorted(people)) if p and routing.raiser_processes(self.config, p)]
+        if len(raisers) != 1:
+            found = "no IRO or CP Chair" if not raisers else f"{len(raisers)} people"
+            raise workqueue.NotDone(f"LOG: {found} in the directory match {iro!r}; write their address")
+        person = raisers[0]
+        addressed: tuple[str, ...] = ()
+        if manager:
+            managers = sorted(alert_list.people_matching(self.config, manager))
+            if len(managers) != 1 or self.config.person(managers[0]) is None:
+                raise workqueue.NotDone(f"LOG: {manager!r} is not one person in the directory; write their address")
+            addressed = (managers[0],)
+        if parsed.form is not None and parsed.missing_form_fields:
+            raise workqueue.NotDone(f"LOG: the form is missing {', '.join(parsed.missing_form_fields)}")
+        stage = parsed.form_stage if parsed.form is not None and parsed.form_stage is not None else (
+            parsed.stated_stage or 0)
+        process = routing.choose_process(self.config, person, parsed, need_informal=stage == 0)
+        if process is None:
+            raise workqueue.NotDone(f"LOG: no process {person.name} raises has that stage")
+        timescale = parsed.timescale
+        with self.decisions, self.sessions.begin() as session:
+            year = self.calendar.local_date(now).year
+            event = d.RaiseAlert(
+                ref=repo.next_ref(session, self.config.authority.reference_prefix, year), process=process,
+                stage=stage, raised_by=person.email, addressed=addressed, children=parsed.case_ids,
+                categories=tuple(parsed.categories.get(process, ())),
+                working_days=timescale.working_days if timescale else None,
+                until=timescale.until if timescale else None)
+            try:
+                outcome = self.apply(session, None, event, now, actor=f"{actor} on behalf of {person.email}",
+                                     trigger=trigger)
+            except d.TransitionRefused as refused:
+                raise workqueue.NotDone(f"LOG: {refused.reason}") from None
+            repo.add_audit(session, at=now, actor=actor, action="logged", alert_ref=event.ref,
+                           detail=f"raised outside e-mail; logged by {actor} on behalf of {person.email}",
+                           message_id=parsed.envelope.message_id)
+        return outcome.alert.ref
+
+    def _admin_commands(self, parsed: ParsedMessage) -> tuple[list[workqueue.Command], str]:
+        """The commands in a mail from someone whose role allows them, and the text a LOG line
+        logs; ([], "") otherwise. The new text must open with a command, so a decision word in a
+        reply is never read as one."""
         if parsed.is_automatic or parsed.sender_problem or parsed.sender_check.verdict == "fail":
-            return []
-        person = self.config.person(parsed.envelope.from_addr)
-        roles = ("business_manager", *self.config.settings.security.instructions_from)
-        if person is None or not person.has_role(*roles):
-            return []
+            return [], ""
+        if not d.is_administrator(self.config, parsed.envelope.from_addr):
+            return [], ""
         lines = [line for line in parsed.reply_text.splitlines() if line.strip()]
         lines = [line for line in lines if not re.match(r"^\s*(hi|hello|dear)\b", line, re.IGNORECASE)]
-        commands = workqueue.parse_commands(parsed.reply_text)
-        if not lines or not commands or workqueue.parse_commands(lines[0]) == []:
-            return []
-        return commands
+        if not lines or not workqueue.parse_commands(lines[0])[0]:
+            return [], ""
+        return workqueue.parse_commands(parsed.reply_text)
 
     def _run_admin_mail(self, key: str, parsed: ParsedMessage, commands: list[workqueue.Command],
-                        now: datetime) -> IngestResult:
+                        logged_text: str, now: datetime) -> IngestResult:
         """Carry out each command of a Business Manager's mail (each in its own transaction, as
         from the command line) and answer with what was done, or why not."""
         env = parsed.envelope
@@ -407,30 +486,78 @@ class Mailbot:
         with self.sessions.begin() as session:
             row = repo.find_message(session, key)
             self._finish(session, row, "admin_command", "processed", f"{len(commands)} command(s)", None, now)
-        done = []
-        for command in commands:
-            line = command.verb + (f" {command.handle}" if command.handle else "")
+        done: list[str] = []
+        attachments: list[tuple[str, str, bytes]] = []
+        logged = None
+        for number, command in enumerate(commands):
+            line = " ".join(x for x in (command.verb, command.handle or command.ref) if x)
+            trigger = f"{key}/{number}"
             try:
                 if command.problem:
-                    raise workqueue.UnknownHandle(command.problem)
-                if command.verb == "HELP":
-                    done.append(workqueue.HELP_TEXT)
+                    raise workqueue.NotDone(command.problem)
+                if command.verb == "LOG":
+                    concern = replace(parsed, reply_text=logged_text) if logged_text else parsed
+                    logged = self.log_alert(concern, now, actor=actor, iro=command.who or "", manager=command.to,
+                                            trigger=trigger)
+                    done.append(f"LOG: raised as {logged} on behalf of {command.who}; the IRO is sent the acknowledgement")
                     continue
-                if command.verb == "DISMISS":
-                    done.append(self.dismiss(command.handle, command.reason, now, actor=actor))
+                if command.verb in ("FIND", "OPEN"):
+                    done.append(self._list_by_mail(command, now, attachments))
                     continue
-                result = self.take_up(command.handle, now, actor=actor,
-                                      attach_to=command.ref if command.verb == "ATTACH" else None)
-                outcome = f"{result.status}" + (f" as {result.alert}" if result.alert else "")
-                done.append(f"{line}: {outcome}" + (f" ({result.reason})" if result.reason else ""))
-            except workqueue.UnknownHandle as exc:
+                done.append(self.carry_out(command, now, actor=actor, trigger=trigger))
+            except (workqueue.NotDone, UsageError) as exc:
                 done.append(f"{line}: not done: {exc}")
         with self.sessions.begin() as session:
+            if logged:
+                repo.find_message(session, key).alert_ref = logged
             self._queue(session, None, d.Notice("admin_reply", (actor,), f"admin/{key}", extra={"results": done}),
-                        now, in_reply_to=env.message_id, references=(env.message_id,) if env.message_id else ())
+                        now, in_reply_to=env.message_id, references=(env.message_id,) if env.message_id else (),
+                        attachments=tuple(attachments))
             repo.add_audit(session, at=now, actor=actor, action="admin_command", message_id=env.message_id,
                            detail="; ".join(r.splitlines()[0] for r in done)[:500])
-        return IngestResult(env.message_id, "admin_command", None, "processed", None)
+        return IngestResult(env.message_id, "admin_command", logged, "processed", None)
+
+    def carry_out(self, command: workqueue.Command, now: datetime, *, actor: str, trigger: str | None = None) -> str:
+        """One work-queue or correction command, from the mail or the command line: what was done
+        (raises ``workqueue.NotDone`` with why not)."""
+        if command.problem:
+            raise workqueue.NotDone(command.problem)
+        verb = command.verb
+        if verb == "HELP":
+            return workqueue.HELP_TEXT
+        if verb == "DISMISS":
+            return self.dismiss(command.handle, command.reason, now, actor=actor)
+        if verb in ("RETRY", "ATTACH"):
+            result = self.take_up(command.handle, now, actor=actor, attach_to=command.ref if verb == "ATTACH" else None)
+            outcome = f"{result.status}" + (f" as {result.alert}" if result.alert else "")
+            return f"{verb} {command.handle}: {outcome}" + (f" ({result.reason})" if result.reason else "")
+        if verb == "REASSIGN":
+            event: d.Event = d.Reassign(by=actor, to=command.to or "", reason=command.reason)
+        elif verb == "CORRECT":
+            event = d.Correct(by=actor, field=command.field or "", values=command.values, reason=command.reason)
+        elif verb == "REOPEN":
+            event = d.Reopen(by=actor, reason=command.reason)
+        else:
+            raise workqueue.NotDone(f"{verb} is not something mailbot does here")
+        return f"{verb} {command.ref}: " + self.administer(command.ref or "", event, now, actor=actor, trigger=trigger)
+
+    def _list_by_mail(self, command: workqueue.Command, now: datetime,
+                      attachments: list[tuple[str, str, bytes]]) -> str:
+        """FIND: the alerts for a child or a person, one line each; OPEN: the open list as a
+        workbook attached to the reply (the list ``mailbot alerts --open`` prints)."""
+        if command.verb == "FIND":
+            flt = alert_list.find_filter(command.who or "", self.config)
+            alerts = self.select_alerts(flt, now)
+            if not alerts:
+                return f"FIND {command.who}: no alerts"
+            table = alert_list.rows(alerts, self.config, self.calendar, now)
+            lines = [f"{r[0]}: {r[2]}; {r[3]}; responder {r[4]}" + (f"; due {r[6]:%d/%m/%Y}" if r[6] else "")
+                     for r in table]
+            return f"FIND {command.who}: {len(alerts)} alert(s)\n" + "\n".join(lines)
+        flt = alert_list.AlertFilter(open_only=True, overdue=command.field == "overdue")
+        name, data, count = self.alert_workbook(flt, now)
+        attachments.append((name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data))
+        return f"OPEN: {count} {flt.describe()} alert(s) in the attached workbook {name}"
 
     def _not_acted_on(self, session: Session, row, parsed: ParsedMessage, why: str, alert: d.Alert | None,
                       now: datetime) -> IngestResult:

@@ -145,8 +145,12 @@ def check_invariants(alert: d.Alert, rules: d.Rules) -> None:
         assert unended == [len(alert.episodes) - 1], "the live episode must be the last and not ended"
     else:
         assert unended == [], "a closed alert has no open episode"
-    # every episode but the last was left by escalation
-    assert all(ep.outcome == "escalated" for ep in alert.episodes[:-1])
+    # every episode but the last was left by escalation, or closed and then reopened at the
+    # same rung (the Business Manager's REOPEN, issue 10)
+    for ep, following in zip(alert.episodes, alert.episodes[1:]):
+        assert ep.outcome == "escalated" or (
+            ep.outcome in ("resolved", "withdrawn", "cafcass")
+            and (following.stage, following.step) == (ep.stage, ep.step)), (ep, following)
     assert (alert.closed is not None) == (alert.status in d.CLOSED)
     assert (alert.resolved_at_stage is not None) == (alert.status is d.Status.RESOLVED)
     if alert.status is d.Status.RESOLVED:

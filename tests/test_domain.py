@@ -264,6 +264,9 @@ SAMPLE_EVENTS = {
     d.ReminderDue: d.ReminderDue(),
     d.DeadlineLapsed: d.DeadlineLapsed(),
     d.CapBreached: d.CapBreached(),
+    d.Reassign: d.Reassign("chris.bm@luton.example.gov.uk", "lee.tm@luton.example.gov.uk"),
+    d.Correct: d.Correct("chris.bm@luton.example.gov.uk", "child", ("7654321",)),
+    d.Reopen: d.Reopen("chris.bm@luton.example.gov.uk", "closed by mistake"),
 }
 EVENT_TYPES = list(SAMPLE_EVENTS)
 
@@ -296,6 +299,10 @@ def test_the_table_is_what_the_design_says():
         expected |= {(s, kind) for s in live}
     expected |= {(d.Status.AWAITING_RESPONSE, d.ReminderDue), (d.Status.AWAITING_RESPONSE, d.DeadlineLapsed)}
     expected |= {(s, kind) for s in d.Status for kind in (d.AddNote, d.StatusQuery)}
+    # The Business Manager's corrections (issue 10): cover while live, details at any time,
+    # reopening only what is closed.
+    expected |= {(s, d.Reassign) for s in live} | {(s, d.Correct) for s in d.Status}
+    expected |= {(s, d.Reopen) for s in d.CLOSED}
     assert set(d.TRANSITIONS) == expected
     assert set(d.LIVE) | set(d.CLOSED) == set(d.Status) and not set(d.LIVE) & set(d.CLOSED)
 
@@ -344,7 +351,7 @@ def test_every_pair_not_in_the_table_is_refused_and_changes_nothing(status, kind
 
 
 @pytest.mark.parametrize("status", list(d.CLOSED))
-def test_closed_alerts_accept_only_notes_and_status_queries(status):
+def test_closed_alerts_accept_only_notes_status_queries_and_corrections(status):
     a = alert_in(status)
     note = d.decide(a, d.AddNote(SAM), AFTER_DUE, RULES)
     assert note.alert == a and note.notices == () and "note from" in note.audit[0]
@@ -353,8 +360,10 @@ def test_closed_alerts_accept_only_notes_and_status_queries(status):
     assert query.notices[0].to == (PRIYA,)
     assert d.due_events(a, at(2027, 12, 31), RULES) == []
     for kind in EVENT_TYPES:
-        if kind not in (d.AddNote, d.StatusQuery):
+        if kind not in (d.AddNote, d.StatusQuery, d.Correct, d.Reopen):
             refused(a, SAMPLE_EVENTS[kind], AFTER_DUE)
+    reopened = d.decide(a, SAMPLE_EVENTS[d.Reopen], AFTER_DUE, RULES).alert
+    assert reopened.is_live and reopened.closed is None and reopened.episodes[:-1] == a.episodes
 
 
 @pytest.mark.parametrize("event", [d.AddNote(DANA), d.StatusQuery(DANA), d.AddNote(JO), d.StatusQuery(STRANGER)])

@@ -21,6 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 NOTICES = {
+    "reassigned",  # issue 10: the Business Manager's corrections
+    "reopened",
+    "corrected",
     "acknowledgement",
     "response_received",
     "reminder",
@@ -124,6 +127,9 @@ OUTSTANDING_ROW = {
 }
 
 EXTRA: dict[str, dict[str, Any]] = {
+    "reassigned": {"previous_name": "Dana Hughes", "reason": "Dana is on leave until 20 May"},
+    "reopened": {"was": "resolved", "reason": "the IRO replied to the wrong thread"},
+    "corrected": {"field": "child", "reason": "the ID was mistyped"},
     "response_received": {"responder_name": "Morgan Ellis", "late": False},
     "lapse_notice": {"automatic": False, "next_rung": "Stage 3 Assistant Director"},
     "extension_requested": {"requested_by_name": "Morgan Ellis", "asked": "5 more working days"},
