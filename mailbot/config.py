@@ -490,6 +490,16 @@ def _format_error(err: dict[str, Any]) -> str:
 def _load_people_csv(path: Path) -> tuple[Person, ...]:
     if not path.is_file():
         raise ConfigError(f"directory: no such file {path}")
+    # Excel's plain "CSV" is Windows-1252, not UTF-8: say so in one line rather than fail with
+    # a traceback (or half-read the file) at the first accented name.
+    try:
+        raw = path.read_bytes()
+        raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line_no = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line_no}: not UTF-8 text; save it as \"CSV UTF-8\"") from None
     people = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -588,3 +598,21 @@ def find_config_path(explicit: str | None) -> Path:
     if env:
         return Path(env)
     return Path("config.yaml")
+
+
+def files_read_by(path: str | os.PathLike[str]) -> tuple[Path, ...]:
+    """The files loading ``path`` reads: the configuration itself and, when ``directory`` names
+    a CSV file, that file (resolved as ``config_from_data`` resolves it). Never raises: a file
+    that cannot be read or parsed still names itself, so that a daemon watching for changes
+    (issue 10) notices when it is put right."""
+    path = Path(path)
+    files = [path]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return tuple(files)
+    directory = data.get("directory") if isinstance(data, dict) else None
+    if isinstance(directory, str) and directory:
+        csv_path = Path(directory)
+        files.append(csv_path if csv_path.is_absolute() else path.resolve().parent / csv_path)
+    return tuple(files)

@@ -10,16 +10,25 @@ that was down over their time sends them once when it comes back, never twice.
 
 SIGTERM or SIGINT sets ``stop``: the message in hand is finished, jobs are let finish, and
 ``run`` returns 0. ``run_once`` does one pass of everything for councils that prefer cron.
+
+The configuration and the directory CSV it names are re-read without a restart (issue 10): a
+job looks every few seconds whether either file changed (its size, time or inode), and SIGHUP
+asks for a re-read even when nothing seems to have. A valid file is taken into use from the next
+decision on; an invalid one is reported once (log, ``mailbot status``) and the daemon carries on
+with the configuration it has until the file changes again.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import random
+import re
 import signal
 import threading
 from datetime import datetime, timezone
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +37,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from store import repository as repo
 
 from . import reports
+from .config import Config, files_read_by, load_config
+from .errors import ConfigError
 from .imap import MailboxUnavailable
 from .service import Mailbot, first_line
 from .shell import Source, drain_mailbox
@@ -36,6 +47,11 @@ log = logging.getLogger("mailbot.daemon")
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300
 SEND_EVERY_SECONDS = 5
+RELOAD_CHECK_SECONDS = 10
+# Settings read once when the daemon starts (connections, the store, the digest's timetable): a
+# re-read configuration that changes them is used by everything else, and these wait for a restart.
+_RESTART_SETTINGS = ("mailbox", "outbox", "store", "authority.mailbox_address", "authority.timezone",
+                     "digest.time")
 
 
 def real_clock() -> datetime:
@@ -52,6 +68,11 @@ class Daemon:
         self.stop = stop or threading.Event()
         self.rng = rng or random.Random()
         self.scheduler: BackgroundScheduler | None = None
+        # Set by SIGHUP (a signal handler may only set a flag: the main thread it interrupts
+        # may be half-way through a decision); the next configuration check honours it.
+        self.reload_requested = threading.Event()
+        self._reload_lock = threading.Lock()
+        self._config_seen = _fingerprint(self._config_files())
 
     # ------------------------------------------------------------------ one pass
 
@@ -164,6 +185,72 @@ class Daemon:
             if job is not None:
                 job.modify(next_run_time=datetime.now(timezone.utc))
 
+    # ------------------------------------------------------------------ configuration re-read
+
+    def request_reload(self, *_signal_args: object) -> None:
+        """Ask for the configuration to be re-read at the next check (the SIGHUP handler)."""
+        self.reload_requested.set()
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the configuration if its file or the directory CSV changed since last looked
+        at, or a re-read was asked for (SIGHUP); take it into use if it is valid. Returns whether
+        a new configuration was taken into use.
+
+        Cheap when nothing changed: one ``stat`` per file. A file found invalid is not tried
+        again until it changes (or SIGHUP asks), so a typo costs one log line, not one a check.
+        """
+        with self._reload_lock:
+            source = self.bot.config.source
+            forced = self.reload_requested.is_set()
+            self.reload_requested.clear()
+            if source is None:  # a configuration built in memory has no file to re-read
+                return False
+            # Stat before reading: a change made while the file is read shows at the next check.
+            seen = _fingerprint(self._config_files())
+            if seen == self._config_seen and not forced:
+                return False
+            self._config_seen = seen
+            try:
+                new = load_config(source)
+            except (ConfigError, OSError, ValueError, csv.Error) as exc:
+                problem = _without_personal_data(_config_problem(exc, source))
+                log.error("configuration not taken into use, still running on the previous one: %s", problem)
+                self._record_config_error(problem)
+                return False
+            old = self.bot.config
+            self.bot.replace_config(new)
+            self._config_seen = _fingerprint(self._config_files())  # the new one may name another CSV
+        added, left, changed = directory_changes(old, new)
+        if added or left or changed:
+            log.info("directory re-read: %d people (%d added, %d left, %d changed)", len(new.people), added, left,
+                     changed)
+        else:
+            log.info("configuration re-read: directory unchanged (%d people)", len(new.people))
+        waiting = settings_needing_restart(old, new)
+        if waiting:
+            log.warning("configuration re-read: %s take effect only when mailbot is restarted", ", ".join(waiting))
+        self._record_config_error(None)
+        return True
+
+    def _config_files(self) -> tuple[Path, ...]:
+        source = self.bot.config.source
+        return files_read_by(source) if source is not None else ()
+
+    def _record_config_error(self, problem: str | None) -> None:
+        """Keep the reason a re-read configuration was refused where ``mailbot status`` finds
+        it (as the last error, and as ``config_error`` until a valid one is taken into use)."""
+        if problem is not None:
+            self._record_error(f"configuration: {problem}")
+        try:
+            with self.bot.sessions.begin() as session:
+                now = self.clock()
+                state = repo.get_state(session)
+                if problem is None and not (state.get("config_error") and state["config_error"].value):
+                    return
+                repo.set_state(session, "config_error", "" if problem is None else f"{now.isoformat()} {problem}", now)
+        except Exception:  # the store may be what failed; the log line stands
+            log.exception("could not record the configuration error")
+
     # ------------------------------------------------------------------ the daemon
 
     def _guarded(self, name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -198,6 +285,8 @@ class Daemon:
         scheduler.add_job(self._guarded("reports", self.reports_if_due),
                           CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
                                       timezone=tz), id="reports", next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(self._guarded("configuration", self.reload_if_changed),
+                          IntervalTrigger(seconds=RELOAD_CHECK_SECONDS), id="configuration")
         scheduler.start()
         self.scheduler = scheduler
         return scheduler
@@ -206,6 +295,8 @@ class Daemon:
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop.set())
+            if hasattr(signal, "SIGHUP"):  # POSIX only
+                signal.signal(signal.SIGHUP, self.request_reload)
         self.start_scheduler()
         log.info("mailbot running")
         try:
@@ -283,4 +374,62 @@ def status(bot: Mailbot) -> dict[str, object]:
             "quarantined": repo.count_messages(session, "quarantined"),
             "recorded_not_handled": repo.count_messages(session, "received"),
             "last_error": state["last_error"].value if "last_error" in state else None,
+            # Why the configuration file, as it is now, is not the one in use (issue 10).
+            "config_error": (state["config_error"].value or None) if "config_error" in state else None,
         }
+
+
+def _config_problem(exc: Exception, source: Path) -> str:
+    """One line for what stopped a configuration loading: the ConfigError's own message, or the
+    file and the fault for what the loader did not foresee (a file that cannot be read)."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.filename or source}: cannot read: {exc.strerror or type(exc).__name__}"
+    return f"{source}: {type(exc).__name__}: {first_line(exc)}"
+
+
+def _fingerprint(paths: Iterable[Path]) -> tuple[tuple[object, ...], ...]:
+    """What tells a changed file from an unchanged one without reading it: inode (an editor that
+    saves by renaming a new file over the old), size and modification time; None if missing."""
+    out: list[tuple[object, ...]] = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            out.append((str(path), None))
+        else:
+            out.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def directory_changes(old: Config, new: Config) -> tuple[int, int, int]:
+    """How many people the new directory adds, has lost, and lists differently (role, team,
+    manager or name changed): counts only, which is all a log may carry."""
+    before = {p.email: p for p in old.people}
+    after = {p.email: p for p in new.people}
+    changed = sum(1 for email in before.keys() & after.keys() if before[email] != after[email])
+    return len(after.keys() - before.keys()), len(before.keys() - after.keys()), changed
+
+
+def settings_needing_restart(old: Config, new: Config) -> list[str]:
+    """The settings in _RESTART_SETTINGS that differ between ``old`` and ``new``."""
+    def value(config: Config, dotted: str) -> object:
+        out: object = config.settings
+        for part in dotted.split("."):
+            out = getattr(out, part)
+        return out
+    return [key for key in _RESTART_SETTINGS if value(old, key) != value(new, key)]
+
+
+_ADDRESS = re.compile(r"[^\s@'\"<>(),;:\[\]]+@[^\s@'\"<>(),;:\[\]]+")
+_QUOTED = re.compile(r"'([^'\n]*)'")
+_WORD_OF_CONFIG = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _without_personal_data(message: str) -> str:
+    """A configuration error fit for the log: e-mail addresses and quoted values (a name typed
+    in the wrong column) are replaced; quoted role and key names (lower-case words) stay, as do
+    the file, line and key that say where to look. ``mailbot check-config`` shows it in full."""
+    message = _ADDRESS.sub("<address>", message)
+    return _QUOTED.sub(lambda m: m.group(0) if _WORD_OF_CONFIG.fullmatch(m.group(1)) else "'…'", message)

@@ -94,6 +94,8 @@ class Renderer:
         for key in ("responder", "requested_by", "previous"):
             if key in out:
                 out[f"{key}_name"] = self.name_of(out[key])
+        if "back" in out:
+            out["back_text"] = long_date(out["back"])
         if "new_due" in out:
             out["new_due_text"] = long_date(out["new_due"])
         return out

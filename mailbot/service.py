@@ -271,6 +271,8 @@ class Mailbot:
             alert_ref = None
             if parsed.is_bounce:
                 alert_ref = self._report_bounce(session, parsed, now)
+            else:
+                alert_ref = self._responder_away(session, parsed, now)
             return self._finish(session, row, kind, "ignored", parsed.automatic_reason, alert_ref, now)
 
         if env.message_id and repo.outbox_template_of(session, [env.message_id]):
@@ -689,6 +691,34 @@ class Mailbot:
             repo.add_audit(session, at=now, actor="mailbot", action="quarantined", detail=reason or kind,
                            alert_ref=alert_ref, message_id=row.message_id)
         return IngestResult(row.message_id, kind, alert_ref, status, reason)
+
+    def _responder_away(self, session: Session, parsed: ParsedMessage, now: datetime) -> str | None:
+        """An out-of-office reply from an alert's current responder (issue 10): the IRO and the
+        Business Manager are told that the responder is away, until when if the reply says,
+        and the command that reassigns the alert; once per rung and responder. The reply itself
+        is never answered. Returns the alert's reference, or None when it is not such a reply."""
+        env = parsed.envelope
+        if parsed.sender_check.verdict == "fail" or parsed.sender_problem:
+            return None
+        ref = repo.alert_ref_for_message_ids(session, env.in_reply_to + env.references) or parsed.reference
+        alert = repo.load_alert(session, ref) if ref else None
+        if alert is None or not alert.is_live or alert.responder != env.from_addr:
+            return None
+        sent = self.calendar.local_date(env.date or now)
+        away = parsers.away_in(env, sent)
+        if away is None:
+            return None
+        back = away.returning or (self.calendar.next_working_day(away.until) if away.until else None)
+        bm = tuple(p.email for p in self.config.people_with_role("business_manager"))
+        notice = d.Notice("responder_away", (alert.raised_by,), f"away/{len(alert.episodes)}/{alert.responder}",
+                          cc=bm, extra={"responder": alert.responder, "back": back, "left": away.left,
+                                        "further_notice": away.until_further_notice})
+        said = ("has left" if away.left else f"is away, back {back.isoformat()}" if back
+                else "is away until further notice" if away.until_further_notice else "is away")
+        repo.add_audit(session, at=now, actor=env.from_addr, action="responder_away", alert_ref=alert.ref,
+                       detail=f"automatic reply: the responder {said}", message_id=env.message_id)
+        self._queue(session, alert, notice, now)
+        return alert.ref
 
     def _report_bounce(self, session: Session, parsed: ParsedMessage, now: datetime) -> str | None:
         ours = [m for m in parsed.bounced_message_ids if m.startswith("mailbot.")]

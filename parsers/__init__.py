@@ -6,6 +6,7 @@ raised is ParseError. Nothing here imports ``mailbot`` or ``store``; they import
 
 from __future__ import annotations
 
+from .automatic import Away, away_in, out_of_office
 from .dates import parse_timescale, parse_uk_date
 from .errors import ParseError
 from .instruction import parse_instruction
@@ -26,6 +27,7 @@ from .types import (
 __all__ = [
     "DEFAULT_FORM_LABELS",
     "Attachment",
+    "Away",
     "CategoryRule",
     "Envelope",
     "Instruction",
@@ -33,7 +35,9 @@ __all__ = [
     "ParseRules",
     "ParsedMessage",
     "Timescale",
+    "away_in",
     "new_text",
+    "out_of_office",
     "parse_instruction",
     "parse_message",
     "parse_timescale",

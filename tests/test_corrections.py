@@ -264,3 +264,40 @@ def test_the_command_line_corrects_with_the_same_code(bot: Mailbot, config_path:
     assert main([*base, "export", "open", "--out", str(out)]) == 0
     assert (out.stat().st_mode & 0o777) == 0o600
     assert load_workbook(out).active["A4"].value == ref
+
+
+# --------------------------------------------------------------------------- cover (item 4)
+
+
+def _out_of_office(bot: Mailbot, ref: str, sender: str, body: str, when: str, mid: str) -> None:
+    """An Exchange automatic reply to the acknowledgement, as Outlook sends one."""
+    with bot.sessions() as session:
+        [ack] = [r for r in repo.outbox_rows(session) if r.template == "acknowledgement"]
+    raw = mail(sender, "sam.iro", f"Automatic reply: [{ref}] Pre-Dispute Resolution: received", body, at(when), mid,
+               in_reply_to=ack.message_id, **{"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    result = bot.ingest(raw, at(when))
+    assert result.status == "ignored" and result.kind == "automatic"
+
+
+def test_a_responders_out_of_office_tells_the_iro_and_the_business_manager_once(bot: Mailbot) -> None:
+    ref = raise_informal(bot)
+    body = "Thank you for your email. I am on annual leave until Friday 14 May 2027 with no access to email."
+    _out_of_office(bot, ref, "dana.tm", body, "2027-05-04T10:01", "oof-1@luton")
+    [away] = _sent(bot, "responder_away")
+    assert away.to_addrs == [f"sam.iro@{DOMAIN}"] and away.cc_addrs == [f"chris.bm@{DOMAIN}"]
+    assert "back on Monday 17 May 2027" in away.body_text and f"REASSIGN {ref} TO" in away.body_text
+    assert any(action == "responder_away" for _, action, _ in _audit(bot, ref))
+    # Her mailbox answers every notice: the IRO is told once per rung, and the robot never.
+    _out_of_office(bot, ref, "dana.tm", body, "2027-05-05T09:00", "oof-2@luton")
+    assert len(_sent(bot, "responder_away")) == 1
+    with bot.sessions() as session:
+        assert not [r for r in repo.outbox_rows(session) if f"dana.tm@{DOMAIN}" in r.to_addrs and r.template != "acknowledgement"]
+
+
+def test_an_automatic_reply_from_someone_else_or_not_an_absence_tells_no_one(bot: Mailbot) -> None:
+    ref = raise_informal(bot)
+    # From the IRO (not the responder), and a helpdesk acknowledgement from the responder.
+    _out_of_office(bot, ref, "sam.iro", "I am out of the office until 14 May.", "2027-05-04T10:01", "oof-3@luton")
+    _out_of_office(bot, ref, "dana.tm", "Thank you for contacting us. We aim to reply within 5 working days.",
+                   "2027-05-04T10:02", "oof-4@luton")
+    assert _sent(bot, "responder_away") == []

@@ -159,7 +159,10 @@ def test_out_of_office_is_recorded_and_never_answered(bot: Mailbot) -> None:
     assert (result.kind, result.status) == ("automatic", "ignored")
     assert bot.alerts()[0].status is d.Status.AWAITING_RESPONSE
     with bot.sessions() as session:
-        assert len(repo.outbox_rows(session)) == 1
+        rows = repo.outbox_rows(session)
+    # The IRO is told the responder is away (issue 10); the automatic reply is never answered.
+    assert [r.template for r in rows] == ["acknowledgement", "responder_away"]
+    assert rows[1].to_addrs == [f"sam.iro@{DOMAIN}"]
 
 
 def test_sweep_is_idempotent_and_outbox_rows_are_sent_once(bot: Mailbot, tmp_path: Path) -> None:

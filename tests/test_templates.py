@@ -24,6 +24,7 @@ NOTICES = {
     "reassigned",  # issue 10: the Business Manager's corrections
     "reopened",
     "corrected",
+    "responder_away",
     "acknowledgement",
     "response_received",
     "reminder",
@@ -130,6 +131,8 @@ EXTRA: dict[str, dict[str, Any]] = {
     "reassigned": {"previous_name": "Dana Hughes", "reason": "Dana is on leave until 20 May"},
     "reopened": {"was": "resolved", "reason": "the IRO replied to the wrong thread"},
     "corrected": {"field": "child", "reason": "the ID was mistyped"},
+    "responder_away": {"responder_name": "Dana Hughes", "back_text": "Monday 17 May 2027", "left": False,
+                       "further_notice": False},
     "response_received": {"responder_name": "Morgan Ellis", "late": False},
     "lapse_notice": {"automatic": False, "next_rung": "Stage 3 Assistant Director"},
     "extension_requested": {"requested_by_name": "Morgan Ellis", "asked": "5 more working days"},
