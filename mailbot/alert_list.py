@@ -18,6 +18,7 @@ from . import domain as d
 from .calendar import WorkingCalendar
 from .config import Config
 from .errors import UsageError
+from .notices import status_words
 
 
 @dataclass(frozen=True)
@@ -111,18 +112,6 @@ COLUMNS = ("Reference", "Process", "Status", "Stage", "Responder", "Team", "Due"
            "Working days overdue", "Raised by", "Children", "Categories", "Opened", "Closed")
 
 
-def status_in_words(alert: d.Alert, overdue: bool) -> str:
-    words = {
-        d.Status.AWAITING_RESPONSE: "waiting for the manager's response",
-        d.Status.RESPONSE_RECEIVED: "response received: the IRO decides",
-        d.Status.OPEN: "deadline passed: waiting for the IRO's decision",
-        d.Status.RESOLVED: "resolved",
-        d.Status.WITHDRAWN: "withdrawn",
-        d.Status.CAFCASS: "referred to Cafcass",
-    }[alert.status]
-    return f"overdue: {words}" if overdue and alert.status is d.Status.AWAITING_RESPONSE else words
-
-
 def rows(alerts: Sequence[d.Alert], config: Config, calendar: WorkingCalendar, now: datetime) -> list[list[Any]]:
     """One row per alert, in ``COLUMNS`` order: dates as dates, names as the directory has them."""
     def name(email: str) -> str:
@@ -136,7 +125,7 @@ def rows(alerts: Sequence[d.Alert], config: Config, calendar: WorkingCalendar, n
         late = is_overdue(alert, calendar, now)
         responder = config.person(alert.responder)
         out.append([
-            alert.ref, process.label, status_in_words(alert, late),
+            alert.ref, process.label, status_words(alert, config, overdue=late),
             d.rung_name(process, alert.stage, alert.current.step), name(alert.responder),
             responder.team if responder else "", alert.due,
             calendar.working_days_between(alert.due, today) if late and alert.due else None,

@@ -4,6 +4,11 @@ Each notice has ``NAME.txt`` (first line ``Subject: ...``, then the plain-text b
 ``NAME.html`` (autoescaped). An authority's own folder, when configured, is searched first, so
 it can override any single template. Subjects are built only from the reference, rung, due date
 and marking that this module passes in: no narrative reaches a subject line.
+
+Two things every reader sees are decided here, once: ``status_words`` (an alert's state as a
+person says it, used by the notices, the digest, the monthly lists and the workbook) and
+``MANAGER_NOTICES`` (the notices addressed to the manager who must respond, whose footer says
+what a manager can do rather than listing the IRO's instruction words).
 """
 
 from __future__ import annotations
@@ -18,8 +23,64 @@ import templates as default_templates
 
 from .calendar import WorkingCalendar
 from .config import Config
-from .domain import Alert, describe_next, rung_name
+from .domain import Alert, Status, describe_next, rung_name
 from .errors import ConfigError
+
+
+# Notices whose addressee (To:) is the manager who must respond; the IRO or CP Chair, when copied,
+# reads them for information and gets their own notices (acknowledgement, response received,
+# lapse notice) for every decision. Their footer (templates/_footer.*) therefore says what a
+# manager can do (reply with the response, ask for more time) and carries no instruction table.
+MANAGER_NOTICES = frozenset({"reminder", "chaser", "escalation_notice", "extension_agreed", "who_decides",
+                             "reassigned", "reopened", "monthly_manager"})
+# Of those, the ones that copy the IRO (mailbot.domain's Notice cc): their footer tells the
+# copied IRO, under their own name, that nothing is needed from them in reply.
+IRO_COPIED_NOTICES = frozenset({"chaser", "escalation_notice", "extension_agreed", "reassigned", "reopened"})
+
+_STATUS_WORDS = {
+    Status.AWAITING_RESPONSE: "waiting for the manager's response",
+    Status.OPEN: "overdue: waiting for the {decider}'s decision",
+    Status.RESPONSE_RECEIVED: "response received: the {decider} decides",
+    Status.RESOLVED: "resolved",
+    Status.WITHDRAWN: "withdrawn",
+    Status.CAFCASS: "referred to {final}",
+}
+
+
+def status_text(status: Status, *, decider: str = "IRO", final: str = "Cafcass",
+                more_time_asked: bool = False, overdue: bool = False) -> str:
+    """A status as a person says it: "overdue: waiting for the IRO's decision", never ``open``.
+    ``overdue``: the deadline has passed but the sweep has not yet marked it lapsed."""
+    words = _STATUS_WORDS[status].format(decider=decider, final=final)
+    if status is Status.AWAITING_RESPONSE:
+        if overdue:
+            words = f"overdue: {words}"
+        if more_time_asked:
+            words += f"; more time asked for: the {decider} decides"
+    return words
+
+
+def decider_title(config: Config | None, alert: Alert) -> str:
+    """Who decides on ``alert``: "CP Chair" when its raiser chairs child-protection conferences
+    and its process is raised by CP Chairs, else "IRO"."""
+    if config is None:
+        return "IRO"
+    person = config.person(alert.raised_by)
+    process = config.processes.get(alert.process)
+    if person and process and person.has_role("cp_chair") and "cp_chair" in process.raised_by \
+            and not (person.has_role("iro") and "iro" in process.raised_by):
+        return "CP Chair"
+    return "IRO"
+
+
+def status_words(alert: Alert, config: Config | None = None, *, overdue: bool = False) -> str:
+    """The one place an alert's status becomes words, for every person-facing view (notices,
+    digest, monthly lists, workbook). With the configuration, the decider is named as the
+    alert's own ("CP Chair" on a child-protection alert) and Cafcass as the process calls it."""
+    process = config.processes.get(alert.process) if config is not None else None
+    final = process.final.name if process is not None and process.final is not None else "Cafcass"
+    return status_text(alert.status, decider=decider_title(config, alert), final=final,
+                       more_time_asked=alert.pending_extension is not None, overdue=overdue)
 
 
 def long_date(d: date | None) -> str:
@@ -72,7 +133,8 @@ class Renderer:
             "process_label": process.label,
             "rung": rung_name(process, alert.stage, alert.current.step),
             "stage": alert.stage,
-            "status": alert.status.value.replace("_", " "),
+            "status": status_words(alert, self.config),
+            "live": alert.is_live,
             "due": due,
             "due_text": long_date(due),
             "responder": self.name_of(alert.responder),
@@ -104,6 +166,8 @@ class Renderer:
                extra: Mapping[str, Any]) -> tuple[str, str, str]:
         """Return (subject, text, html) for notice ``name``."""
         context = self.base_context()
+        context["audience"] = "manager" if name in MANAGER_NOTICES else "iro"
+        context["iro_copied"] = name in IRO_COPIED_NOTICES
         context["alert"] = self.alert_context(alert, history) if alert is not None else None
         context["extra"] = self._enrich(extra)
         try:

@@ -25,7 +25,9 @@ Conventions, chosen so that the figures are the Business Manager's spreadsheet, 
   extended with the IRO's agreement): ``calendar.is_past_due(responded_at, due)`` is false. A
   rung belongs to the period its deadline falls in. Rungs closed before their deadline without
   a response (the IRO resolved or escalated early) owed nothing and are left out; a deadline
-  that passed with no response is counted as "lapsed, no response".
+  that passed with no response is counted as "lapsed, no response" and counts *against* the
+  share on time: the share is responses on time / deadlines (on time + late + lapsed), and
+  "n/a" where no deadline fell due, never "100%" beside deadlines nobody answered.
 * **Percentiles** are Excel's PERCENTILE.INC (linear between ranks), so a reader who checks a
   figure in the spreadsheet gets the same number.
 * **Data protection.** No child's name or narrative exists in an alert, so none can reach a
@@ -46,7 +48,7 @@ from typing import Any, Iterable, Sequence
 from . import domain as d
 from .calendar import WorkingCalendar
 from .config import Config, Person
-from .notices import long_date, short_time
+from .notices import decider_title, long_date, short_time, status_text, status_words
 
 # Templates whose mails are scheduled reports rather than replies in an alert's thread
 # (they go out as Auto-Submitted: auto-generated).
@@ -240,8 +242,17 @@ class _AsAt:
         return max(e.stage for e in self.episodes)
 
     @property
-    def status(self) -> str:
-        return self.alert.status.value if self.concluded else "open"
+    def status(self) -> d.Status:
+        """The status the alert had at the end of the period, worked out from its episodes as
+        they stood then (a response or a lapse after the end is not known yet)."""
+        if self.concluded:
+            return self.alert.status
+        last = self.episodes[-1]
+        if last.responded_at is not None and last.responded_at < self.until:
+            return d.Status.RESPONSE_RECEIVED
+        if self.calendar.is_past_due(self.until - timedelta(microseconds=1), last.due):
+            return d.Status.OPEN
+        return d.Status.AWAITING_RESPONSE
 
     @property
     def resolved_at_stage(self) -> int | None:
@@ -311,6 +322,8 @@ def digest_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d
             # Case IDs are left out of the context itself, not just hidden by the template.
             "children": ", ".join(alert.children) if show_ids else "",
             "rung": rung or d.rung_name(process, alert.stage, alert.current.step),
+            # A closed alert's row already says how it closed ("Resolved at ..."), in place of the rung.
+            "status": status_words(alert, config, overdue=late is not None) if alert.is_live else "",
             "responder": person_name(config, alert.responder),
             "due_text": long_date(due),
             "days_overdue": late,
@@ -435,7 +448,7 @@ def _outstanding_row(config: Config, cal: WorkingCalendar, alert: d.Alert, now: 
         "children": ", ".join(alert.children) if config.settings.digest.show_case_ids else "",
         "team": team_of(config, alert),
         "rung": d.rung_name(process, alert.stage, alert.current.step),
-        "status": alert.status.value.replace("_", " "),
+        "status": status_words(alert, config, overdue=bool(due and cal.is_past_due(now, due))),
         "responder": person_name(config, alert.responder),
         "raised_text": long_date(cal.local_date(alert.opened)),
         "due_text": long_date(due),
@@ -485,16 +498,27 @@ def on_time_by_rung(config: Config, calendar: WorkingCalendar, alerts: Sequence[
     for key in sorted(tally):
         t = tally[key]
         responses = t["on_time"] + t["late"]
+        deadlines = responses + t["lapsed"]
         out.append({
-            "rung": labels[key], "deadlines": responses + t["lapsed"], "responses": responses,
+            "rung": labels[key], "deadlines": deadlines, "responses": responses,
             "on_time": t["on_time"], "late": t["late"], "lapsed": t["lapsed"],
-            "share_on_time": round(t["on_time"] / responses, 3) if responses else None,
+            "share_on_time": share_on_time(t["on_time"], deadlines),
         })
     return out
 
 
+def share_on_time(on_time: int, deadlines: int) -> float | None:
+    """Responses on time as a share of the deadlines that fell due: a deadline that lapsed with
+    no response counts against it (3 lapsed and 1 on time is 25%, not 100%); None ("n/a")
+    when no deadline fell due."""
+    return round(on_time / deadlines, 3) if deadlines else None
+
+
+NOT_APPLICABLE = "n/a"
+
+
 def _share_text(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.0f}%"
+    return NOT_APPLICABLE if share is None else f"{share * 100:.0f}%"
 
 
 def monthly_summary_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d.Alert],
@@ -523,6 +547,7 @@ def monthly_summary_context(config: Config, calendar: WorkingCalendar, alerts: S
     rungs = on_time_by_rung(config, cal, alerts, period, now, imported)
     on_time = sum(r["on_time"] for r in rungs)
     responses = sum(r["responses"] for r in rungs)
+    deadlines = sum(r["deadlines"] for r in rungs)
     oldest = sorted(live, key=lambda a: (a.opened, a.ref))[:OLDEST_OPEN_SHOWN]
     by_stage = [{"rung": stage_names[k], "open": stages[k]} for k in sorted(stages)]
     by_team = [{"team": t, "open": c["open"], "children": c["children"], "overdue": c["overdue"]}
@@ -548,8 +573,9 @@ def monthly_summary_context(config: Config, calendar: WorkingCalendar, alerts: S
         "resolved": sum(1 for a in alerts if a.status is d.Status.RESOLVED and within(a.closed)),
         "on_time": on_time,
         "responses": responses,
+        "deadlines": deadlines,
         "lapsed": sum(r["lapsed"] for r in rungs),
-        "on_time_text": _share_text(on_time / responses if responses else None) or "no responses were due",
+        "on_time_text": _share_text(share_on_time(on_time, deadlines)),
         "on_time_by_rung": by_rung,
     }
 
@@ -585,6 +611,21 @@ class QuarterlyReport:
 
 LOG_HEADERS_START = ["Reference", "Child ID", "Process", "IRO", "Team", "Categories", "Date raised"]
 LOG_HEADERS_END = ["Stage reached", "Date concluded", "Stage resolved", "Working days open", "Outcome"]
+
+
+def shared_category_names(config: Config) -> set[str]:
+    """Category names that more than one process uses (Luton's "Key documentation missing" is
+    both a looked-after-children and a child-protection category)."""
+    seen: Counter[str] = Counter()
+    for process in config.processes.values():
+        seen.update({c.name for c in process.categories})
+    return {name for name, n in seen.items() if n > 1}
+
+
+def short_process_name(config: Config, key: str) -> str:
+    """How a category's process is named beside it: the configuration's short key in capitals
+    ("LAC", "CP") when it is an abbreviation, else the process's label."""
+    return key.upper() if len(key) <= 4 else config.processes[key].label
 
 
 def _reached_headers(config: Config) -> list[tuple[int, str]]:
@@ -624,12 +665,12 @@ def quarterly_report(config: Config, calendar: WorkingCalendar, alerts: Sequence
         return d.rung_name(config.processes[x.alert.process], stage)
 
     def outcome_text(x: _AsAt) -> str:
-        if not x.concluded:
-            return "open"
-        if x.alert.status is d.Status.CAFCASS:
-            final = config.processes[x.alert.process].final
-            return f"referred to {final.name if final else 'Cafcass'}"
-        return x.alert.status.value
+        """The status as words (mailbot.notices), as it stood at the end of the period. An open
+        alert's words follow "open", which `mailbot import` reads back from the CSV."""
+        final = config.processes[x.alert.process].final
+        words = status_text(x.status, decider=decider_title(config, x.alert),
+                            final=final.name if final else "Cafcass")
+        return words if x.concluded else f"open ({words})"
 
     # --- the alert log: one row per child per alert
     reached_cols = _reached_headers(config)
@@ -661,8 +702,15 @@ def quarterly_report(config: Config, calendar: WorkingCalendar, alerts: Sequence
     by_category = Table("By category", f"Alerts raised in {period.label}, by category of concern",
                         ["Category", "Process", "Alerts", "Children"], chart=("Children by category of concern", 4),
                         note="An alert with several categories counts under each.")
+    shared = shared_category_names(config) | {c for c, _ in cat_alerts
+                                              if sum(1 for other, _ in cat_alerts if other == c) > 1}
+    label_of = {x.alert.process: process_label(x.alert) for x in raised}
+    short_of = {label: short_process_name(config, key) for key, label in label_of.items()}
     for key in sorted(cat_alerts, key=lambda k: (-cat_children[k], k)):
-        by_category.rows.append([key[0], key[1], cat_alerts[key], cat_children[key]])
+        # A name two processes share is shown with its process, so the chart's bars (labelled
+        # from this column alone) never show "Key documentation missing" twice.
+        name = f"{key[0]} ({short_of[key[1]]})" if key[0] in shared else key[0]
+        by_category.rows.append([name, key[1], cat_alerts[key], cat_children[key]])
 
     # --- by stage reached (every alert open in the period, as at its end)
     def by_stage(title: str, name: str, xs: list[_AsAt], stage_of, chart: str) -> Table:
@@ -756,9 +804,9 @@ def quarterly_report(config: Config, calendar: WorkingCalendar, alerts: Sequence
         ("Open at the end of the period", sum(1 for x in active if not x.concluded)),
         ("Median working days to resolution", all_resolved[2]),
         ("90th percentile working days to resolution", all_resolved[3]),
-        ("Responses on time", _share_text(sum(r["on_time"] for r in rungs) / sum(r["responses"] for r in rungs))
-         if any(r["responses"] for r in rungs) else "no responses were due"),
-        # Beside the share: a deadline that passed with no response at all is not in it.
+        # On time / deadlines that fell due: a lapsed deadline counts against it; "n/a" when none fell due.
+        ("Responses on time", _share_text(share_on_time(sum(r["on_time"] for r in rungs),
+                                                        sum(r["deadlines"] for r in rungs)))),
         ("Deadlines lapsed with no response", sum(r["lapsed"] for r in rungs)),
         ("Formal cap breached", sum(1 for x in active if _over_cap(x.alert, config, cal, until))),
         ("Compliments", len(comps)),
@@ -792,17 +840,65 @@ def plain_cell(value: Any) -> Any:
     return value
 
 
+# The workbook's layout: what a Business Manager needs to print it and to filter it.
+HEADER_ROW = 3  # row 1 the sheet's title, row 2 its note, row 3 the column headers
+MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH = 8, 50
+
+
+def column_width(header: str, values: Iterable[Any]) -> float:
+    """A readable width (in characters) for a column: its longest value, or its header over at
+    most two lines (headers wrap), never narrower than a date nor wider than half a page."""
+    words = header.split()
+    need = max([max(len(w) for w in words) if words else 0, -(-len(header) // 2)])
+    for value in values:
+        if isinstance(value, (date, datetime)):
+            need = max(need, 10)  # dd/mm/yyyy
+        elif value is not None:
+            need = max(need, len(str(value)))
+    return float(max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, need + 2)))
+
+
+def axis_scale(largest: float) -> tuple[float, float]:
+    """(maximum, major unit) of a chart's count axis, from the data: whole-number steps of
+    1, 2 or 5 times a power of ten, about five of them, and the largest bar within one step of
+    the top, so a bar is never clipped and a small count is never dwarfed by a fixed maximum."""
+    if largest <= 0:
+        return 1.0, 1.0
+    rough = largest / 5
+    magnitude = 1.0
+    while magnitude * 10 <= rough:
+        magnitude *= 10
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)
+    return float(-(-largest // step) * step), float(step)
+
+
+def _print_setup(ws: Any, header_row: int | None) -> None:
+    """Landscape A4, fitted to one page wide (as many tall as it takes), the header row
+    repeated on every printed page."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+
+
 def write_xlsx(report: QuarterlyReport, target: Any) -> None:
     """The workbook: a summary sheet, one sheet per table, native bar charts where asked.
     ``target`` is a binary file object (the CLI gives a private file) or a path. Every cell
-    is written through ``safe_cell``: a name or category never becomes a live formula."""
+    is written through ``safe_cell``: a name or category never becomes a live formula.
+    Every sheet prints landscape, one page wide, with its header row repeated; every table has
+    an autofilter on its header row and columns as wide as their contents need (up to a limit,
+    beyond which the text wraps); each chart's axis is scaled to its own figures."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="F2F4F7")
+    wrap = Alignment(wrap_text=True, vertical="top")
     book = Workbook()
     sheet = book.active
     sheet.title = "Summary"
@@ -810,38 +906,57 @@ def write_xlsx(report: QuarterlyReport, target: Any) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     for i, (label, value) in enumerate(report.summary, start=3):
         sheet.cell(i, 1, safe_cell(label)).font = bold
-        sheet.cell(i, 2, safe_cell(value))
-    sheet.column_dimensions["A"].width = 44
-    sheet.column_dimensions["B"].width = 48
+        sheet.cell(i, 2, safe_cell(value)).alignment = Alignment(horizontal="left", wrap_text=True)
+    sheet.column_dimensions["A"].width = column_width("", (label for label, _ in report.summary))
+    sheet.column_dimensions["B"].width = column_width("", (value for _, value in report.summary))
+    _print_setup(sheet, None)
 
     for table in report.tables:
         ws = book.create_sheet(table.name[:31])
         ws["A1"] = safe_cell(table.title)
         ws["A1"].font = Font(bold=True, size=12)
-        first = 3
+        first = HEADER_ROW
+        last_row = first + len(table.rows)
         if table.note:
             ws["A2"] = safe_cell(table.note)
         for col, header in enumerate(table.headers, start=1):
             cell = ws.cell(first, col, safe_cell(header))
-            cell.font, cell.fill = bold, head_fill
-            ws.column_dimensions[get_column_letter(col)].width = max(12, min(48, len(header) + 4))
+            cell.font, cell.fill, cell.alignment = bold, head_fill, Alignment(wrap_text=True, vertical="bottom")
+            width = column_width(header, (row[col - 1] for row in table.rows))
+            ws.column_dimensions[get_column_letter(col)].width = width
         for r, values in enumerate(table.rows, start=first + 1):
             for col, value in enumerate(values, start=1):
+                header = table.headers[col - 1]
+                if header.startswith("Share") and value is None:
+                    value = NOT_APPLICABLE  # no deadline fell due: a share of nothing is not 0% or 100%
                 cell = ws.cell(r, col, safe_cell(value))
                 if isinstance(value, date):
                     cell.number_format = "dd/mm/yyyy"
-                elif table.headers[col - 1].startswith("Share"):
+                elif header.startswith("Share"):
                     cell.number_format = "0%"
+                    cell.alignment = Alignment(horizontal="right")
+                elif isinstance(value, str) and len(value) > MAX_COLUMN_WIDTH - 2:
+                    cell.alignment = wrap
+        last_col = get_column_letter(len(table.headers))
+        ws.auto_filter.ref = f"A{first}:{last_col}{last_row}"
         ws.freeze_panes = ws.cell(first + 1, 1)
+        _print_setup(ws, first)
         if table.chart and table.rows:
             title, column = table.chart
             chart = BarChart()
             chart.type = "bar"  # horizontal: category names are long
             chart.title = title
             chart.legend = None
-            chart.add_data(Reference(ws, min_col=column, min_row=first, max_row=first + len(table.rows)),
-                           titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=first + len(table.rows)))
+            chart.add_data(Reference(ws, min_col=column, min_row=first, max_row=last_row), titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last_row))
+            largest = max((row[column - 1] or 0) for row in table.rows)
+            chart.y_axis.scaling.min = 0
+            chart.y_axis.scaling.max, chart.y_axis.majorUnit = axis_scale(largest)
+            chart.y_axis.numFmt = "0"
+            chart.y_axis.title = table.headers[column - 1]
+            # openpyxl 3.1 writes axes as deleted unless told otherwise; Excel then shows none.
+            chart.x_axis.delete = False
+            chart.y_axis.delete = False
             chart.width, chart.height = 22, max(7, 1.2 * len(table.rows) + 3)
             ws.add_chart(chart, f"{get_column_letter(len(table.headers) + 2)}{first}")
     book.save(target)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 
-from .dates import NUMBER, parse_uk_date, period_or_date, sentences
+from .dates import NUMBER, find_dates, parse_uk_date, period_or_date, sentences
 from .instruction import stage_number
 from .types import CategoryRule, ParseRules, Timescale
 
@@ -305,7 +305,7 @@ def find_case_ids(
     subject = reference_pattern(rules.reference_prefix).sub(" ", normalise(subject))
     if not take(m.group(0) for m in id_re.finditer(subject)):
         return tuple(found)
-    if form and form.get("case_ids") and not take(m.group(0) for m in id_re.finditer(form["case_ids"])):
+    if form and form.get("case_ids") and not take(_ids_in(form["case_ids"], id_re)):
         return tuple(found)
     labels = tuple(rules.case_id_labels) + tuple(rules.form_labels.get("case_ids", ()))
     label_re = _id_label_pattern(labels)
@@ -319,11 +319,11 @@ def find_case_ids(
             if m is None:
                 continue
             rest = line[m.end() :]
-            ids = [x.group(0) for x in id_re.finditer(rest)]
+            ids = _ids_in(rest, id_re)
             if not ids and not rest.strip():
                 below = max(i + 1, scanned_to)
                 while below < len(lines) and lines[below].strip():
-                    ids.extend(x.group(0) for x in id_re.finditer(lines[below]))
+                    ids.extend(_ids_in(lines[below], id_re))
                     below += 1
                 scanned_to = below
             if not take(ids):
@@ -332,19 +332,46 @@ def find_case_ids(
         # "Ayaan (2230984)", "LCS 2045871"); never in a phone number, a signature line or a
         # longer group of digits, and never a bare number in a sentence ("the review on 123456").
         for line in lines:
-            if _PHONE_LINE.search(line):
-                continue
-            for m in id_re.finditer(line):
-                before, after = line[max(0, m.start() - 24) : m.start()], line[m.end() : m.end() + 3]
+            for start, end, value in _id_matches(line, id_re):
+                before, after = line[max(0, start - 24) : start], line[end : end + 3]
+                if _PHONE_LINE.search(line[max(0, start - 40) : start]):
+                    continue  # "Tel: 01582 546000", "mob 07700 900123"
+                listed = _LISTED_AFTER.search(before)
+                if listed and listed.group(1) in found:
+                    # The next in a list of IDs: "Children are 2301167 and 2301168."
+                    if not take((value,)):
+                        return tuple(found)
+                    continue
                 if re.match(r"[\s\-]?\d", after) or (re.search(r"\d[\s\-]*$", before) and not _NAME_AND_AGE.search(before)):
                     continue
-                if _NAMED_BEFORE.search(before) and not take((m.group(0),)):
+                if _NAMED_BEFORE.search(before) and not take((value,)):
                     return tuple(found)
     return tuple(found)
 
 
+# An ID typed with a space in it ("211 8430", "503 320") after a label: the two groups joined
+# make one ID and neither is one alone; never part of a longer run of groups (a phone number).
+_SPLIT_ID = re.compile(r"(?<!\d)(?<!\d )(\d{2,5}) (\d{2,5})(?! ?\d)")
+_LISTED_AFTER = re.compile(r"(\d+)\)?\s*(?:,|;|&|and|\+)\s*$")
+
+
+def _id_matches(text: str, id_re: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """(start, end, ID) of each ID in ``text``, in order, with IDs typed with one space joined."""
+    found = [(m.start(), m.end(), m.group(0)) for m in id_re.finditer(text)]
+    for m in _SPLIT_ID.finditer(text):
+        joined = m.group(1) + m.group(2)
+        if id_re.fullmatch(joined) and not id_re.fullmatch(m.group(1)) and not id_re.fullmatch(m.group(2)):
+            found.append((m.start(), m.end(), joined))
+    return sorted(found)
+
+
+def _ids_in(text: str, id_re: re.Pattern[str]) -> list[str]:
+    return [value for _, _, value in _id_matches(text, id_re)]
+
+
 _NAMED_BEFORE = re.compile(
-    r"(?:\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
+    r"(?:\b(?i:the\s+)?(?i:children|child|siblings|young\s+people|young\s+person)\s+(?i:is|are)\s+"
+    r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
     # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
     r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:])"
     r"\s*[(:#\-–]?\s*$"
@@ -492,6 +519,9 @@ _MORE_TIME = re.compile(
     rf"|\bpush\s+(?:back|out)\s+(?:the\s+)?(?:deadline|date|timescale)\b"
     rf"|\b(?:deadline|date|timescale|response\s+date)\s+(?:be\s+|being\s+|to\s+be\s+)?(?:pushed|moved|put|shifted)\s+(?:back|out)\b"
     rf"|\b(?:a\s+(?:bit|little)\s+(?:of|more)|some|a\s+few\s+days'?|a\s+day\s+or\s+two'?s?)\s+(?:grace|leeway|slack|breathing\s+space)\b"
+    rf"|\b(?:wiggle|wriggle)\s+room\b"
+    # "Could I come back to you on that day, once we know the panel's recommendation?"
+    rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing)\b)"
@@ -515,6 +545,9 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     a date after "until", "by", "to" is a date. A request that names no amount is still one.
     """
     text = normalise(text)
+    # "any wiggle room on the Friday deadline?": the deadline named is the one there is, not the
+    # time asked for. Blanked (positions kept) so only the time asked is read.
+    text = _CURRENT_DEADLINE.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     for m in _MORE_TIME.finditer(text):
         if _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
@@ -535,19 +568,53 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
                     # one tells the story ("Kelly has been off sick since Monday ...").
                     bare = parse_uk_date(text[following[0] : following[1]], sent)
                     found = Timescale(until=bare) if bare else None
+        if found is None and re.search(r"\b(?:that|the\s+same)\s+day\b", text[m.start() : sentence_end], re.IGNORECASE):
+            # "... considering the match on Wednesday 30 June. Could I come back to you on that day?"
+            earlier = [(a, b) for a, b in spans if b <= sentence_start]
+            if earlier:
+                dates = [d for d in _dates_in(text[earlier[-1][0] : earlier[-1][1]], sent)]
+                found = Timescale(until=dates[-1]) if dates else None
+        if found is not None and found.until is not None and sent is not None and found.until < sent:
+            found = None
+        return True, found
+    # An answer promised for later, with a check that it will do ("Priya will come back to you
+    # with the plan by the end of next week. I hope that's OK given the handover"): asking leave.
+    spans = spans if spans is not None else sentences(text)
+    for index, (a, b) in enumerate(spans):
+        promise = _PROMISED_LATER.search(text, a, b)
+        if promise is None:
+            continue
+        checked = text[a : spans[index + 1][1]] if index + 1 < len(spans) else text[a:b]
+        if not _OK_CHECK.search(checked):
+            continue
+        found = period_or_date(text, sent, promise.start(), b)
         if found is not None and found.until is not None and sent is not None and found.until < sent:
             found = None
         return True, found
     return False, None
 
 
+_CURRENT_DEADLINE = re.compile(r"\b(?:on|of|past|beyond|for)\s+(?:the|this|that|our|your)\s+(?:current\s+)?[^.?!\n,]{1,30}?\s+deadline\b",
+                               re.IGNORECASE)
+_PROMISED_LATER = re.compile(
+    r"\b(?:will|'ll|shall)\s+(?:come|get)\s+back\s+to\s+you\b[^.?!\n]{0,60}\b(?:by|on|until|before)\b", re.IGNORECASE)
+_OK_CHECK = re.compile(
+    r"\b(?:hope\s+(?:that|this)(?:'s|\s+is)\s+(?:ok|okay|alright|all\s+right|acceptable)|(?:is|if)\s+(?:that|this)(?:'s|\s+is)?\s+"
+    r"(?:ok|okay|alright|all\s+right|acceptable)|sorry\s+it(?:'s|\s+is)\s+not\s+sooner)\b", re.IGNORECASE)
+
+
+def _dates_in(text: str, sent: date | None) -> list[date]:
+    return [f.date for f in find_dates(text, sent) if f.date is not None]
+
+
 # ---- a formal stage raised in prose --------------------------------------------------------------
 
 _RAISING_STAGE = re.compile(
-    r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is|formal)\b"
+    r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is|formal"
+    r"|issu(?:e|ing)\s+(?:a|this|my|the)\s+(?:starred\s+)?recommendation)\b"
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral)\b"
-    r"|\b(?:drp|dispute\s+resolution|dispute)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
+    r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
     # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
     r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",
     re.IGNORECASE,
@@ -576,6 +643,19 @@ def stated_stage(subject: str, text: str) -> int | None:
             value = stage_number(f"stage {token}")
             if value:
                 return value
+    # Further down only the writer's own present act counts ("... so I am raising this as a
+    # formal alert at Stage 2"): a later paragraph is where history and "if" are told.
+    for m in _RAISING_NOW.finditer(normalise(text)):
+        value = stage_number(f"stage {m.group('n')}")
+        if value:
+            return value
     return None
+
+
+_RAISING_NOW = re.compile(
+    r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting)\b[^.!?\n]{0,80}?"
+    r"\bat\s+stage\s*(?P<n>\d|one|two|three|four|five)\b",
+    re.IGNORECASE,
+)
 
 

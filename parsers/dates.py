@@ -371,7 +371,9 @@ _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
-    r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for))\b",
+    r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
+    # A subject line's clipped request: "need a response by tomorrow pm".
+    r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply)))\b",
     re.IGNORECASE,
 )
 _IMPERATIVE_RESPONSE = re.compile(r"^\W*(?:respond|reply|response|come\s+back|get\s+back)\b", re.IGNORECASE)
@@ -416,6 +418,8 @@ _DEADLINE_FRAME = re.compile(
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
     r"|^\W*if"
+    # A recommendation is what the IRO asks for: "Recommendation: ... a plan agreed within 10 working days."
+    r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"
     r"|^\W*(?:could|can|would|will)(?=\s+(?:the|this|that|these|it|they|he|she|mum|dad)\b))\b",
     re.IGNORECASE,

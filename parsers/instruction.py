@@ -83,7 +83,7 @@ _STAGE = re.compile(
 # The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 _TARGET = re.compile(
-    r"^\s*(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
+    r"^\s*(?:[:\-–—]\s*)?(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
     r"(?:to|into|onto)\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
@@ -123,7 +123,7 @@ _PROSE = (
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
-        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to|up)"
+        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
         re.IGNORECASE)),
@@ -223,6 +223,18 @@ _AFTER_PARTICIPLE = re.compile(
 )
 _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
                 "extended", "escalated"}
+
+
+_TIME_WORDS = re.compile(
+    r"\b(?:extension|extend|time|until|till|days?|weeks?|deadline|date|monday|tuesday|wednesday|thursday|friday|"
+    r"tomorrow|month|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
+
+
+def _agrees_with_a_point(rest: str) -> bool:
+    """Is what follows "Agreed," a statement of its own (four words or more, nothing about
+    time), so the word agrees with a point rather than with a request for more time?"""
+    rest = rest.lstrip(" ,-–—:")
+    return len(_WORD.findall(rest)) >= 4 and not _TIME_WORDS.search(rest)
 
 
 def _stands_as_command(token: str, verb: str, rest: str) -> bool:
@@ -332,6 +344,12 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # until the end of the month"): "start" marks it for _read_arguments.
                 prose.append(("AGREE", start, start))
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
+    if len({c[0] for c in decisions}) > 1:
+        # "Agreed, that part of the dispute falls away." agrees with a point of an interleaved
+        # reply; beside another decision ("Withdraw, please.") it is not a second one.
+        points = [c for c in decisions if c[0] == "AGREE" and _agrees_with_a_point(text[c[2]:c[3]])]
+        commands = [c for c in commands if c not in points]
+        decisions = [c for c in decisions if c not in points]
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
@@ -374,9 +392,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 _RETRACTION = re.compile(
     r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait(?=\s*[,!.\-–—])|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
     r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
-    r"|too\s+soon|hold\s+(?:that|fire|it)|leave\s+(?:it|this)\s+open|keep\s+(?:it|this)\s+open)\b|^\W*actually\b",
+    r"|too\s+soon|hold\s+(?:that|fire|it)|(?P<open>(?:leave|keep)\s+(?:it|this)\s+open))\b|^\W*actually\b",
     re.IGNORECASE,
 )
+# "it isn't right to keep it open" gives the reason for closing, not a retraction.
+_NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need)\b[^.!?]{0,20}$", re.IGNORECASE)
 _UNDONE = {
     "RESOLVED": re.compile(r"\b(?:don't|do\s+not|not|please\s+don't|can't|cannot|won't)\s+(?:\w+\s+){0,2}(?:close|resolve|resolved|closed)\b", re.IGNORECASE),
     "ESCALATE": re.compile(r"\b(?:don't|do\s+not|not|no\s+need\s+to|hold\s+off)\s+(?:\w+\s+){0,2}escalat", re.IGNORECASE),
@@ -395,7 +415,9 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
             continue
         sentence = text[max(start, after) : end]
         undone = _UNDONE.get(verb)
-        if _RETRACTION.search(sentence) or (undone is not None and undone.search(sentence)):
+        retracted = next((m for m in _RETRACTION.finditer(sentence)
+                          if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))), None)
+        if retracted is not None or (undone is not None and undone.search(sentence)):
             return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)
     return None
 

@@ -57,6 +57,7 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
     return new_text(env.text)
 
 
+_REPLY_OR_FORWARD = re.compile(r"^\s*(?:re|aw|sv|vs|odp|antw|r|fw|fwd|wg|tr|rv|doorst|i|enc)\s*:", re.IGNORECASE)
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
@@ -67,6 +68,22 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
     if found is None and len(reply_text.split()) <= 3:
         found = subject_instruction(env.subject, sent)
     return found
+
+
+_SIGN_OFF = re.compile(r"^(?:many\s+)?(?:thanks|thank\s+you|regards|kind\s+regards|best(?:\s+wishes)?|cheers|"
+                       r"sent\s+from\s+.*)[\s,.!]*$", re.IGNORECASE)
+
+
+def _only_signature(reply_text: str, from_name: str) -> bool:
+    """Is the new text nothing but the sender's signature (their name, title, numbers and the
+    council's footer), as an Outlook reply sent with the decision typed in the subject is?"""
+    name = " ".join((from_name or "").replace(",", " ").split()).lower()
+    if not name:
+        return False
+    lines = [" ".join(line.split()).lower() for line in reply_text.splitlines() if line.strip()]
+    while lines and _SIGN_OFF.match(lines[0]):
+        lines.pop(0)
+    return bool(lines) and (lines[0] == name or lines[0] == " ".join(reversed(name.split())))
 
 
 def _concern_text(env: Envelope, reply_text: str) -> str:
@@ -128,6 +145,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     sent = _sent_date(env, rules)
     soup = _new_html(env, parsed_html)
     reply_text = _reply_text(env, soup)
+    if _only_signature(reply_text, env.from_name):
+        # A reply whose only text is its writer's signature says nothing (the decision, if any,
+        # was typed in the subject); the signature and footer are not what was said.
+        reply_text = ""
     subject = content.strip_subject_prefixes(env.subject)
 
     reason = automatic.automatic_reason(env)
@@ -161,6 +182,13 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     )
 
     timescale, timescale_note = _response_timescale(form, concern, sent)
+    if timescale is None and not env.in_reply_to and not _REPLY_OR_FORWARD.match(env.subject or ""):
+        # A new mail whose only timescale is in its subject ("Pre-Dispute Resolution - response
+        # by Fri 2 July please"). Never a reply's subject: ours carry our own due dates.
+        in_subject, _ = response_timescale(content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or ""),
+                                           sent)
+        if in_subject is not None:
+            timescale, timescale_note = in_subject, None
     asks, request = content.extension_request(reply_text, sent)
 
     return ParsedMessage(

@@ -28,7 +28,7 @@ _ORIGINAL = re.compile(
 # Outlook writes its quoted-header block in the sender's language: the words each language uses
 # for From, Sent/Date, To and Subject (English, German, French, Dutch, Spanish, Italian, Polish,
 # Swedish, Danish, Norwegian, Portuguese, Welsh, Finnish).
-_HDR = r"^[\s*>]*(?:{})\*?[ \t]*:"
+_HDR = r"^[\s*>]*(?:{})\*?[ \t\u00a0\u202f]*:"  # French Outlook: "Envoyé\u00a0:" (a no-break space)
 _FROM = re.compile(_HDR.format(
     r"from|von|de|van|da|od|från|fra|frá|oddi\s*wrth|oddiwrth|gan|lähettäjä|afzender|remitente|mittente|nadawca|avsändare|afsender|avsender|remetente"),
     re.IGNORECASE)
@@ -83,7 +83,7 @@ _SIGN_OFF = re.compile(
 )
 _DISCLAIMER = re.compile(
     r"confidential|disclaimer|intended recipient|privileged|official[- ]sensitive|"
-    r"this e-?mail|virus|monitored|recorded",
+    r"this e-?mail|this message|named recipient|virus|monitor(?:s|ed|ing)?\b|recorded|in error",
     re.IGNORECASE,
 )
 # A bare name (and maybe a job title) as the last paragraph: "Jo", "Jo Bloggs\nIRO".

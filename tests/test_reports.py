@@ -11,6 +11,7 @@ the fixture itself is not taken on trust.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -183,7 +184,10 @@ def test_quarter_summary(q2: r.QuarterlyReport) -> None:
     assert f("Open at the end of the period") == 2
     assert f("Median working days to resolution") == 12.0  # A1 2, A2 22
     assert f("90th percentile working days to resolution") == 20.0
-    assert f("Responses on time") == "67%"  # 2 of 3 responses
+    # 2 on time of 6 deadlines: A2's late answer and the three that lapsed (A3 twice, A6) count
+    # against the share (it was "67%", 2 of the 3 responses, as if the lapsed were never due).
+    assert f("Responses on time") == "33%"
+    assert f("Deadlines lapsed with no response") == 3
     # Cap of 20 working days: A3 formal from 1 Jun (21 working days to 30 Jun), A6 from 17 May (31).
     assert f("Formal cap breached") == 2
     assert f("Compliments") == 1
@@ -195,8 +199,8 @@ def test_quarter_tables(q2: r.QuarterlyReport) -> None:
                                             ["Stage 2 Service Manager", 2, 4]]
     assert rows(q2, "By category") == [
         [REVIEW, "Looked after children", 1, 2],
-        [DOCS, "Child protection", 1, 1],
-        [DOCS, "Looked after children", 1, 1],
+        [f"{DOCS} (CP)", "Child protection", 1, 1],  # a name both processes use shows its process
+        [f"{DOCS} (LAC)", "Looked after children", 1, 1],
         [SAFE, "Looked after children", 1, 1],
     ]
     assert rows(q2, "By team") == [
@@ -208,9 +212,9 @@ def test_quarter_tables(q2: r.QuarterlyReport) -> None:
                                         ["Pre-Dispute Resolution", 1, 2.0, 2.0, 2, 2],
                                         ["Stage 2 Service Manager", 1, 22.0, 22.0, 22, 22]]
     assert rows(q2, "On time") == [
-        ["Pre-Dispute Resolution", 2, 1, 1, 0, 1, 1.0],  # A1 on time; A3's CP informal lapsed
+        ["Pre-Dispute Resolution", 2, 1, 1, 0, 1, 0.5],  # A1 on time; A3's CP informal lapsed
         ["Stage 1 Team Manager", 2, 1, 0, 1, 1, 0.0],  # A2 late (19 Apr for 16 Apr); A3 lapsed
-        ["Stage 2 Service Manager", 2, 1, 1, 0, 1, 1.0],  # A2 on time at 16:00 on its due day; A6 lapsed
+        ["Stage 2 Service Manager", 2, 1, 1, 0, 1, 0.5],  # A2 on time at 16:00 on its due day; A6 lapsed
     ]
     assert rows(q2, "Cafcass") == []
     assert rows(q2, "Compliments") == [[date(2027, 5, 10), "Sam Okafor", "Looked after children", 1]]
@@ -235,7 +239,10 @@ def test_alert_log_is_one_row_per_child_as_at_the_end(q2: r.QuarterlyReport) -> 
     }
     a3 = dict(zip(log.headers, log.rows[-1]))
     # Open at the end of June: 1 Jun to 30 Jun after Wed 26 May = 27, 28 May + 22 June days = 24.
-    assert (a3["Outcome"], a3["Working days open"], a3["Date concluded"]) == ("open", 24, None)
+    # Its stage 1 deadline (8 Jun) lapsed unanswered: as at 30 Jun the CP Chair decides. The
+    # words follow "open", which `mailbot import` reads back from the CSV.
+    assert (a3["Outcome"], a3["Working days open"], a3["Date concluded"]) == (
+        "open (overdue: waiting for the CP Chair's decision)", 24, None)
 
 
 def test_quarter_boundaries_report_as_at_the_end_of_the_period() -> None:
@@ -256,9 +263,11 @@ def test_quarter_boundaries_report_as_at_the_end_of_the_period() -> None:
     q4 = r.quarterly_report(CONFIG, CAL, QUARTER_SET, COMPLIMENTS, r.parse_period("2026Q4"), now)
     assert q4.figure("Alerts raised") == 1 and q4.figure("Open at the end of the period") == 1
     a4 = dict(zip(q4.table("Alert log").headers, q4.table("Alert log").rows[0]))
-    assert (a4["Outcome"], a4["Working days open"]) == ("open", 6)  # 22, 23, 24, 29, 30, 31 Dec
+    assert (a4["Outcome"], a4["Working days open"]) == (  # 22, 23, 24, 29, 30, 31 Dec
+        "open (overdue: waiting for the IRO's decision)", 6)
     # Due Wed 30 Dec; its answer came on 4 Jan, after the quarter: as at 31 Dec it had lapsed.
-    assert q4.table("On time").rows == [["Stage 1 Team Manager", 1, 0, 0, 0, 1, None]]
+    assert q4.table("On time").rows == [["Stage 1 Team Manager", 1, 0, 0, 0, 1, 0.0]]
+    assert q4.figure("Responses on time") == "0%"
 
     fy = r.quarterly_report(CONFIG, CAL, QUARTER_SET, COMPLIMENTS, r.parse_period("FY2026"), now)
     assert fy.figure("Alerts raised") == 2 and fy.figure("Referred to Cafcass") == 1
@@ -291,7 +300,7 @@ def test_xlsx_cells_and_charts(q2: r.QuarterlyReport) -> None:
     stage = book["By stage resolved"]
     assert [[c.value for c in row] for row in stage.iter_rows(min_row=4, max_row=5, max_col=3)] == [
         ["Pre-Dispute Resolution", 1, 1], ["Stage 2 Service Manager", 1, 2]]
-    assert book["On time"]["G4"].value == 1.0 and book["On time"]["G4"].number_format == "0%"
+    assert book["On time"]["G4"].value == 0.5 and book["On time"]["G4"].number_format == "0%"
     for name in ("By category", "By stage reached", "By stage resolved"):
         charts = book[name]._charts
         assert len(charts) == 1 and type(charts[0]).__name__ == "BarChart", name
@@ -437,4 +446,184 @@ def test_monthly_summary() -> None:
     # May 2027: raised A1 (30 Apr) no; A3, A6, A7, A8, A9, A10, A11 yes. Escalated: none in May.
     assert (ctx["raised"], ctx["escalated"], ctx["resolved"]) == (7, 0, 1)
     # Deadlines in May: A1 answered on time; A3's informal, A6 and A11 lapsed.
-    assert (ctx["on_time"], ctx["responses"], ctx["lapsed"], ctx["on_time_text"]) == (1, 1, 3, "100%")
+    # 1 on time of 4 deadlines: it used to say "100%" (1 of 1 response) beside the 3 lapsed.
+    assert (ctx["on_time"], ctx["responses"], ctx["lapsed"], ctx["deadlines"], ctx["on_time_text"]) == (
+        1, 1, 3, 4, "25%")
+
+
+# --------------------------------------------------------------------------- honest figures (issue 10)
+
+
+def _lapsed_three_on_time_one() -> list[d.Alert]:
+    """May 2027: one Stage 1 answered on time, three Stage 1 deadlines that passed unanswered."""
+    answered = alert("DRP-2027-0101", d.Status.RESPONSE_RECEIVED,
+                     [ep(1, DANA, at(2027, 5, 4), date(2027, 5, 11), responded=at(2027, 5, 10))],
+                     ("1000101",), (DOCS,), DANA)
+    lapsed = [alert(f"DRP-2027-010{n}", d.Status.OPEN, [ep(1, LEE, at(2027, 5, 4), date(2027, 5, 11), lapsed=True)],
+                    (f"100010{n}",), (DRIFT,), LEE) for n in (2, 3, 4)]
+    return [answered, *lapsed]
+
+
+def test_on_time_counts_lapsed_deadlines_against_it() -> None:
+    """The share on time is on time / deadlines due. It once read "100% on time" beside three
+    lapsed deadlines (on time / responses); every view of the figure is checked for that."""
+    alerts = _lapsed_three_on_time_one()
+    now = at(2027, 6, 2, 8, 30)
+    (row,) = r.on_time_by_rung(CONFIG, CAL, alerts, r.parse_period("2027-05"), now)
+    assert (row["deadlines"], row["responses"], row["on_time"], row["lapsed"]) == (4, 1, 1, 3)
+    assert row["share_on_time"] == 0.25
+
+    ctx = r.monthly_summary_context(CONFIG, CAL, alerts, r.parse_period("2027-05"), now)
+    assert ctx["on_time_text"] == "25%" and ctx["on_time_rows"][0][-1] == "25%"
+    _, text, html = Renderer(CONFIG, CAL).render("monthly_summary", None, [], ctx)
+    for part in (text, html):
+        words = re.sub(r"<[^>]*>", "", part)  # the text a reader sees, not width="100%"
+        assert "100%" not in words
+        assert "25%" in words and "1 of 4 deadlines" in words
+        assert "3 deadlines lapsed with no response" in part
+
+    report = r.quarterly_report(CONFIG, CAL, alerts, [], r.parse_period("2027Q2"), at(2027, 7, 5, 9))
+    assert report.figure("Responses on time") == "25%"
+    assert report.table("On time").rows == [["Stage 1 Team Manager", 4, 1, 1, 0, 3, 0.25]]
+    assert "100%" not in r.quarterly_text(report)
+    book = load_workbook(io.BytesIO(r.xlsx_bytes(report)))
+    assert book["On time"]["G4"].value == 0.25
+
+
+def test_on_time_says_n_a_where_nothing_was_due() -> None:
+    alerts = _lapsed_three_on_time_one()
+    now = at(2027, 6, 2, 8, 30)
+    ctx = r.monthly_summary_context(CONFIG, CAL, alerts, r.parse_period("2027-04"), now)
+    assert (ctx["deadlines"], ctx["on_time_text"]) == (0, "n/a")
+    _, text, html = Renderer(CONFIG, CAL).render("monthly_summary", None, [], ctx)
+    assert "Responses on time: n/a (no deadline fell due)" in text
+    assert "n/a</strong> (no deadline fell due)" in html
+    report = r.quarterly_report(CONFIG, CAL, alerts, [], r.parse_period("2026Q3"), now)
+    assert report.figure("Responses on time") == "n/a"
+    assert r.share_on_time(0, 0) is None and r.share_on_time(0, 2) == 0.0
+
+
+def test_share_cell_without_deadlines_reads_n_a_in_the_workbook() -> None:
+    table = r.Table("On time", "t", ["Stage", "Deadlines", "Share on time"], rows=[["Stage 1", 0, None]])
+    report = r.QuarterlyReport(r.parse_period("2027Q2"), at(2027, 7, 5), [("Period", "2027Q2")], [table])
+    book = load_workbook(io.BytesIO(r.xlsx_bytes(report)))
+    assert book["On time"]["C4"].value == "n/a"
+
+
+# --------------------------------------------------------------------------- statuses as words (issue 10)
+
+
+def test_status_words_for_every_status() -> None:
+    from mailbot.notices import status_words
+
+    words = {a.status: status_words(a, CONFIG) for a in (A1, A4, A5, A6, A7, A9)}
+    assert words == {
+        d.Status.RESOLVED: "resolved",
+        d.Status.CAFCASS: "referred to CAFCASS",  # as the configuration names it
+        d.Status.WITHDRAWN: "withdrawn",
+        d.Status.OPEN: "overdue: waiting for the IRO's decision",
+        d.Status.AWAITING_RESPONSE: "waiting for the manager's response",
+        d.Status.RESPONSE_RECEIVED: "response received: the IRO decides",
+    }
+    # A child-protection alert is decided by its CP Chair, and named so.
+    cp_open = alert("DRP-2027-0201", d.Status.OPEN, [ep(0, RUTH, at(2027, 5, 26, 15), date(2027, 5, 28), lapsed=True)],
+                    ("1000201",), (DOCS,), RUTH, raised_by=ALEX, process="cp")
+    assert status_words(cp_open, CONFIG) == "overdue: waiting for the CP Chair's decision"
+    asked = d.Alert(**{**A7.__dict__, "pending_extension": d.PendingExtension(LEE, at(2027, 5, 27), 5, None)})
+    assert status_words(asked, CONFIG) == "waiting for the manager's response; more time asked for: the IRO decides"
+    # Without the configuration the words are still words.
+    assert status_words(A6) == "overdue: waiting for the IRO's decision"
+
+
+def test_statuses_read_as_words_in_digest_monthly_and_workbook() -> None:
+    # The codes as they used to show ("awaiting response", "open"); "Formal cap breached (open)"
+    # is a count's label, not a status.
+    codes = ("awaiting_response", "awaiting response", "response_received", ">open<", "(open)\n", "(open) ")
+    ctx = r.digest_context(CONFIG, CAL, DIGEST_SET, FACTS, DIGEST_NOW)
+    sections = {s["title"]: s["rows"] for s in ctx["sections"]}
+    assert sections["Overdue"][0]["status"] == "overdue: waiting for the IRO's decision"
+    assert sections["Responses waiting for the IRO's decision"][0]["status"] == "response received: the IRO decides"
+    assert sections["Closed since the last digest"][0]["status"] == ""  # its rung says "Resolved at ..."
+    _, text, html = Renderer(CONFIG, CAL).render("digest", None, [], ctx)
+    for part in (text, html):
+        assert "overdue: waiting for the IRO&#39;s decision" in part or "overdue: waiting for the IRO's decision" in part
+        assert not any(code in part for code in codes)
+
+    monthly = r.monthly_manager_context(CONFIG, CAL, DIGEST_SET, CONFIG.person(DANA), DIGEST_NOW)
+    assert [row["status"] for row in monthly["rows"]] == [
+        "overdue: waiting for the IRO's decision", "response received: the IRO decides",
+        "waiting for the manager's response"]
+    _, text, html = Renderer(CONFIG, CAL).render("monthly_manager", None, [], monthly)
+    assert "(waiting for the manager's response)" in text and "waiting for the manager&#39;s response" in html
+    assert not any(code in text + html for code in codes)
+
+    report = r.quarterly_report(CONFIG, CAL, QUARTER_SET, COMPLIMENTS, r.parse_period("2027Q2"), at(2027, 7, 5, 9))
+    outcomes = {row[0]: row[-1] for row in report.table("Alert log").rows}
+    assert outcomes == {"DRP-2027-0002": "resolved", "DRP-2027-0005": "withdrawn", "DRP-2027-0001": "resolved",
+                        "DRP-2027-0006": "open (overdue: waiting for the IRO's decision)",
+                        "DRP-2027-0003": "open (overdue: waiting for the CP Chair's decision)"}
+
+
+# --------------------------------------------------------------------------- the workbook prints (issue 10)
+
+
+def test_workbook_prints_filters_and_reads(q2: r.QuarterlyReport) -> None:
+    """Read back from the .xlsx itself: every sheet landscape, one page wide, header row repeated;
+    every table filtered; columns as wide as their contents (not one width for all)."""
+    book = load_workbook(io.BytesIO(r.xlsx_bytes(q2)))
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+    for table in q2.tables:
+        ws = book[table.name]
+        assert ws.print_title_rows in ("3:3", "$3:$3"), ws.title
+        last = chr(ord("A") + len(table.headers) - 1)
+        assert ws.auto_filter.ref == f"A3:{last}{3 + len(table.rows)}", ws.title
+        assert [c.value for c in ws[3]][:len(table.headers)] == table.headers
+    log = book["Alert log"]
+    widths = {c: log.column_dimensions[c].width for c in "ABCDEFG"}
+    assert widths["A"] >= len("DRP-2027-0002") + 1  # the reference fits
+    assert widths["F"] >= 40 and widths["F"] <= r.MAX_COLUMN_WIDTH  # categories: wide, but bounded
+    assert widths["B"] < widths["F"]  # sized to content, not one width for all
+    for row in log.iter_rows(min_row=4):
+        long_text = [c for c in row if isinstance(c.value, str) and len(c.value) > r.MAX_COLUMN_WIDTH - 2]
+        assert all(c.alignment.wrap_text for c in long_text)
+    summary = book["Summary"]
+    assert summary.column_dimensions["A"].width >= len("90th percentile working days to resolution")
+
+
+def test_category_names_show_their_process_where_two_share_one(q2: r.QuarterlyReport) -> None:
+    assert r.shared_category_names(CONFIG) == {DOCS}
+    book = load_workbook(io.BytesIO(r.xlsx_bytes(q2)))
+    names = [row[0] for row in book["By category"].iter_rows(min_row=4, max_col=1, values_only=True)]
+    assert sorted(names) == sorted([REVIEW, f"{DOCS} (CP)", f"{DOCS} (LAC)", SAFE])
+    assert len(set(names)) == len(names)  # the chart's category labels are told apart
+
+
+@pytest.mark.parametrize("largest, top, step", [(1, 1, 1), (3, 3, 1), (7, 8, 2), (12, 15, 5), (340, 400, 100)])
+def test_axis_scale_fits_the_data(largest: int, top: float, step: float) -> None:
+    assert r.axis_scale(largest) == (top, step)
+
+
+@pytest.mark.parametrize("largest", [2, 9, 37, 340, 12000])
+def test_charts_scale_to_their_data(largest: int) -> None:
+    """A chart's axis neither clips the largest bar nor dwarfs it: its maximum is at least the
+    largest value and less than one step above it, with whole-number steps; read from the file."""
+    table = r.Table("By stage reached", "t", ["Stage", "Alerts", "Children"],
+                    rows=[["Stage 1", 1, 1], ["Stage 2", largest, largest]], chart=("Children", 3))
+    report = r.QuarterlyReport(r.parse_period("2027Q2"), at(2027, 7, 5), [("Period", "2027Q2")], [table])
+    (chart,) = load_workbook(io.BytesIO(r.xlsx_bytes(report)))["By stage reached"]._charts
+    scaling, unit = chart.y_axis.scaling, chart.y_axis.majorUnit
+    assert scaling.min == 0
+    assert largest <= scaling.max < largest + unit
+    assert unit >= 1 and unit == int(unit) and scaling.max / unit <= 10
+    assert chart.y_axis.delete is False and chart.x_axis.delete is False
+
+
+def test_quarterly_charts_are_scaled_to_the_quarter(q2: r.QuarterlyReport) -> None:
+    book = load_workbook(io.BytesIO(r.xlsx_bytes(q2)))
+    for name in ("By category", "By stage reached", "By stage resolved"):
+        (chart,) = book[name]._charts
+        values = [row[-1] for row in q2.table(name).rows]
+        assert max(values) <= chart.y_axis.scaling.max < max(values) + chart.y_axis.majorUnit, name

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from mailbot.notices import IRO_COPIED_NOTICES, MANAGER_NOTICES
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 NOTICES = {
@@ -99,7 +101,8 @@ def sample_alert(**changes: Any) -> dict[str, Any]:
         "process_label": "Looked after children",
         "rung": "Stage 2 Service Manager",
         "stage": 2,
-        "status": "awaiting response",
+        "status": "waiting for the manager's response",
+        "live": True,
         "due": date(2027, 5, 7),
         "due_text": "Friday 7 May 2027",
         "responder": "Morgan Ellis",
@@ -123,7 +126,7 @@ def sample_alert(**changes: Any) -> dict[str, Any]:
 
 OUTSTANDING_ROW = {
     "ref": REF, "children": ", ".join(CASE_IDS), "team": "Children in Care North", "rung": "Stage 2 Service Manager",
-    "status": "awaiting response", "responder": "Morgan Ellis", "raised_text": "Monday 26 April 2027",
+    "status": "overdue: waiting for the manager's response", "responder": "Morgan Ellis", "raised_text": "Monday 26 April 2027",
     "due_text": "Friday 7 May 2027", "days_overdue": 2, "working_days_open": 23,
 }
 
@@ -216,6 +219,7 @@ EXTRA: dict[str, dict[str, Any]] = {
         "resolved": 5,
         "on_time": 3,
         "responses": 4,
+        "deadlines": 4,
         "lapsed": 0,
         "on_time_text": "75%",
         "on_time_by_rung": [{"rung": "Stage 2 Service Manager", "deadlines": 4, "responses": 4, "on_time": 3,
@@ -232,11 +236,20 @@ EXTRA: dict[str, dict[str, Any]] = {
 }
 
 
+# Notices about an alert that has just closed: only NOTE and STATUS still work on it.
+CLOSING = {"resolution", "withdrawal", "cafcass"}
+
+
 def context(name: str, *, with_alert: bool = True, marking: str = "OFFICIAL-SENSITIVE ", **alert_changes: Any) -> dict[str, Any]:
+    if name in CLOSING:
+        alert_changes = {"live": False, "status": "resolved", **alert_changes}
     alert = None if name in NO_ALERT or not with_alert else sample_alert(**alert_changes)
     return {
         "authority": dict(AUTHORITY),
         "marking": marking,
+        # As mailbot.notices.Renderer sets them: who the notice is addressed to.
+        "audience": "manager" if name in MANAGER_NOTICES else "iro",
+        "iro_copied": name in IRO_COPIED_NOTICES,
         "alert": alert,
         "extra": copy.deepcopy(EXTRA.get(name, {})),
     }
@@ -303,13 +316,27 @@ def test_renders_with_safe_subject_and_footer(env: Environment, name: str, with_
     assert "{{" not in subject + body + html and "{%" not in subject + body + html
 
     for part in (body, html):
-        # How to instruct belongs on an alert's notices; reports and other mail about no one
-        # alert (digest, monthly lists, compliments, bounces) end with the sender line only.
-        assert ("How to instruct" in part) == with_alert, (
+        # How to instruct belongs on the IRO's notices about an alert; a notice addressed to
+        # the responding manager says how to answer instead (issue 10: managers' mails carry
+        # only what managers can do); reports and other mail about no one alert (digest,
+        # monthly lists, compliments, bounces) end with the sender line only.
+        footer = " ".join(part[part.rindex("--" if part is body else "border-top:1px solid #d0d5dd"):].split())
+        to_manager = with_alert and name in MANAGER_NOTICES
+        assert ("How to instruct" in part) == (with_alert and not to_manager), (
             f"{name}: instruction footer {'missing' if with_alert else 'out of place'}")
-        if with_alert:
+        assert ("How to answer" in part) == to_manager, name
+        if to_manager:
+            for word in ("RESOLVED", "ESCALATE", "WITHDRAW", "CAFCASS", "AGREE", "one of these words"):
+                assert word not in footer, f"{name}: the IRO's {word} in a manager's footer"
+            assert "more time" in footer and "written response" in footer
+            assert ("For Sam Okafor" in footer) == (name in IRO_COPIED_NOTICES), name
+        elif with_alert and name in CLOSING:
+            assert "NOTE" in footer and "STATUS" in footer and "closed" in footer, name
+            for word in ("RESOLVED", "ESCALATE", "EXTEND", "WITHDRAW", "AGREE"):
+                assert word not in footer, f"{name}: {word} offered on a closed alert"
+        elif with_alert:
             for word in INSTRUCTION_WORDS:
-                assert word in part, f"{name}: footer lacks {word}"
+                assert word in footer, f"{name}: footer lacks {word}"
         assert FOOTER_LINE in part, f"{name}: footer line missing"
     assert body.rstrip().endswith(FOOTER_LINE), f"{name}.txt must end with the footer"
 
@@ -495,3 +522,35 @@ def test_digest_empty_day_is_one_line(env: Environment) -> None:
     assert line in area
     assert "<table" not in area
     assert "Health: mailbox read 2 minutes ago" in body and "Health: mailbox read 2 minutes ago" in html
+
+
+# -- who reads what (issue 10): the Renderer addresses the footer to the notice's reader ----------
+
+
+def test_renderer_gives_managers_their_part_and_iros_theirs() -> None:
+    """Through the real Renderer, on domain alerts: a notice addressed to the responding manager
+    says how to answer and carries none of the IRO's instruction words; the IRO's notices carry
+    them; a closed alert's offer only what still works; the status is words."""
+    from mailbot.notices import Renderer
+    from test_reports import A1, A6, A7, CAL, CONFIG
+
+    renderer = Renderer(CONFIG, CAL)
+    extras = {"extension_agreed": {"new_due": date(2027, 6, 9)}, "who_decides": {"verb": "RESOLVED"},
+              "lapse_notice": {"automatic": False, "next_rung": "Stage 2 Service Manager"}}
+    for name in sorted(MANAGER_NOTICES - {"monthly_manager", "reassigned", "reopened"}):
+        _, text, html = renderer.render(name, A7, [], extras.get(name, {}))
+        for part in (text, html):
+            assert "How to answer" in part and "How to instruct" not in part, name
+            assert "ESCALATE [to stage N]" not in part and "one of these words" not in part, name
+            assert ("(copied): nothing is needed from you" in part) == (name in IRO_COPIED_NOTICES), name
+    for name in ("acknowledgement", "lapse_notice", "status_reply"):
+        _, text, html = renderer.render(name, A6, [], extras.get(name, {}))
+        for part in (text, html):
+            assert "How to instruct" in part and "ESCALATE [to stage N]" in part and "How to answer" not in part, name
+    _, text, _ = renderer.render("status_reply", A6, [], {})
+    assert "Status:      overdue: waiting for the IRO's decision" in text
+    _, text, html = renderer.render("resolution", A1, [], {})
+    footer = text[text.rindex("\n--\n"):]
+    assert "this alert is\nclosed" in footer and "NOTE" in footer and "STATUS" in footer
+    assert not any(word in footer for word in ("RESOLVED", "ESCALATE", "EXTEND", "AGREE", "WITHDRAW"))
+    assert "Status:      resolved" in text
