@@ -462,9 +462,9 @@ def cmd_status(ctx: Context) -> int:
     labels = {"last_poll": "last successful poll", "backlog": "backlog at last poll",
               "outbox_queued": "outbox queued", "outbox_failed": "outbox failed",
               "quarantined": "quarantined messages", "recorded_not_handled": "recorded, not yet handled",
-              "last_error": "last error"}
+              "last_error": "last error", "config_error": "configuration not in use"}
     for key, label in labels.items():
-        value = report[key]
+        value = report.get(key)
         print(f"{label:>27}: {'-' if value is None else value}")
     return 0
 

@@ -312,6 +312,8 @@ def digest_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d
     new = [a for a in alerts if recent(a.opened)]
     escalated = [a for a in alerts if any(recent(e.started) for e in a.episodes[1:])]
     closed = [a for a in alerts if a.closed is not None and recent(a.closed)]
+    # The directory was re-read and the responder is gone (issue 10): nobody will answer.
+    orphaned = [a for a in live if config.person(a.responder) is None]
 
     def row(alert: d.Alert, rung: str | None = None) -> dict[str, Any]:
         process = config.processes[alert.process]
@@ -341,6 +343,8 @@ def digest_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d
 
     # Newest problems first: the most recently lapsed deadline, the latest response, and so on.
     sections = [
+        ("Responder no longer in the directory: write REASSIGN DRP-... TO name@... to the mailbox",
+         [row(a) for a in sorted(orphaned, key=lambda a: a.ref)]),
         ("Overdue", [row(a) for a in sorted(overdue, key=lambda a: (a.due, a.ref), reverse=True)]),
         ("Due today", [row(a) for a in sorted(due_today, key=lambda a: a.ref)]),
         (f"Due next working day ({long_date(tomorrow)})", [row(a) for a in sorted(due_next, key=lambda a: a.ref)]),
@@ -376,6 +380,8 @@ def digest_context(config: Config, calendar: WorkingCalendar, alerts: Sequence[d
         "Referred to Cafcass since the last digest": sum(1 for a in closed if a.status is d.Status.CAFCASS),
         "Formal cap breached (open)": len(capped),
     })
+    if orphaned:
+        counts["Responder no longer in the directory"] = len(orphaned)
 
     window_start = datetime.combine(cal.subtract_working_days(today, RECENT_WORKING_DAYS), time(0), cal.tz)
     quarantined = sorted(facts.quarantined, key=lambda m: m.received_at, reverse=True)

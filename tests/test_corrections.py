@@ -301,3 +301,20 @@ def test_an_automatic_reply_from_someone_else_or_not_an_absence_tells_no_one(bot
     _out_of_office(bot, ref, "dana.tm", "Thank you for contacting us. We aim to reply within 5 working days.",
                    "2027-05-04T10:02", "oof-4@luton")
     assert _sent(bot, "responder_away") == []
+
+
+def test_an_alert_whose_responder_left_the_directory_is_flagged_in_the_digest(bot: Mailbot, config_path: Path) -> None:
+    ref = raise_informal(bot)
+    before = bot.digest(at("2027-05-05T08:30"), queue=False)[1]
+    assert "no longer in the directory" not in before
+    # Dana leaves; the directory is re-read (as the daemon does when the file changes).
+    lines = [line for line in config_path.read_text().splitlines() if "email: dana.tm@" not in line]
+    config_path.write_text("\n".join(lines) + "\n")
+    bot.replace_config(load_config(config_path))
+    text = bot.digest(at("2027-05-06T08:30"), queue=False)[1]
+    section = text.split("== Responder no longer in the directory")[1].split("==\n", 1)[1].split("\n\n")[0]
+    assert ref in section and f"dana.tm@{DOMAIN}" in section
+    assert "REASSIGN" in text
+    # Reassigned, the flag goes.
+    _bm(bot, f"REASSIGN {ref} TO lee.tm@{DOMAIN} Dana has left", "2027-05-06T09:00", "bm-left@luton")
+    assert "no longer in the directory" not in bot.digest(at("2027-05-07T08:30"), queue=False)[1]
