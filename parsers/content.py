@@ -244,6 +244,8 @@ def form_stage(value: str | None) -> int | None:
     ticked = checked_option(value)
     if ticked is not None:
         value = ticked
+    # Mosaic's forms say "level" for the stage: "Level of DRP: Level 2 - Service Manager".
+    value = re.sub(r"\blevel\b", "stage", value, flags=re.IGNORECASE)
     number = stage_number(value)
     if number is not None:
         return number
@@ -371,7 +373,7 @@ def _ids_in(text: str, id_re: re.Pattern[str]) -> list[str]:
 
 _NAMED_BEFORE = re.compile(
     r"(?:\b(?i:the\s+)?(?i:children|child|siblings|young\s+people|young\s+person)\s+(?i:is|are)\s+"
-    r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
+    r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:children|siblings|twins|boys|girls)|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
     # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
     r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:])"
     r"\s*[(:#\-–]?\s*$"
@@ -524,7 +526,7 @@ _MORE_TIME = re.compile(
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
-    rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing)\b)"
+    rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing|on)\b)"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:let\s+you\s+have|get\s+you|send\s+you|give\s+you)\s+(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer|plan|update)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
@@ -558,9 +560,17 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
         )
         start = max(sentence_start, m.start() - 60)
         found = period_or_date(text, sent, start, min(sentence_end, m.end() + _WINDOW))
+        if found is not None and found.until is not None:
+            # "on the Monday after panel, 21 June": the date written out is the one meant.
+            written = [f.date for f in find_dates(text[start : min(sentence_end, m.end() + _WINDOW)], sent)
+                       if f.date is not None and re.search(r"\d", f.text)]
+            if written and found.until not in written:
+                found = Timescale(until=written[0])
         if found is None and sentence_end < len(text):
             # "Could I have a little longer? Friday 14th would work." - the next sentence.
             following = next(((a, b) for a, b in spans if a >= sentence_end), None)
+            if following and _CONTACT_PROMISE.search(text[following[0] : following[1]]):
+                following = None  # "I'll ring you tomorrow either way": not the time asked for
             if following:
                 found = period_or_date(text, sent, following[0], following[1])
                 if found is None and len(text[following[0] : following[1]].split()) <= 8:
@@ -594,6 +604,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     return False, None
 
 
+_CONTACT_PROMISE = re.compile(r"\b(?:ring|call|phone|speak\s+to|talk\s+to|catch\s+up|chat|drop\s+you\s+a\s+line)\b",
+                              re.IGNORECASE)
 _CURRENT_DEADLINE = re.compile(r"\b(?:on|of|past|beyond|for)\s+(?:the|this|that|our|your)\s+(?:current\s+)?[^.?!\n,]{1,30}?\s+deadline\b",
                                re.IGNORECASE)
 _PROMISED_LATER = re.compile(
@@ -630,7 +642,7 @@ def stated_stage(subject: str, text: str) -> int | None:
     subject = normalise(strip_subject_prefixes(subject))
     # A subject that opens with the stage, or names the DRP with a stage further on: "Stage 1 -
     # core groups - 772310", "DRP form - Section 4 (Stage 2) - Mosaic 6093351".
-    opening = re.match(r"\s*(?:formal\s+)?stage\s*(\d)\b", subject, re.IGNORECASE) or re.search(
+    opening = re.match(r"\s*(?:urgent\s*[-:–!]*\s*)?(?:formal\s+)?stage\s*(\d)\b", subject, re.IGNORECASE) or re.search(
         r"\b(?:drp|dispute\s+resolution)\b[^\n]{0,40}?\bstage\s*(\d)\b", subject, re.IGNORECASE)
     if opening:
         return int(opening.group(1))
@@ -653,8 +665,8 @@ def stated_stage(subject: str, text: str) -> int | None:
 
 
 _RAISING_NOW = re.compile(
-    r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting)\b[^.!?\n]{0,80}?"
-    r"\bat\s+stage\s*(?P<n>\d|one|two|three|four|five)\b",
+    r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting|taking)\b[^.!?\n]{0,80}?"
+    r"\b(?:at|to)\s+stage\s*(?P<n>\d|one|two|three|four|five)\b",
     re.IGNORECASE,
 )
 

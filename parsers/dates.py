@@ -373,7 +373,9 @@ _REQUEST_FRAME = re.compile(
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
     # A subject line's clipped request: "need a response by tomorrow pm".
-    r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply)))\b",
+    r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
+    # A line of its own: "Timescale: 10 working days."
+    r"|^\W*timescale(?=\s*:))\b",
     re.IGNORECASE,
 )
 _IMPERATIVE_RESPONSE = re.compile(r"^\W*(?:respond|reply|response|come\s+back|get\s+back)\b", re.IGNORECASE)

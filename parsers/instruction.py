@@ -125,7 +125,7 @@ _PROSE = (
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
-        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
+        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
         re.IGNORECASE)),
 )
 _AGREE_PROSE = re.compile(

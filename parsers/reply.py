@@ -377,6 +377,33 @@ _SHARED_ATTRIBUTION = re.compile(
 _MAX_UNWRAP = 10
 
 
+# "My answers are below, marked PH (in blue if you're reading it in Outlook)": the answers are
+# typed into the quoted original without ">" marks, each line opening with the writer's initials.
+_ANSWERS_BELOW = re.compile(
+    r"\b(?:answers?|responses?|replies|comments?|updates?)\b[^\n]{0,40}\b(?:below|inline|in\s+(?:blue|red|green|bold))\b"
+    r"[^\n]{0,60}?(?:\(([A-Z]{2,3})\)|\bmarked\s+(?:with\s+)?([A-Z]{2,3})\b)"
+    r"|\b(?:marked|initials?)\s+([A-Z]{2,3})\b[^\n]{0,40}\b(?:below|inline)\b")
+
+
+def _with_marked_answers(top: str, history: list[str]) -> str:
+    """The new text above the history, and the answers it says are marked in the history."""
+    said = _ANSWERS_BELOW.search(top)
+    if said is None:
+        return top
+    marker = next(g for g in said.groups() if g)
+    opens = re.compile(rf"^\s*{re.escape(marker)}\s*[:\-–]\s*\S")
+    answers: list[str] = []
+    taking = False
+    for line in history:
+        if opens.match(line):
+            taking = True
+        elif not line.strip() or re.match(r"^\s*(?:\d+[.)]|[-*•])\s", line):
+            taking = False
+        if taking:
+            answers.append(line.rstrip())
+    return top + ("\n\n" + "\n".join(answers) if answers else "")
+
+
 def new_text(text: str, _carried: int = 0) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
 
@@ -404,6 +431,8 @@ def new_text(text: str, _carried: int = 0) -> str:
         # is ">"-quoted ("Answers below"): the sender's lines between the quotes.
         after = _inline_answers(lines[start:])
     out = _clean(lines[:start] + after)
+    if out and start < len(lines):
+        out = _with_marked_answers(out, lines[start:])
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
