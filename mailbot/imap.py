@@ -86,7 +86,13 @@ class ImapSource:
             client.login(cfg.username, self.password)
             for folder in (cfg.processed_folder, cfg.quarantine_folder):
                 if not client.folder_exists(folder):
-                    client.create_folder(folder)
+                    try:
+                        client.create_folder(folder)
+                    except IMAPClientError as exc:
+                        # Another client (a second mailbot, a person in Outlook) made it between
+                        # the check and the create: the folder is there, which is all we need.
+                        if "ALREADYEXISTS" not in str(exc).upper():
+                            raise
             selected = client.select_folder(self.folder)
         except CONNECTION_ERRORS as exc:
             raise MailboxUnavailable(f"{self.url.host}:{self.url.port}: {type(exc).__name__}: {exc}") from None
