@@ -222,10 +222,13 @@ class Daemon:
             self._config_seen = _fingerprint(self._config_files())  # the new one may name another CSV
         added, left, changed = directory_changes(old, new)
         if added or left or changed:
-            log.info("directory re-read: %d people (%d added, %d left, %d changed)", len(new.people), added, left,
-                     changed)
+            said = f"directory re-read: {len(new.people)} people ({added} added, {left} left, {changed} changed)"
         else:
-            log.info("configuration re-read: directory unchanged (%d people)", len(new.people))
+            said = f"configuration re-read: directory unchanged ({len(new.people)} people)"
+        log.info("%s", said)
+        # Who may raise, respond and instruct changed: the audit history says when (counts only).
+        with self.bot.sessions.begin() as session:
+            repo.add_audit(session, at=self.clock(), actor="mailbot", action="configuration_reloaded", detail=said)
         waiting = settings_needing_restart(old, new)
         if waiting:
             log.warning("configuration re-read: %s take effect only when mailbot is restarted", ", ".join(waiting))

@@ -204,9 +204,9 @@ class Mailbot:
                 row.mailbox_key, row.uid, row.uidvalidity = mailbox_key, uid, uidvalidity
             return self.take_up(handle, now, actor="mailbox (moved back to the inbox)")
         # The raw message is now safe on disk; whatever happens next, it is not lost.
-        commands, logged_text = self._admin_commands(parsed) if parsed is not None else ([], "")
+        commands = self._admin_commands(parsed) if parsed is not None else []
         if commands:
-            return self._run_admin_mail(key, parsed, commands, logged_text, now)
+            return self._run_admin_mail(key, parsed, commands, now)
         if parsed is None:
             return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
         full_size = size or len(raw)
@@ -465,22 +465,17 @@ class Mailbot:
                            message_id=parsed.envelope.message_id)
         return outcome.alert.ref
 
-    def _admin_commands(self, parsed: ParsedMessage) -> tuple[list[workqueue.Command], str]:
-        """The commands in a mail from someone whose role allows them, and the text a LOG line
-        logs; ([], "") otherwise. The new text must open with a command, so a decision word in a
-        reply is never read as one."""
+    def _admin_commands(self, parsed: ParsedMessage) -> list[workqueue.Command]:
+        """The commands in a mail from someone whose role allows them and whose From is not in
+        doubt, or []."""
         if parsed.is_automatic or parsed.sender_problem or parsed.sender_check.verdict == "fail":
-            return [], ""
+            return []
         if not d.is_administrator(self.config, parsed.envelope.from_addr):
-            return [], ""
-        lines = [line for line in parsed.reply_text.splitlines() if line.strip()]
-        lines = [line for line in lines if not re.match(r"^\s*(hi|hello|dear)\b", line, re.IGNORECASE)]
-        if not lines or not workqueue.parse_commands(lines[0])[0]:
-            return [], ""
+            return []
         return workqueue.parse_commands(parsed.reply_text)
 
     def _run_admin_mail(self, key: str, parsed: ParsedMessage, commands: list[workqueue.Command],
-                        logged_text: str, now: datetime) -> IngestResult:
+                        now: datetime) -> IngestResult:
         """Carry out each command of a Business Manager's mail (each in its own transaction, as
         from the command line) and answer with what was done, or why not."""
         env = parsed.envelope
@@ -498,8 +493,8 @@ class Mailbot:
                 if command.problem:
                     raise workqueue.NotDone(command.problem)
                 if command.verb == "LOG":
-                    concern = replace(parsed, reply_text=logged_text) if logged_text else parsed
-                    logged = self.log_alert(concern, now, actor=actor, iro=command.who or "", manager=command.to,
+                    # The concern is read from the whole mail (its form, case IDs, timescale).
+                    logged = self.log_alert(parsed, now, actor=actor, iro=command.who or "", manager=command.to,
                                             trigger=trigger)
                     done.append(f"LOG: raised as {logged} on behalf of {command.who}; the IRO is sent the acknowledgement")
                     continue

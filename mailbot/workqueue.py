@@ -126,20 +126,24 @@ def _read(verb: str, rest: str) -> Command:
     return Command(verb, ref=ref, field=field, values=values)
 
 
-def parse_commands(text: str) -> tuple[list[Command], str]:
-    """Every command line of ``text`` (at most MAX_COMMANDS), in order, and the text after a LOG
-    line (the concern it logs). Other lines are ignored, so a greeting or a signature around the
-    commands does no harm."""
+_GREETING = re.compile(r"^\s*(?:hi|hello|dear|morning|good\s+(?:morning|afternoon))\b", re.IGNORECASE)
+
+
+def parse_commands(text: str) -> list[Command]:
+    """The commands of a mail whose new text opens with one (after a greeting), else []: a
+    decision word further down an ordinary reply is never read as a command. Every command
+    line is read, in order, up to MAX_COMMANDS; other lines are ignored, so a signature does no
+    harm. Reading stops at LOG: the lines after it are the concern it logs."""
+    lines = [line for line in (text or "").splitlines() if line.strip() and not _GREETING.match(line)]
+    if not lines or _COMMAND.match(lines[0]) is None:
+        return []
     commands: list[Command] = []
-    lines = (text or "").splitlines()
-    for number, line in enumerate(lines):
+    for line in lines:
         m = _COMMAND.match(line)
         if m is None:
             continue
         verb = m.group("verb").upper()
         commands.append(_read(verb, m.group("rest")))
-        if verb == "LOG":
-            return commands, "\n".join(lines[number + 1:]).strip()
-        if len(commands) >= MAX_COMMANDS:
+        if verb == "LOG" or len(commands) >= MAX_COMMANDS:
             break
-    return commands, ""
+    return commands

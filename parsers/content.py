@@ -562,8 +562,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
         found = period_or_date(text, sent, start, min(sentence_end, m.end() + _WINDOW))
         if found is not None and found.until is not None:
             # "on the Monday after panel, 21 June": the date written out is the one meant.
-            written = [f.date for f in find_dates(text[start : min(sentence_end, m.end() + _WINDOW)], sent)
-                       if f.date is not None and re.search(r"\d", f.text)]
+            written = _dates_in(text[start : min(sentence_end, m.end() + _WINDOW)], sent, written_out=True)
             if written and found.until not in written:
                 found = Timescale(until=written[0])
         if found is None and sentence_end < len(text):
@@ -582,7 +581,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             # "... considering the match on Wednesday 30 June. Could I come back to you on that day?"
             earlier = [(a, b) for a, b in spans if b <= sentence_start]
             if earlier:
-                dates = [d for d in _dates_in(text[earlier[-1][0] : earlier[-1][1]], sent)]
+                dates = _dates_in(text[earlier[-1][0] : earlier[-1][1]], sent)
                 found = Timescale(until=dates[-1]) if dates else None
         if found is not None and found.until is not None and sent is not None and found.until < sent:
             found = None
@@ -615,8 +614,11 @@ _OK_CHECK = re.compile(
     r"(?:ok|okay|alright|all\s+right|acceptable)|sorry\s+it(?:'s|\s+is)\s+not\s+sooner)\b", re.IGNORECASE)
 
 
-def _dates_in(text: str, sent: date | None) -> list[date]:
-    return [f.date for f in find_dates(text, sent) if f.date is not None]
+def _dates_in(text: str, sent: date | None, written_out: bool = False) -> list[date]:
+    """The dates in ``text``, in order; ``written_out``: only those with a day number ("21 June",
+    "3/6/2027"), not a bare weekday."""
+    return [f.date for f in find_dates(text, sent)
+            if f.date is not None and (not written_out or re.search(r"\d", f.text))]
 
 
 # ---- a formal stage raised in prose --------------------------------------------------------------

@@ -20,7 +20,7 @@ from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, r
 from .errors import ParseError
 from .instruction import parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
-from .reply import forwarded_chain, new_text, strip_html_history
+from .reply import forwarded_chain, new_text, only_signature, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -57,7 +57,6 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
     return new_text(env.text)
 
 
-_REPLY_OR_FORWARD = re.compile(r"^\s*(?:re|aw|sv|vs|odp|antw|r|fw|fwd|wg|tr|rv|doorst|i|enc)\s*:", re.IGNORECASE)
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
@@ -68,22 +67,6 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
     if found is None and len(reply_text.split()) <= 3:
         found = subject_instruction(env.subject, sent)
     return found
-
-
-_SIGN_OFF = re.compile(r"^(?:many\s+)?(?:thanks|thank\s+you|regards|kind\s+regards|best(?:\s+wishes)?|cheers|"
-                       r"sent\s+from\s+.*)[\s,.!]*$", re.IGNORECASE)
-
-
-def _only_signature(reply_text: str, from_name: str) -> bool:
-    """Is the new text nothing but the sender's signature (their name, title, numbers and the
-    council's footer), as an Outlook reply sent with the decision typed in the subject is?"""
-    name = " ".join((from_name or "").replace(",", " ").split()).lower()
-    if not name:
-        return False
-    lines = [" ".join(line.split()).lower() for line in reply_text.splitlines() if line.strip()]
-    while lines and _SIGN_OFF.match(lines[0]):
-        lines.pop(0)
-    return bool(lines) and (lines[0] == name or lines[0] == " ".join(reversed(name.split())))
 
 
 def _concern_text(env: Envelope, reply_text: str) -> str:
@@ -145,7 +128,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     sent = _sent_date(env, rules)
     soup = _new_html(env, parsed_html)
     reply_text = _reply_text(env, soup)
-    if _only_signature(reply_text, env.from_name):
+    if only_signature(reply_text, env.from_name):
         # A reply whose only text is its writer's signature says nothing (the decision, if any,
         # was typed in the subject); the signature and footer are not what was said.
         reply_text = ""
@@ -182,7 +165,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     )
 
     timescale, timescale_note = _response_timescale(form, concern, sent)
-    if timescale is None and not env.in_reply_to and not _REPLY_OR_FORWARD.match(env.subject or ""):
+    subject_is_new = content.strip_subject_prefixes(env.subject) == (env.subject or "").strip()
+    if timescale is None and not env.in_reply_to and subject_is_new:
         # A new mail whose only timescale is in its subject ("Pre-Dispute Resolution - response
         # by Fri 2 July please"). Never a reply's subject: ours carry our own due dates.
         in_subject, _ = response_timescale(content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or ""),

@@ -252,6 +252,19 @@ def _name_block_start(lines: list[str]) -> int:
     return len(lines)
 
 
+def only_signature(text: str, from_name: str) -> bool:
+    """Is ``text`` nothing but its writer's signature (a sign-off, then their name, title,
+    numbers and the council's footer), as an Outlook reply sent with the decision typed in the
+    subject is? The writer's display name, as From gives it, is what marks the signature."""
+    name = " ".join((from_name or "").replace(",", " ").split()).lower()
+    if not name:
+        return False
+    lines = [" ".join(line.split()).lower() for line in text.splitlines() if line.strip()]
+    while lines and (_SIGN_OFF.search(lines[0]) or _MOBILE.search(lines[0])):
+        lines.pop(0)
+    return bool(lines) and lines[0] in (name, " ".join(reversed(name.split())))
+
+
 def _is_quoted(line: str) -> bool:
     stripped = line.strip()
     # ">>> http://example.com <<<" is a banner, not a quote.

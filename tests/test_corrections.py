@@ -68,7 +68,7 @@ def _sent(bot: Mailbot, template: str) -> list:
     ],
 )
 def test_correction_commands_are_read(line: str, expected: tuple) -> None:
-    [c], _ = workqueue.parse_commands(line)
+    [c] = workqueue.parse_commands(line)
     assert (c.verb, c.ref, c.to, c.field, c.values, c.reason) == expected and c.problem is None
 
 
@@ -83,15 +83,18 @@ def test_correction_commands_are_read(line: str, expected: tuple) -> None:
     ],
 )
 def test_a_correction_without_what_it_needs_says_so(line: str, problem: str) -> None:
-    [c], _ = workqueue.parse_commands(line)
+    [c] = workqueue.parse_commands(line)
     assert c.problem and c.problem.startswith(problem)
 
 
 def test_log_takes_the_rest_of_the_mail_as_the_concern() -> None:
-    commands, concern = workqueue.parse_commands(
+    commands = workqueue.parse_commands(
         "LOG FOR jo.reid@x.gov.uk TO dana.tm@x.gov.uk\nChild ID: 1234567\nRETRY Q-0001 is not a command here")
     assert [(c.verb, c.who, c.to) for c in commands] == [("LOG", "jo.reid@x.gov.uk", "dana.tm@x.gov.uk")]
-    assert concern.startswith("Child ID: 1234567") and "RETRY" in concern
+
+
+def test_a_command_word_further_down_an_ordinary_mail_is_not_a_command() -> None:
+    assert workqueue.parse_commands("Thanks for the digest.\nREOPEN DRP-2027-0003 please, Sam says") == []
 
 
 # --------------------------------------------------------------------------- by e-mail

@@ -27,6 +27,7 @@ from mailbot.config import files_read_by, load_config
 from mailbot.daemon import RELOAD_CHECK_SECONDS, Daemon, status
 from mailbot.service import Mailbot
 from mailbot.shell import make_sink, make_source
+from store import repository as repo
 
 LONDON = ZoneInfo("Europe/London")
 DOMAIN = "luton.example.gov.uk"
@@ -97,6 +98,9 @@ def test_an_iro_added_to_the_csv_is_taken_into_use_at_the_next_check(setup, capl
     assert bot.config.person(NEW_IRO) is not None
     assert bot.config.person(NEW_IRO).has_role("iro")
     assert reload_lines(caplog) == [f"directory re-read: {people_before + 1} people (1 added, 0 left, 0 changed)"]
+    with bot.sessions() as session:
+        audited = [(a.action, a.detail) for a in repo.audit_since(session, 0) if a.action == "configuration_reloaded"]
+    assert audited == [("configuration_reloaded", reload_lines(caplog)[0])]
     # The next concern she sends becomes an alert, with no restart in between.
     daemon.source.deliver(concern_from(NEW_IRO, 2))
     daemon.drain()

@@ -50,13 +50,13 @@ def _templates(bot: Mailbot) -> list[tuple[str, tuple[str, ...], str]]:
     ],
 )
 def test_commands_are_read_line_by_line(text: str, expected: list) -> None:
-    got = [(c.verb, c.handle, c.ref, c.reason) for c in workqueue.parse_commands(text)[0]]
+    got = [(c.verb, c.handle, c.ref, c.reason) for c in workqueue.parse_commands(text)]
     assert got == expected
 
 
 def test_a_command_without_what_it_needs_says_so() -> None:
-    assert workqueue.parse_commands("DISMISS Q-0007")[0][0].problem.startswith("DISMISS needs a reason")
-    assert workqueue.parse_commands("ATTACH Q-0007")[0][0].problem.startswith("ATTACH needs an alert")
+    assert workqueue.parse_commands("DISMISS Q-0007")[0].problem.startswith("DISMISS needs a reason")
+    assert workqueue.parse_commands("ATTACH Q-0007")[0].problem.startswith("ATTACH needs an alert")
 
 
 def test_a_new_iros_concern_is_retried_by_email_after_the_directory_changes(config_path: Path) -> None:
