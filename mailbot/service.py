@@ -128,6 +128,12 @@ def _moved_back(row, mailbox_key: str | None, uid: int | None) -> bool:
     return bool(mailbox_key and row.mailbox_key and mailbox_key != row.mailbox_key)
 
 
+def back_at_work(away: parsers.Away, calendar: WorkingCalendar):
+    """The first working day an out-of-office reply's writer is back: the day it names, else the
+    working day after the last day away it names; None when it says neither."""
+    return away.returning or (calendar.next_working_day(away.until) if away.until else None)
+
+
 def calendar_for(config: Config) -> WorkingCalendar:
     cal = config.settings.calendar
     return WorkingCalendar(
@@ -703,7 +709,7 @@ class Mailbot:
         away = parsers.away_in(env, sent)
         if away is None:
             return None
-        back = away.returning or (self.calendar.next_working_day(away.until) if away.until else None)
+        back = back_at_work(away, self.calendar)
         bm = tuple(p.email for p in self.config.people_with_role("business_manager"))
         notice = d.Notice("responder_away", (alert.raised_by,), f"away/{len(alert.episodes)}/{alert.responder}",
                           cc=bm, extra={"responder": alert.responder, "back": back, "left": away.left,
