@@ -105,7 +105,15 @@ def cmd_check_config(ctx: Context) -> int:
     print(f"\nNext five non-working days after {today.isoformat()}:")
     for day, reason in calendar.non_working_days_after(today, 5):
         print(f"  {day.isoformat()} {day:%a}  {reason}")
-    return 0
+    if not getattr(ctx.args, "connect", False):
+        return 0
+    from .connection_check import check_connections
+
+    print("\nConnecting (nothing is read, moved or sent):")
+    findings = check_connections(config)
+    for finding in findings:
+        print(f"  {'ok  ' if finding.ok else 'FAIL'} {finding.line}")
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def cmd_db_upgrade(ctx: Context) -> int:
@@ -644,7 +652,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("check-config", cmd_check_config, "validate the configuration; print each ladder and the next non-working days")
+    p = add("check-config", cmd_check_config, "validate the configuration; print each ladder and the next non-working days")
+    p.add_argument("--connect", action="store_true",
+                   help="also log in to the mailbox and the outbox with the configured secrets (sends nothing)")
     db = add("db", cmd_db_upgrade, "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply pending migrations")
     p = add("ingest", cmd_ingest, "handle .eml files as if they had just arrived")

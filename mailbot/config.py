@@ -164,12 +164,95 @@ SMTP_SCHEMES = {"maildir": None, "smtps": 465, "smtp+starttls": 587, "smtp": 25}
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
+MICROSOFT_SCOPE = "https://outlook.office365.com/.default"
+_THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
+
+
+class OAuthCertificate(Strict):
+    """An app registration's certificate credential: the PEM file holding the private key (and
+    usually the certificate), readable only by mailbot, and the SHA-1 thumbprint Entra shows."""
+
+    path: str
+    thumbprint: str
+
+    @field_validator("thumbprint", mode="before")
+    @classmethod
+    def _hex(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not _THUMBPRINT.fullmatch(re.sub(r"[\s:]", "", value)):
+            raise ValueError("must be the certificate's SHA-1 thumbprint: 40 hexadecimal digits, "
+                             "as the app registration's 'Certificates & secrets' page shows it")
+        return re.sub(r"[\s:]", "", value).upper()
+
+
+class OAuthConfig(Strict):
+    """App-only OAuth 2.0 (client credentials grant) for a mailbox or an outbox (issue 11).
+
+    ``provider: microsoft`` is Entra ID through MSAL (Exchange Online); ``provider:
+    token_endpoint`` is any OAuth 2.0 issuer's token URL, with a client secret."""
+
+    method: Literal["oauth2"]
+    provider: Literal["microsoft", "token_endpoint"]
+    client_id: str
+    tenant: str | None = None
+    """microsoft: the Directory (tenant) ID, or the tenant's domain (council.onmicrosoft.com)."""
+    client_secret_env: str | None = None
+    """The NAME of the environment variable holding the client secret."""
+    client_secret_file: str | None = None
+    """A file (mode 0600) holding only the client secret; re-read at each renewal, so a rotated
+    secret is taken up without a restart."""
+    certificate: OAuthCertificate | None = None
+    """microsoft only: a certificate credential instead of a secret."""
+    token_url: str | None = None
+    """token_endpoint: the issuer's token URL (https)."""
+    scope: str | None = None
+    """microsoft: https://outlook.office365.com/.default (the default); token_endpoint: required."""
+    authority: str = MICROSOFT_AUTHORITY
+    """microsoft: the Entra ID host; another only for a national cloud (or a stand-in in tests)."""
+    ca_file: str | None = None
+    """A CA bundle for the token service's certificate; the system's by default."""
+    renew_minutes_before_expiry: PositiveInt = 5
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> "OAuthConfig":
+        given = [k for k in ("client_secret_env", "client_secret_file", "certificate") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one credential: client_secret_env (the NAME of an environment "
+                             "variable), client_secret_file, or certificate {path, thumbprint}"
+                             + (f"; found {', '.join(given)}" if given else ""))
+        if self.client_secret_env and not _ENV_NAME.fullmatch(self.client_secret_env):
+            raise ValueError("client_secret_env must be the name of an environment variable, "
+                             "e.g. MAILBOT_OAUTH_SECRET, never the secret itself")
+        if self.provider == "microsoft":
+            if not self.tenant:
+                raise ValueError("provider microsoft needs tenant: the Directory (tenant) ID from the "
+                                 "app registration's Overview page")
+            if self.token_url:
+                raise ValueError("token_url is for provider token_endpoint; Microsoft's comes from the tenant")
+            if not self.authority.startswith("https://"):
+                raise ValueError(f"authority must be an https:// URL (got {self.authority!r})")
+        else:
+            if not self.token_url or not self.token_url.startswith("https://"):
+                raise ValueError("provider token_endpoint needs token_url: the issuer's https:// token URL")
+            if not self.scope:
+                raise ValueError("provider token_endpoint needs scope: what the mail server asks tokens to carry")
+            if self.certificate:
+                raise ValueError("certificate is supported with provider microsoft only; use a client secret")
+        return self
+
+    @property
+    def effective_scope(self) -> str:
+        return self.scope or MICROSOFT_SCOPE
+
+
 class _ServerConfig(Strict):
     """What a mailbox and an outbox share: where, who, and how it is protected."""
 
     username: str | None = None
     password_env: str | None = None
     """The NAME of the environment variable holding the password; never the password itself."""
+    auth: OAuthConfig | None = None
+    """OAuth 2.0 instead of a password (Exchange Online): then username is the mailbox address."""
     allow_plaintext: bool = False
     """Plain ``imap://`` / ``smtp://`` without TLS: only for a test server on loopback."""
     ca_file: str | None = None
@@ -183,8 +266,12 @@ class _ServerConfig(Strict):
         if parsed.scheme == plain and not self.allow_plaintext:
             raise ValueError(f"{plain}:// sends passwords and children's data unencrypted; use a TLS "
                              f"scheme, or set allow_plaintext: true for a test server on loopback")
-        if needs_login and not (self.username and self.password_env):
-            raise ValueError(f"{parsed.scheme}:// needs username and password_env")
+        if self.auth is not None and self.password_env:
+            raise ValueError("give password_env or auth (OAuth 2.0), not both")
+        if self.auth is not None and not self.username:
+            raise ValueError("auth (OAuth 2.0) needs username: the shared mailbox's address")
+        if needs_login and not (self.username and (self.password_env or self.auth)):
+            raise ValueError(f"{parsed.scheme}:// needs username and password_env (or auth for OAuth 2.0)")
         if self.password_env and not _ENV_NAME.fullmatch(self.password_env):
             raise ValueError("password_env must be the name of an environment variable, e.g. MAILBOT_IMAP_PASSWORD")
 

@@ -312,20 +312,30 @@ class Daemon:
         return 0
 
     def _watch(self) -> None:
-        tries = 0
+        tries, last_problem = 0, None
         while not self.stop.is_set():
             try:
                 self._connect()
                 if tries:
                     log.warning("mailbox reachable again after %d attempt(s)", tries)
-                    tries = 0
+                    tries, last_problem = 0, None
                 while not self.stop.is_set():
                     self.drain()
                     self._wait()
             except MailboxUnavailable as exc:
-                if tries == 0:  # once per outage, not once per try
-                    log.warning("mailbox unavailable: %s; reconnecting with back-off", exc)
-                    self._record_error(f"mailbox: {exc}")
+                problem = str(exc) if str(exc).startswith("mailbox") else f"mailbox: {exc}"
+                # Once per outage, not once per try; again only when the cause becomes one
+                # that a person must fix, so that it is the line they see.
+                if tries == 0 or (exc.permanent and problem != last_problem):
+                    if exc.permanent:
+                        # Only a person can fix this (in mailbot's configuration, or in the mail
+                        # service's portal, which mailbot cannot see): say what, keep trying slowly.
+                        log.error("%s", problem)
+                    else:
+                        log.warning("mailbox unavailable: %s; reconnecting with back-off",
+                                    problem.removeprefix("mailbox: "))
+                    self._record_error(problem)
+                    last_problem = problem
                 tries += 1
                 self._disconnect()
                 delay = min(2 ** tries, MAX_BACKOFF_SECONDS) * self.rng.uniform(0.5, 1.0)

@@ -19,14 +19,16 @@ import socket
 import ssl
 import threading
 import time
-from typing import Iterator
+from pathlib import Path
+from typing import Callable, Iterator
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from .config import IMAP_SCHEMES, MailboxConfig, parse_server_url
 from .errors import ConfigError
 from .maildir import InboundItem
+from .oauth import IMAP_ROLE, AccessToken, TokenSource, TokenUnavailable, missing_role, refused_advice
 
 log = logging.getLogger("mailbot.imap")
 
@@ -42,8 +44,44 @@ def _readable(client: IMAPClient) -> bool:
     return bool(readable)
 
 
+def _drop(client: IMAPClient) -> None:
+    """Close a connection that failed half-way through setting up, quietly."""
+    try:
+        client.shutdown()
+    except CONNECTION_ERRORS:
+        pass
+
+
+def _separator(client: IMAPClient) -> str | None:
+    """The server's hierarchy separator (RFC 3501 §6.3.8: LIST "" "" names it): Exchange and
+    many servers use "/", Dovecot's default layout "."."""
+    for _flags, delimiter, _name in client.list_folders("", ""):
+        if delimiter:
+            return delimiter.decode() if isinstance(delimiter, bytes) else str(delimiter)
+    return None
+
+
+def folder_name_problem(folder: str, separator: str | None) -> str | None:
+    """Why ``folder`` cannot be made on a server whose separator is ``separator``: a name written
+    with the other common separator means a sub-folder the server would refuse or misplace."""
+    if separator and separator != "/" and "/" in folder:
+        return (f"{folder!r} uses '/', but this server separates folders with {separator!r}: "
+                f"write {folder.replace('/', separator)!r}")
+    if separator == "/" and folder.endswith("/"):
+        return f"{folder!r} ends with the separator '/': write {folder.rstrip('/')!r}"
+    return None
+
+
 class MailboxUnavailable(Exception):
-    """The server could not be reached or the connection broke; try again later."""
+    """The server could not be reached or the connection broke; try again later.
+
+    ``permanent``: trying again will not help until a person changes something (a token service
+    that refuses the credentials, a server that refuses the login); the daemon still tries, slowly,
+    because with Exchange Online the fix is often made in the portal, not in mailbot."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
@@ -62,11 +100,20 @@ def secret_from_env(name: str | None, what: str) -> str | None:
 
 
 class ImapSource:
-    def __init__(self, config: MailboxConfig):
+    def __init__(self, config: MailboxConfig, base_dir: Path | None = None,
+                 clock: "Callable[[], float]" = time.time):
         self.config = config
         self.url = parse_server_url(config.url, IMAP_SCHEMES)
         self.folder = self.url.path or config.folder
         self.password = secret_from_env(config.password_env, "mailbox")
+        self.clock = clock
+        self.tokens = (TokenSource(config.auth, base_dir or Path.cwd(), "mailbox", clock=clock)
+                       if config.auth is not None else None)
+        # The token this session logged in with: the session is renewed before it runs out,
+        # because Exchange Online ends a session whose token has expired.
+        self.session_token: AccessToken | None = None
+        self.separator: str | None = None
+        self.inbox_count = 0
         self.client: IMAPClient | None = None
         self.uidvalidity: int | None = None
         self.backlog = 0
@@ -83,8 +130,12 @@ class ImapSource:
                                 timeout=cfg.timeout_seconds)
             if self.url.scheme == "imap+starttls":
                 client.starttls(tls_context(cfg.ca_file))
-            client.login(cfg.username, self.password)
-            for folder in (cfg.processed_folder, cfg.quarantine_folder):
+            self._login(client)
+            self.separator = _separator(client)
+            for key, folder in (("processed_folder", cfg.processed_folder), ("quarantine_folder", cfg.quarantine_folder)):
+                problem = folder_name_problem(folder, self.separator)
+                if problem:
+                    raise MailboxUnavailable(f"mailbox.{key}: {problem}", permanent=True)
                 if not client.folder_exists(folder):
                     try:
                         client.create_folder(folder)
@@ -94,11 +145,45 @@ class ImapSource:
                         if "ALREADYEXISTS" not in str(exc).upper():
                             raise
             selected = client.select_folder(self.folder)
+        except MailboxUnavailable:
+            _drop(client)
+            raise
         except CONNECTION_ERRORS as exc:
             raise MailboxUnavailable(f"{self.url.host}:{self.url.port}: {type(exc).__name__}: {exc}") from None
         self.client = client
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        self.inbox_count = int(selected.get(b"EXISTS", 0))
         self.capabilities = {(c.decode() if isinstance(c, bytes) else c).upper() for c in client.capabilities()}
+
+    def _login(self, client: IMAPClient) -> None:
+        """Password login, or SASL XOAUTH2 with a current token. A token the server refuses is
+        dropped and one fresh token is tried (it may have been revoked, or expired by the server's
+        clock); a second refusal is the configuration's fault, said in one line."""
+        cfg = self.config
+        if self.tokens is None:
+            client.login(cfg.username, self.password)
+            return
+        for attempt in (1, 2):
+            try:
+                token = self.tokens.token()
+            except TokenUnavailable as exc:
+                raise MailboxUnavailable(str(exc), permanent=exc.permanent) from None
+            problem = missing_role(token, IMAP_ROLE, cfg.auth, "mailbox")
+            if problem:
+                raise MailboxUnavailable(problem, permanent=True)
+            try:
+                client.oauth2_login(cfg.username, token.value)
+            except LoginError as exc:
+                self.tokens.invalidate(token)
+                if attempt == 2:
+                    raise MailboxUnavailable(refused_advice(cfg, "mailbox", str(exc)), permanent=True) from None
+                continue
+            self.session_token = token
+            return
+
+    def session_due_for_renewal(self) -> bool:
+        token = self.session_token
+        return self.tokens is not None and token is not None and self.clock() >= token.renew_at
 
     def close(self) -> None:
         if self.client is not None:
@@ -176,15 +261,23 @@ class ImapSource:
 
     def wait_for_mail(self, stop: threading.Event) -> None:
         """Return when new mail may have arrived, the renew time passed, or ``stop`` is set."""
+        if self.session_due_for_renewal():
+            # Between drains is the safe moment: nothing is half-handled. The new session logs
+            # in with a renewed token.
+            log.info("mailbox: renewing the session before its access token expires")
+            self.connect()
         client = self._live()
+        wait_seconds = self.config.poll_seconds
+        if self.session_token is not None:
+            wait_seconds = max(1, min(wait_seconds, self.session_token.renew_at - self.clock()))
         if "IDLE" not in self.capabilities:
-            stop.wait(self.config.poll_seconds)
+            stop.wait(wait_seconds)
             return
         # IDLE announces mail that arrives while it runs, but a message that lands between the
         # last SEARCH and the IDLE command may be announced before IDLE starts and so never
         # reach idle_check. Leaving IDLE every poll_seconds to look anyway bounds that delay
         # (and covers servers whose IDLE goes quiet); the renewal time is RFC 2177's limit.
-        renew_at = time.monotonic() + min(self.config.idle_renew_minutes * 60, self.config.poll_seconds)
+        renew_at = time.monotonic() + min(self.config.idle_renew_minutes * 60, wait_seconds)
         try:
             client.idle()
             try:

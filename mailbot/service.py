@@ -40,7 +40,7 @@ from .config import Config
 from .errors import UsageError
 from .notices import Renderer, long_date
 from .outgoing import build_message, make_message_id
-from .smtp import PermanentFailure, TemporaryFailure
+from .smtp import LoginRefused, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("mailbot")
 # Answers to a message (rather than notices of a decision or a deadline): never sent twice down
@@ -890,6 +890,15 @@ class Mailbot:
                 with self.sessions.begin() as session:
                     self._send_failed(session, session.get(repo.OutboxRow, row_id), now, f"refused: {exc}")
                 continue
+            except LoginRefused as exc:
+                # mailbot's own login failed: every row would meet the same refusal, so this one
+                # waits its back-off and the rest are not tried this round.
+                with self.sessions.begin() as session:
+                    row = session.get(repo.OutboxRow, row_id)
+                    row.status = "queued"
+                    self._retry_later(session, row, now, str(exc))
+                    repo.set_state(session, "last_error", f"{now.isoformat()} {exc}", now)
+                break
             except (TemporaryFailure, OSError) as exc:
                 with self.sessions.begin() as session:
                     row = session.get(repo.OutboxRow, row_id)

@@ -40,14 +40,14 @@ def make_source(config: Config) -> MaildirSource | ImapSource:
     box = config.settings.mailbox
     if parse_server_url(box.url, IMAP_SCHEMES).is_maildir:
         return MaildirSource(config.resolve_path(box.url), box.processed_folder, box.quarantine_folder)
-    return ImapSource(box)
+    return ImapSource(box, base_dir=config.base_dir)
 
 
 def make_sink(config: Config) -> MaildirSink | SmtpSink:
     out = config.settings.outbox
     if parse_server_url(out.url, SMTP_SCHEMES).is_maildir:
         return MaildirSink(config.resolve_path(out.url))
-    return SmtpSink(out, config.authority.mailbox_address)
+    return SmtpSink(out, config.authority.mailbox_address, base_dir=config.base_dir)
 
 
 def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: Source | None = None,
