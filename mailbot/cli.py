@@ -637,12 +637,25 @@ class OneLineParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _version() -> str:
+    """The installed distribution's version (what pip installed), else the source tree's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    try:
+        return version("mailbot")
+    except PackageNotFoundError:
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="mailbot", description=(
         "Track Dispute Resolution Process alerts raised by e-mail to a shared mailbox."))
     parser.add_argument("--config", metavar="PATH", help="configuration file (default: $MAILBOT_CONFIG or ./config.yaml)")
     parser.add_argument("--now", metavar="ISO-8601", help="fix the clock (default: $MAILBOT_NOW or the real time)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--version", action="version", version=f"mailbot {_version()}")
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
                         help="one line per event, as text or JSON (references and Message-IDs, never bodies)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -757,6 +770,11 @@ def configure_logging(args: argparse.Namespace) -> None:
     # "skipped: maximum number of running instances" is by design when a send is asked for
     # while one is running; it is not worth a warning line each time.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    if not args.debug:
+        # Libraries' own progress lines (Alembic's nine at every start, MSAL's and urllib3's
+        # requests) say nothing an administrator acts on; their warnings still show.
+        for name in ("alembic", "msal", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -772,6 +790,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mailbot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `mailbot alerts | head`: the reader has gone, which is not an error worth a line.
+        # Point stdout at /dev/null so that the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as other command-line tools end
     except Exception as exc:  # a bug: still one line for the user, the traceback on request
         if args.debug:
             raise

@@ -103,6 +103,16 @@ def check_private_files(config: Config) -> None:
         problem = private_mode_problem(Path(config.source))
         if problem:
             raise ConfigError(f"the configuration holds a secret ({', '.join(secrets)}): {problem}")
+    for where, server in (("mailbox", config.settings.mailbox), ("outbox", config.settings.outbox)):
+        auth = server.auth
+        if auth is None:
+            continue
+        # The OAuth client secret or certificate key is the mailbox's key: the owner's alone.
+        for key, name in (("client_secret_file", auth.client_secret_file),
+                          ("certificate.path", auth.certificate.path if auth.certificate else None)):
+            problem = private_mode_problem(config.resolve_path(name)) if name else None
+            if problem:
+                raise ConfigError(f"{where}.auth.{key}: {problem}")
     database = sqlite_file(config.store_url)
     if database is None:
         return

@@ -170,3 +170,39 @@ def test_now_from_the_environment(capsys, workdir: Path, monkeypatch) -> None:
     monkeypatch.setenv("MAILBOT_NOW", "2027-12-20T09:00")
     code, out, _ = run(capsys, workdir, "check-config")
     assert code == 0 and "after 2027-12-20" in out
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly(workdir: Path) -> None:
+    """`mailbot ... | head -1`: the pipe closes under a long output; no BrokenPipe traceback."""
+    checkout = Path(__file__).resolve().parents[1]
+    command = (f"{sys.executable} -m mailbot --config {workdir / 'config.yaml'} check-config | head -1; "
+               "echo \"exit ${PIPESTATUS[0]}\"")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(checkout)}, cwd=workdir)
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("people in the directory.")
+    assert lines[-1] == "exit 141"
+    assert "BrokenPipe" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert "error" not in result.stderr, result.stderr
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mailbot ") and out.split()[1][0].isdigit()
+
+
+def test_the_daemon_start_is_free_of_library_noise(workdir: Path, tmp_path: Path) -> None:
+    """A first `run --once` creates the store (Alembic runs every migration): the log shows
+    mailbot's own lines only, not Alembic's INFO lines."""
+    checkout = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(workdir / "config.yaml"),
+                             "--now", "2027-05-04T10:00:00+01:00", "run", "--once"],
+                            capture_output=True, text=True, timeout=120, cwd=workdir,
+                            env={**os.environ, "PYTHONPATH": str(checkout)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("handled 0 message(s)")
+    assert "alembic" not in result.stderr.lower()
+    assert "Running upgrade" not in result.stderr
