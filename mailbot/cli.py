@@ -471,10 +471,31 @@ def cmd_status(ctx: Context) -> int:
               "outbox_queued": "outbox queued", "outbox_failed": "outbox failed",
               "quarantined": "quarantined messages", "recorded_not_handled": "recorded, not yet handled",
               "last_error": "last error", "config_error": "configuration not in use"}
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(ctx.config.authority.timezone)
     for key, label in labels.items():
         value = report.get(key)
-        print(f"{label:>27}: {'-' if value is None else value}")
+        text = "-" if value is None else _local_times(str(value), tz)
+        if key == "last_error" and value is not None:
+            cleared = report.get("last_error_cleared")
+            text += f" (cleared at {_local_times(cleared, tz)})" if cleared else " (not cleared yet)"
+        print(f"{label:>27}: {text}")
     return 0
+
+
+def _local_times(text: str, tz) -> str:
+    """A status value that starts with an ISO timestamp, with that time shown in the council's
+    time zone ("2027-05-04 10:00:00 BST") rather than as stored (UTC, with an offset)."""
+    stamp, _, rest = text.partition(" ")
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    local = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return f"{local} {rest}".rstrip()
 
 
 def cmd_parse(ctx: Context) -> int:

@@ -99,6 +99,12 @@ class Daemon:
             now = self.clock()
             repo.set_state(session, "last_poll", now.isoformat(), now)
             repo.set_state(session, "backlog", str(getattr(self.source, "backlog", 0)), now)
+            state = repo.get_state(session)
+            # A poll that worked after an error clears it: status shows the error with the time
+            # it cleared, so that an old fault is not mistaken for a current one.
+            error, cleared = state.get("last_error"), state.get("last_error_cleared")
+            if error is not None and (cleared is None or cleared.updated_at < error.updated_at):
+                repo.set_state(session, "last_error_cleared", now.isoformat(), now)
         return len(results)
 
     def sweep(self) -> list[tuple[str, str]]:
@@ -387,6 +393,10 @@ def status(bot: Mailbot) -> dict[str, object]:
             "quarantined": repo.count_messages(session, "quarantined"),
             "recorded_not_handled": repo.count_messages(session, "received"),
             "last_error": state["last_error"].value if "last_error" in state else None,
+            "last_error_cleared": (state["last_error_cleared"].value
+                                   if "last_error_cleared" in state and "last_error" in state
+                                   and state["last_error_cleared"].updated_at >= state["last_error"].updated_at
+                                   else None),
             # Why the configuration file, as it is now, is not the one in use (issue 10).
             "config_error": (state["config_error"].value or None) if "config_error" in state else None,
         }

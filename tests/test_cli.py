@@ -206,3 +206,22 @@ def test_the_daemon_start_is_free_of_library_noise(workdir: Path, tmp_path: Path
     assert result.stdout.startswith("handled 0 message(s)")
     assert "alembic" not in result.stderr.lower()
     assert "Running upgrade" not in result.stderr
+
+
+def test_status_shows_local_times_and_when_an_error_cleared(capsys, workdir: Path) -> None:
+    from mailbot.cli import Context, build_parser
+    from store import repository as repo
+
+    args = build_parser().parse_args(["--config", str(workdir / "config.yaml"), "status"])
+    bot = Context(args).bot
+    with bot.sessions.begin() as session:
+        failed = datetime.fromisoformat("2027-07-01T08:15:00+00:00")
+        repo.set_state(session, "last_error", f"{failed.isoformat()} mailbox: the server closed the connection", failed)
+    code, out, _ = run(capsys, workdir, "status")
+    assert code == 0
+    assert "last error: 2027-07-01 09:15:00 BST mailbox: the server closed the connection (not cleared yet)" in out
+    with bot.sessions.begin() as session:
+        later = datetime.fromisoformat("2027-07-01T08:17:30+00:00")
+        repo.set_state(session, "last_error_cleared", later.isoformat(), later)
+    code, out, _ = run(capsys, workdir, "status")
+    assert "(cleared at 2027-07-01 09:17:30 BST)" in out

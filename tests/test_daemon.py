@@ -387,7 +387,10 @@ def test_the_watcher_outlives_a_fault_and_records_it(root, tmp_path, imap_env, m
     imap_env.append("drp", "INBOX", iro_mail(1, datetime.now(LONDON)))
     with Running(daemon):
         wait_until(lambda: alert_count(bot) == 1 or None, 15, what="the alert after the fault")
+        # The poll that worked marks the error cleared, so status does not show it as current.
+        cleared = wait_until(lambda: status(bot)["last_error_cleared"], 10, what="the error to be cleared")
     assert "watcher: RuntimeError: database is locked" in status(bot)["last_error"]
+    assert cleared > status(bot)["last_error"].split()[0]
     assert imap_env.messages("drp", "INBOX") == []
 
 
