@@ -232,7 +232,10 @@ class Mailbot:
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)
             return self._quarantine(key, message_id, None, reason, now)
-        log.info("message %s: %s %s %s", message_id, result.kind, result.status, result.alert or "")
+        # A message set aside for a person says why on its own line (the reasons are mailbot's
+        # own words and addresses, never the mail's text).
+        log.info("message %s: %s %s%s%s", message_id, result.kind, result.status,
+                 f" {result.alert}" if result.alert else "", f": {result.reason}" if result.reason else "")
         return result
 
     def _quarantine(self, key: str, message_id: str | None, kind: str | None, reason: str,
