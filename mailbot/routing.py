@@ -247,6 +247,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     when = parsed.envelope.date
     sent = when.astimezone(ZoneInfo(config.authority.timezone)).date() if when else None
     if d.is_entitled(config, alert, sender):
+        if (ins is not None and ins.verb == "AGREE" and ins.prose and alert.pending_extension is None
+                and not (ins.working_days or ins.until)):
+            # "Yes, that's fine" with no request for time waiting: nothing to grant, and not a
+            # command to refuse either ("AGREE" itself is refused, so the IRO learns why).
+            return Route(IRO_REPLY, "processed", d.AddNote(sender),
+                         reason="agrees, but no request for more time is pending: recorded as a note")
         if ins is not None and ins.verb in DECISIONS + ("STATUS",):
             reading = read_instruction(ins, alert, config, sent)
             if reading.doubt:

@@ -130,10 +130,12 @@ _LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for canonical, pattern in (
         ("timescale", r"^(?!.*\bdate\s+(?:raised|completed|of)\b).*(?:\btimescales?\b|\bdeadline\b"
                       r"|\b(?:resolve|resolved|resolution|respond|response|reply|action|actioned|needed|required)\s+by$"
-                      r"|\b(?:response|reply|resolution|plan|action\s+plan)\s+(?:due|date|needed|required)\b)"),
+                      r"|\b(?:response|reply|resolution|plan|action\s+plan)\s+(?:due|date|needed|required)\b"
+                      # "By when: 10/02/2027"
+                      r"|^by\s+when$|^(?:needed|required|wanted)\s+when$)"),
         ("case_ids", r"^(?!.*\b(?:nhs|phone|tel|telephone|mobile|date|dob|name)\b)"
                      r".*\b(?:child|child's|childs|person|person's|case|mosaic|lcs|micare|young\s+person's?)\b"
-                     r".*\b(?:id|ids|ref|reference|number|no|nos|num)$|^(?:child|person|case)\s+id\b"),
+                     r".*\b(?:id|ids|ref|refs|reference|references|number|numbers|no|nos|num)$|^(?:child|person|case)\s+id\b"),
         ("stage", r"^(?!.*\b(?:date|key)\b)(?:.*\bstage\b|^level$|(?:dispute|drp|alert|escalation)\s+level$"
                   r"|level\s+of\s+(?:dispute|drp|alert|escalation)$)"),
         ("categories", r"^(?:(?:concern|alert|dispute|drp)\s+(?:types?|category|categories|area)"

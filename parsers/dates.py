@@ -69,7 +69,7 @@ _DEADLINE_WORD = re.compile(
 )
 _FILLER = re.compile(
     r"(?:the\s+|next\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
-    r"|cob\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?){0,6}",
+    r"|cob\s+(?:on\s+)?|cop\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?){0,6}",
     re.IGNORECASE,
 )
 
@@ -266,7 +266,8 @@ _PERIOD = re.compile(
     re.IGNORECASE,
 )
 _DATE_WORD = re.compile(
-    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|first\s+thing(?:\s+on)?|to|for|on|of)\b[\s:]*", re.IGNORECASE
+    # "COP Friday", "EOD Weds": the abbreviation is the date word ("come back to me COP Friday").
+    r"\b(?:by|until|till|til|before|no\s+later\s+than|on\s+or\s+before|first\s+thing(?:\s+on)?|to|for|on|of|cop|cob|eod)\b[\s:]*", re.IGNORECASE
 )
 
 
@@ -368,7 +369,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s*|\s[-–—]\s|\b(?:and|so|but|therefore)\s
 # The sentence asks for something ("please respond", "I'd like a response", "a response is
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(
-    r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
+    r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+would\s+want|i'd\s+want|i\s+(?:also\s+|really\s+|do\s+)?need|we\s+need|"
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"

@@ -230,6 +230,13 @@ _TIME_WORDS = re.compile(
     r"tomorrow|month|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
 
 
+_ASSENT = re.compile(
+    r"^\W*(?:(?:yes|yep|yeah)\b(?:\s*[,.!\-–—]*\s*(?:that'?s|that\s+is|it'?s)?\s*(?:fine|ok(?:ay)?|agreed|no\s+problem)\b)?"
+    r"|(?:that'?s|that\s+is)\s+(?:fine|ok(?:ay)?)\b|fine\s+by\s+me\b|no\s+problem\b)(?=\s*(?:[,.!\-–—]|$))",
+    re.IGNORECASE,
+)
+
+
 def _agrees_with_a_point(rest: str) -> bool:
     """Is what follows "Agreed," a statement of its own (four words or more, nothing about
     time), so the word agrees with a point rather than with a request for more time?"""
@@ -246,7 +253,9 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
         return True
     if verb == "AGREE":
         return bool(re.match(
-            r"\s*(?:$|[-–—,.;:!)]|(?:to|with|until|till|that|this|thanks|thank|please|the\s+(?:extension|request|extra|further|new)|"
+            r"\s*(?:$|[-–—,.;:!)]|(?:to|with(?!\s+(?:\w[\w-]*'s|the|your|her|his|their|its)\s+(?:plan|approach|assessment|analysis|view|points?|comments?|summary|update|concerns?|position|reasoning|suggestions?)\b)"
+            r"|until|till|that|this|thanks|thank|please|the\s+(?:extension|request|extra|further|new)|"
+            # "Agree with Priya's plan, but ..." agrees with a point, not with a request for time.
             r"an?\s+(?:extension|further|extra))\b)", rest, re.IGNORECASE))
     if verb in ("STATUS", "NOTE"):
         return False
@@ -295,13 +304,27 @@ def _usable_lines(text: str) -> str:
     return "\n".join(out)
 
 
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+", re.MULTILINE)
+
+
+def _item_end(text: str, pos: int) -> int:
+    """Where the numbered or bulleted point holding ``pos`` ends (the next point's start), or the
+    end of the text when ``pos`` is not in a list: "2. ... ESCALATE to stage 2 please" is not
+    given the date of "3. Can you confirm whether the contact on 24 July ...?"."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not _LIST_ITEM.match(text, line_start):
+        return len(text)
+    following = _LIST_ITEM.search(text, text.find("\n", pos) + 1 if "\n" in text[pos:] else len(text))
+    return following.start() if following else len(text)
+
+
 def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
     clause = _clause_after(text, after)
     args: dict = {}
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
         # A response timescale may come with the escalation ("..., response within 3 working days").
-        timescale, unusable = response_timescale(text[after:], sent)
+        timescale, unusable = response_timescale(text[after:_item_end(text, after)], sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif unusable:
@@ -343,6 +366,20 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # The time given is read from the whole sentence ("content to give the team
                 # until the end of the month"): "start" marks it for _read_arguments.
                 prose.append(("AGREE", start, start))
+    if not commands and not prose:
+        # "Yes, that's fine - but not beyond that please." typed under a manager's request for
+        # time: assent in prose, read as AGREE and confirmed with the IRO (with no request
+        # pending, mailbot records it as a note).
+        # An answer typed between quoted lines ("> Can I have until the 20th?" then "Yes, fine.")
+        # stands as a sentence of its own anywhere in the new text.
+        for number, (start, end) in enumerate(sentences(text)):
+            found = _ASSENT.match(text[start:end])
+            alone = found is not None and not text[start + found.end():end].strip(" .!")
+            # With more after it, only a first sentence that says "fine" or "OK" assents:
+            # "Yes, the meeting went ahead" answers another question.
+            if found and (alone or (number == 0 and re.search(r"fine|ok|agreed|no\s+problem", found.group(), re.IGNORECASE))):
+                prose.append(("AGREE", start, start))
+                break
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
     if len({c[0] for c in decisions}) > 1:
         # "Agreed, that part of the dispute falls away." agrees with a point of an interleaved
@@ -390,7 +427,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 # Words that take a decision back later in the same reply ("RESOLVED ... Actually - hold on.
 # Please don't close this yet"): the reading is doubted and the IRO asked.
 _RETRACTION = re.compile(
-    r"\b(?:hold\s+on|hang\s+on|hold\s+off|wait(?=\s*[,!.\-–—])|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
+    # "Wait," as an interjection ("RESOLVED - wait, no"), not "rather than wait." or "can't wait."
+    r"(?:^\W*|[,;]\s*|\b(?:oh|no|sorry|actually|hmm)\W+)wait(?=\s*[,!.\-–—])|"
+    r"\b(?:hold\s+on|hang\s+on|hold\s+off|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
     r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
     r"|too\s+soon|hold\s+(?:that|fire|it)|(?P<open>(?:leave|keep)\s+(?:it|this)\s+open))\b|^\W*actually\b",
     re.IGNORECASE,

@@ -417,6 +417,29 @@ def _with_marked_answers(top: str, history: list[str]) -> str:
     return top + ("\n\n" + "\n".join(answers) if answers else "")
 
 
+_BLOCK_SENDER = re.compile(r"^\s*[^:<>]{1,30}:\s*\*?\s*\"?(?P<name>[^<>\[\]\"@:]{2,60}?)\"?\s*[<\[]")
+
+
+def _addressed_below(lines: list[str], start: int) -> list[str] | None:
+    """The lines from the first one below an unquoted header block that greets the block's
+    sender by first name ("Sam -", "Hi Sam,"): a bottom-posted reply's own text. None if none."""
+    found = _BLOCK_SENDER.match(lines[start]) if start < len(lines) else None
+    if found is None:
+        return None
+    name = found.group("name").strip()
+    first = name.split(",", 1)[1].split()[0] if "," in name else name.split()[0]
+    if len(first) < 2 or not first[0].isalpha():
+        return None
+    # "Sam -", "Sam,", "Hi Sam": a greeting; "Sam" alone is the quoted mail's own sign-off.
+    name = re.escape(first)
+    greeting = re.compile(rf"^\s*(?:(?:hi|hello|dear|morning|afternoon)\s+{name}\b\s*(?:[,:!\-–—]|$)|{name}\s*[,:!\-–—])",
+                          re.IGNORECASE)
+    for i in range(start + 1, len(lines)):
+        if greeting.match(lines[i]) and not _is_quoted(lines[i]):
+            return lines[i:]
+    return None
+
+
 def new_text(text: str, _carried: int = 0) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
 
@@ -449,6 +472,12 @@ def new_text(text: str, _carried: int = 0) -> str:
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
+    if not out and start < len(lines) and not _clean(lines[:start]):
+        # Bottom-posted under an unquoted Outlook block: the original is pasted plain, and the
+        # sender's own text follows it, opening with the quoted sender's name ("Sam - sorry, ...").
+        below = _addressed_below(lines, start)
+        if below is not None:
+            out = _clean(below)
     if (not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP
             and not _is_wrote_line(lines, start)):
         # (A quote under "On ... wrote:" with nothing of the sender's is a reply that says nothing

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers import Timescale, parse_timescale, parse_uk_date
-from parsers.dates import DATE_RE
+from parsers.dates import DATE_RE, response_timescale
 
 SENT = date(2027, 5, 10)  # a Monday
 
@@ -122,3 +122,13 @@ def test_a_condition_with_a_deadline_sets_the_time(text: str, expected: Timescal
     from parsers.dates import response_timescale
 
     assert response_timescale(text, SENT)[0] == expected
+
+
+@pytest.mark.parametrize(("text", "until"), [
+    ("Can you come back to me COP Friday with a date.", date(2027, 7, 2)),
+    ("I'd be grateful for your written response by COP Wednesday, setting out the reasons.", date(2027, 7, 7)),
+    ("Please reply EOD Monday.", date(2027, 7, 5)),
+])
+def test_close_of_play_abbreviated(text: str, until: date) -> None:
+    found, _ = response_timescale(text, date(2027, 7, 1))  # a Thursday
+    assert found is not None and found.until == until

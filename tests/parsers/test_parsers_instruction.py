@@ -250,3 +250,63 @@ def test_a_command_after_if_then_is_read() -> None:
 def test_time_given_in_prose(text: str, verb: str) -> None:
     found = parse_instruction(text, SENT)
     assert found is not None and found.verb == verb and found.doubt
+
+
+# ---- wordings found by the eighth sealed batch (issue 8) ----------------------------------
+
+
+def test_wait_as_a_word_of_the_reason_does_not_take_a_decision_back() -> None:
+    found = parse_instruction("EXTEND to close of play Thursday.\n\nIf panel doesn't approve it on Wednesday "
+                              "I'd expect you to tell me straight away rather than wait.", SENT)
+    assert found.verb == "EXTEND" and found.doubt is None and found.until == date(2027, 5, 13)
+    taken_back = parse_instruction("RESOLVED - wait, no, not yet.", SENT)
+    assert taken_back.doubt and "take it back" in taken_back.doubt
+
+
+@pytest.mark.parametrize("text", [
+    "Agree with Priya's plan, but I'm not closing this yet.",
+    "Agree with the plan for the family time sessions, but I'd like to see the first one happen.",
+    "Agree with your assessment of the placement; the PEP is still outstanding.",
+])
+def test_agreeing_with_a_point_is_not_agree(text: str) -> None:
+    assert parse_instruction(text, SENT) is None
+
+
+@pytest.mark.parametrize("text", ["Agree with Ruth's request - please give her until Tuesday.",
+                                  "Agree with the extension."])
+def test_agreeing_with_the_request_for_time_is_agree(text: str) -> None:
+    assert parse_instruction(text, SENT).verb == "AGREE"
+
+
+@pytest.mark.parametrize("text", [
+    "Yes, that's fine - but not beyond that please, it's already been outstanding since March.",
+    "Good - please make sure Sunita has the chronology before she starts.\n\nYes, fine.",
+    "That's fine.",
+])
+def test_assent_in_prose_is_agree_to_be_confirmed(text: str) -> None:
+    found = parse_instruction(text, SENT)
+    assert found.verb == "AGREE" and found.prose and found.doubt
+
+
+@pytest.mark.parametrize("text", ["Yes, the PEP meeting went ahead and I have the notes.",
+                                  "Thanks. I have seen the plan and I'm fine with the contact arrangements."])
+def test_ordinary_prose_with_yes_or_fine_is_no_decision(text: str) -> None:
+    assert parse_instruction(text, SENT) is None
+
+
+def test_an_escalation_in_a_numbered_point_takes_no_date_from_the_next_point() -> None:
+    text = ("Thanks for this. Taking your points in order:\n\n"
+            "1.\tPEP - thank you, I can see it now.\n"
+            "2.\tPlacement plan - still not signed, and the stage 1 timescale ran out on 2 May. "
+            "ESCALATE to stage 2 please.\n"
+            "3.\tSibling contact - can you confirm whether the contact on 24 May is still going ahead?\n")
+    found = parse_instruction(text, SENT)
+    assert (found.verb, found.stage, found.until, found.working_days) == ("ESCALATE", 2, None, None)
+
+
+def test_a_response_time_in_a_ps_comes_with_the_escalation() -> None:
+    found = parse_instruction("I don't think another round at this level will get us there.\n\nNadia\n\n"
+                              "P.S. Having discussed it with Gareth this morning: please escalate to Stage 3. "
+                              "I'd want a response within the next fortnight, given that Claire will need to "
+                              "meet the team.", SENT)
+    assert (found.verb, found.stage, found.working_days) == ("ESCALATE", 3, 10)

@@ -154,3 +154,17 @@ def test_deeply_nested_html_does_not_recurse() -> None:
 def test_empty_and_whitespace() -> None:
     assert new_text("") == ""
     assert new_text("\r\n\r\n") == ""
+
+
+def test_bottom_posted_under_an_unquoted_outlook_block_is_found_by_its_greeting() -> None:
+    """Outlook (here in Welsh) pastes the original plain, not ">"-quoted; the manager writes below
+    it, greeting the IRO whose mail is quoted."""
+    text = ("Oddi wrth: Sam Okafor <sam.iro@luton.example.gov.uk>\nAnfonwyd: 22 Mehefin 2027 09:12\n"
+            "At: Dana Hughes <dana.tm@luton.example.gov.uk>\nPwnc: Dispute Resolution Alert - Stage 1\n\n"
+            "Dana,\n\nI am raising a Stage 1 alert. Your written response in 5 working days please.\n\nSam\n\n"
+            "Sam – sorry, I've only just got to this.\n\nCan I have another week?\n\nDana\n\n"
+            "Dana Hughes\nTeam Manager\n")
+    found = new_text(text)
+    assert found.startswith("Sam – sorry, I've only just got to this.")
+    assert "Can I have another week?" in found
+    assert "raising a Stage 1 alert" not in found and "Team Manager" not in found
