@@ -329,26 +329,24 @@ class MsalFetcher:
         if self._app is not None and key == self._credential_key:
             return self._app
         known_host = self.config.authority.rstrip("/") == MICROSOFT_AUTHORITY
-        session = requests.Session()
-        if self.config.ca_file:
-            session.verify = str(resolve(self.config.ca_file, self.base_dir))
+        session = _session_trusting(str(resolve(self.config.ca_file, self.base_dir)) if self.config.ca_file else None)
+        authority_url = f"{self.config.authority.rstrip('/')}/{self.config.tenant}"
         try:
             app = msal.ConfidentialClientApplication(
                 self.config.client_id, client_credential=credential,
-                authority=f"{self.config.authority.rstrip('/')}/{self.config.tenant}",
+                authority=authority_url,
                 # Another host is a national cloud or a stand-in an administrator chose on
                 # purpose; Microsoft's instance discovery would not know it.
                 validate_authority=known_host, instance_discovery=None if known_host else False,
                 http_client=session, timeout=self.timeout, token_cache=msal.TokenCache())
         except ValueError as exc:
-            # MSAL says "Unable to get authority configuration for URL" with the answer's body:
-            # Entra answers an unknown tenant with AADSTS90002 there.
-            text = str(exc)
-            if "AADSTS90002" in text or "AADSTS900023" in text or "400" in text:
-                code = 900023 if "AADSTS900023" in text else 90002
-                raise TokenUnavailable(*describe_token_error({"error_codes": [code]}, self.config, self.where)) from None
+            # MSAL says only "Unable to get authority configuration for URL"; the answer itself
+            # says why (Entra answers an unknown tenant with AADSTS90002), so it is asked again.
+            answer = _discovery_answer(session, authority_url, self.timeout)
+            if answer is not None:
+                raise TokenUnavailable(*describe_token_error(answer, self.config, self.where)) from None
             raise TokenUnavailable(f"{self.where}.auth: the authority {self.config.authority} did not answer as "
-                                   f"Entra ID does: {text.splitlines()[0][:200]}", True) from None
+                                   f"Entra ID does: {str(exc).splitlines()[0][:200]}", True) from None
         except requests.exceptions.RequestException as exc:
             raise _unreachable(self.config, self.where, exc) from None
         self._app, self._credential_key = app, key
@@ -359,7 +357,7 @@ class MsalFetcher:
 
         app = self._application()
         cache = app.token_cache
-        for entry in cache.search(cache.CredentialType.ACCESS_TOKEN):
+        for entry in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
             cache.remove_at(entry)
         try:
             result = app.acquire_token_for_client(scopes=[self.config.effective_scope])
@@ -368,6 +366,36 @@ class MsalFetcher:
         if result is None:
             return {"error": "no answer from the token service", "_transient": True}
         return result
+
+
+def _discovery_answer(session, authority_url: str, timeout: float) -> dict | None:
+    """The error the authority's OpenID configuration endpoint gives, as JSON; None if it gives
+    none (or cannot be reached)."""
+    try:
+        response = session.get(f"{authority_url}/v2.0/.well-known/openid-configuration", timeout=timeout)
+    except Exception:  # noqa: BLE001 - any failure here only means no better explanation
+        return None
+    if response.status_code < 400:
+        return None
+    answer = _json_body(response.content)
+    return answer if answer.get("error") and answer.get("error") != "the token service answered something that is not JSON" else None
+
+
+def _session_trusting(ca_file: str | None):
+    """A requests session for MSAL that trusts ``ca_file`` when one is configured. A plain
+    ``session.verify`` is not enough: with REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE set in the
+    environment, requests lets the variable win over the session's own setting, so the configured
+    bundle is pinned where requests merges the environment in (proxies from it still apply)."""
+    import requests
+
+    class PinnedSession(requests.Session):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if ca_file:
+                settings["verify"] = ca_file
+            return settings
+
+    return PinnedSession()
 
 
 def _unreachable(config: OAuthConfig, where: str, exc: Exception) -> TokenUnavailable:

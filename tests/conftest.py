@@ -198,3 +198,77 @@ def smtp_tls_server(request, tls_certificate):
         yield server
     finally:
         server.stop()
+
+
+# -- OAuth 2.0 (issue 11): a stand-in for Entra ID, and a Dovecot and Postfix that take its tokens --
+#
+# Separate from the servers above, so that nothing the password-based tests rely on changes. The
+# issuer (tests/oauth_issuer.py) runs in this process; Dovecot checks each token by introspection
+# against it, and Postfix's submission listener hands AUTH XOAUTH2 to that Dovecot's SASL service.
+
+
+@pytest.fixture(scope="session")
+def token_issuer_server(tls_certificate):
+    """The session's TokenIssuer (stands in for Entra ID); use the `token_issuer` fixture in tests."""
+    from oauth_issuer import TokenIssuer
+
+    issuer = TokenIssuer(tls_certificate)
+    issuer.start()
+    try:
+        yield issuer
+    finally:
+        issuer.stop()
+
+
+@pytest.fixture
+def token_issuer(token_issuer_server):
+    """The issuer reset for this test (token service up, lifetime 3600 s, no tokens, empty
+    .requests and .tokens_issued) with one registration: oauth_issuer.TEST_CLIENT_ID, secret
+    TEST_CLIENT_SECRET, both Exchange roles, mailbox TEST_MAILBOX. Its HTTPS certificate is the
+    `tls_certificate` fixture's. .authority, .token_endpoint, .introspection_url,
+    .register_client/.add_secret/.revoke_secret/.expire_secret/.set_mailbox/.set_roles,
+    .lifetime_seconds, .revoke_token/.revoke_all_tokens, .stop_token_service/.start_token_service."""
+    from oauth_issuer import TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_MAILBOX
+
+    token_issuer_server.reset()
+    token_issuer_server.register_client(TEST_CLIENT_ID, secrets=(TEST_CLIENT_SECRET,), mailbox=TEST_MAILBOX)
+    yield token_issuer_server
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth_server(token_issuer_server):
+    """The session's OAuth Dovecot; use the `dovecot_oauth` fixture in tests."""
+    from oauth_issuer import IMAP_ROLE, SMTP_ROLE
+
+    yield from _session_server("dovecot", "mailbot-dovecot-oauth-", lambda folder: Dovecot(
+        folder, oauth2_introspection_url=token_issuer_server.introspection_url, oauth2_scope=IMAP_ROLE,
+        oauth2_submission_scope=SMTP_ROLE, auth_inet=True))
+
+
+@pytest.fixture
+def dovecot_oauth(dovecot_oauth_server, token_issuer):
+    """A Dovecot with empty mailboxes taking SASL XOAUTH2/OAUTHBEARER (tokens checked with the
+    `token_issuer`, reset for this test; IMAP needs IMAP.AccessAsApp, other services
+    SMTP.SendAsApp) as well as passwords (the usual helpers: .client/.append/.messages...);
+    LMTP on .lmtp_port, SASL for Postfix on .auth_port, .kick(user) to end a user's sessions."""
+    dovecot_oauth_server.reset()
+    yield dovecot_oauth_server
+
+
+@pytest.fixture(scope="session")
+def postfix_oauth_server(dovecot_oauth_server):
+    """The session's submission Postfix; use the `postfix_oauth` fixture in tests."""
+    yield from _session_server("postfix", "mailbot-postfix-oauth-", lambda folder: Postfix(
+        folder, dovecot_oauth_server.host, dovecot_oauth_server.lmtp_port,
+        sasl_auth=(dovecot_oauth_server.host, dovecot_oauth_server.auth_port)))
+
+
+@pytest.fixture
+def postfix_oauth(postfix_oauth_server, dovecot_oauth_server, token_issuer):
+    """A Postfix with an empty queue whose .submission_port takes mail only after AUTH (XOAUTH2
+    checked by `dovecot_oauth`, SMTP.SendAsApp required) and delivers it into that Dovecot,
+    whose mailboxes are emptied too. Plain SMTP on .port, as the `postfix` fixture."""
+    postfix_oauth_server.start()
+    postfix_oauth_server.purge()
+    dovecot_oauth_server.reset()
+    yield postfix_oauth_server

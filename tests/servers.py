@@ -13,6 +13,10 @@ LMTP by recipient address with no alias table in between.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import collections
 import os
 import pwd
 import re
@@ -106,8 +110,19 @@ class Dovecot:
     """
 
     def __init__(self, folder: Path, users: dict[str, str] | None = None, domain: str = DOMAIN,
-                 lmtp: bool = True, tls: "Certificate | None" = None) -> None:
+                 lmtp: bool = True, tls: "Certificate | None" = None,
+                 oauth2_introspection_url: str | None = None, oauth2_scope: str | None = None,
+                 oauth2_submission_scope: str | None = None, auth_inet: bool = False) -> None:
         self.folder = Path(folder)
+        # With an introspection URL: SASL XOAUTH2 and OAUTHBEARER too, each token checked by
+        # POSTing it there (RFC 7662), as Exchange Online checks Entra's tokens. ``oauth2_scope``
+        # is the role an IMAP login's token must carry (IMAP.AccessAsApp); ``oauth2_submission_scope``
+        # the one every other service's must carry (SMTP.SendAsApp for Postfix's SASL requests).
+        self.oauth2_introspection_url = oauth2_introspection_url
+        self.oauth2_scope = oauth2_scope
+        self.oauth2_submission_scope = oauth2_submission_scope
+        # With auth_inet: Dovecot's SASL service on a TCP port, for Postfix's smtpd_sasl_path.
+        self.auth_port = free_port() if auth_inet else None
         # With a certificate: STARTTLS on the IMAP port and implicit TLS on ``imaps_port``.
         self.tls = tls
         self.imaps_port = free_port() if tls else None
@@ -162,16 +177,20 @@ log_path = {self.log_path}
 info_log_path = {self.log_path}
 {self._ssl_settings()}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if self.oauth2_introspection_url else ""}
 # A failed login otherwise delays its reply by 2 s and, through anvil's penalty (switched off
 # below), every later login from the same address: all tests share 127.0.0.1, so one test of a
 # wrong password would slow every test after it.
 auth_failure_delay = 0
 first_valid_uid = {uid}
 last_valid_uid = {uid}
-passdb {{
+{self._oauth2_passdbs()}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%Lu {passwd}
+  # Passwords are for PLAIN/LOGIN only (the harness's own helpers): XOAUTH2 hands its token to
+  # the passdb as a password, so without this a password would pass for a token. "none" keeps
+  # the lookups that authenticate nobody (LMTP's user lookup for the static userdb).
+  mechanisms = plain login none
 }}
 userdb {{
   driver = static
@@ -206,7 +225,66 @@ service anvil {{
 }}
 service lmtp {{
 {lmtp_listener}}}
+{self._auth_listener()}""")
+
+    def _oauth2_passdbs(self) -> str:
+        if not self.oauth2_introspection_url:
+            return ""
+        imap_args = self._write_oauth2_config("dovecot-oauth2-imap.conf.ext", self.oauth2_scope)
+        other_args = self._write_oauth2_config("dovecot-oauth2.conf.ext", self.oauth2_submission_scope)
+        # Dovecot 2.3 has one oauth2 "scope" per passdb and no per-service passdb setting, but a
+        # passdb inside "protocol imap" applies to IMAP only (and is tried before the global
+        # ones). return-fail stops a refused IMAP token from falling through to the global
+        # passdb, which checks the submission role instead.
+        return f"""\
+protocol imap {{
+  passdb {{
+    driver = oauth2
+    mechanisms = xoauth2 oauthbearer
+    args = {imap_args}
+    result_failure = return-fail
+    result_internalfail = return-fail
+  }}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {other_args}
+}}
+"""
+
+    def _write_oauth2_config(self, name: str, scope: str | None) -> Path:
+        path = self.folder / name
+        # active_attribute/active_value: an introspection answer of {"active": false} is refused.
+        # username_attribute: the mailbox the token may open must be the login name.
+        path.write_text(f"""\
+introspection_mode = post
+introspection_url = {self.oauth2_introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+{f"scope = {scope}" if scope else ""}
 """)
+        return path
+
+    def _auth_listener(self) -> str:
+        if not self.auth_port:
+            return ""
+        # Postfix's smtpd asks Dovecot's SASL service over TCP (smtpd_sasl_path = inet:host:port):
+        # a unix socket would need its owner and mode arranged for the postfix account, a
+        # loopback port needs nothing, and the two servers may then live in different folders.
+        return f"""\
+service auth {{
+  inet_listener auth-inet {{
+    address = {HOST}
+    port = {self.auth_port}
+  }}
+}}
+"""
+
+    def _ports(self) -> list[int]:
+        return [self.port] + [p for p in (self.lmtp_port, self.imaps_port, self.auth_port) if p]
 
     def _ssl_settings(self) -> str:
         if self.tls is None:
@@ -228,7 +306,7 @@ service lmtp {{
             self._process = subprocess.Popen(_dying_with_us(["dovecot", "-F", "-c", str(self.config_path)]),
                                              stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                                              start_new_session=True)
-        ports = [self.port] + [p for p in (self.lmtp_port, self.imaps_port) if p]
+        ports = self._ports()
 
         def ready() -> bool:
             if self._process.poll() is not None:
@@ -267,12 +345,21 @@ service lmtp {{
         except (TimeoutError, subprocess.TimeoutExpired):
             os.killpg(group, signal.SIGKILL)
             process.wait()
-        ports = [self.port] + [p for p in (self.lmtp_port, self.imaps_port) if p]
+        ports = self._ports()
         wait_until(lambda: not any(port_open(p) for p in ports), timeout, what="dovecot ports to close")
 
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def kick(self, user: str) -> None:
+        """End every IMAP session of ``user`` now, as Exchange drops a session whose token has
+        expired or been revoked; the client sees its connection close (an IDLE included)."""
+        result = subprocess.run(["doveadm", "-c", str(self.config_path), "kick", self.address(user)],
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        # doveadm kick exits 68 (EX_NOUSER) when the user has no session: nothing to end.
+        if result.returncode not in (0, 68):
+            raise RuntimeError(f"doveadm kick failed ({result.returncode}): {result.stderr.strip()}")
 
     def reset(self) -> None:
         """Empty every mailbox (between tests), and make sure the server is running.
@@ -423,18 +510,75 @@ class SmtpRecorder:
         return "250 2.0.0 OK queued"
 
 
+EXCHANGE_SMTP_AUTH_DISABLED = ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled "
+                               "for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.")
+
+
+@dataclass
+class _TokenLogin:
+    """What a successful XOAUTH2 exchange leaves in ``session.auth_data`` (``.login`` as for PLAIN)."""
+
+    login: str
+    token: str
+
+
+class XOAuth2Recorder(SmtpRecorder):
+    """SmtpRecorder that also offers AUTH XOAUTH2 (aiosmtpd calls a handler's ``auth_<MECH>``).
+
+    ``check(token, user)`` returns None to accept, or the final reply to refuse with. A refusal
+    goes as Exchange Online and Gmail do it (RFC 7628 §3.2.2 style): a 334 challenge carrying a
+    base64 JSON error, then, after the client's empty line, the final reply.
+    """
+
+    def __init__(self, check) -> None:
+        super().__init__()
+        self.check = check
+        # Not "auth_...": aiosmtpd takes every handler attribute so named for a SASL mechanism.
+        self.token_logins: list[tuple[str, str | None]] = []  # (user, None or the refusal given)
+
+    async def auth_XOAUTH2(self, server, args: list[str]):  # noqa: N802 - aiosmtpd's naming
+        from aiosmtpd.smtp import MISSING, AuthResult
+
+        if len(args) == 2:  # initial response on the AUTH line (SASL-IR, as clients send it)
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except (binascii.Error, ValueError):
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        # "user=" USER ^A "auth=Bearer " TOKEN ^A ^A
+        fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part)
+        user, auth = fields.get("user", ""), fields.get("auth", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        refusal = self.check(token, user) if user and token else "535 5.7.8 Malformed XOAUTH2 response"
+        self.token_logins.append((user, refusal))
+        if refusal is None:
+            return AuthResult(success=True, auth_data=_TokenLogin(user, token))
+        error = json.dumps({"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/"})
+        if await server.challenge_auth(error) is MISSING:  # the client answered "*"; 501 already sent
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message=refusal)  # handled=True would say nothing
+
+
 class SmtpServer:
     """A real aiosmtpd server on 127.0.0.1; ``stop()``/``start()`` keep the port, so a client sees
-    "connection refused" in between, like a relay that is down."""
+    "connection refused" in between, like a relay that is down.
+
+    With ``xoauth2=check`` it also offers AUTH XOAUTH2, as Exchange Online's smtp.office365.com
+    does: ``check(token, user)`` returns None to accept or the reply to refuse with, e.g.
+    EXCHANGE_SMTP_AUTH_DISABLED."""
 
     def __init__(self, users: dict[str, str] | None = None, tls: Certificate | None = None,
-                 implicit_tls: bool = False) -> None:
+                 implicit_tls: bool = False, xoauth2=None) -> None:
         self.host = HOST
         self.port = free_port()
         # With a certificate: STARTTLS offered (and required), or TLS from the first byte.
         self.tls = tls
         self.implicit_tls = implicit_tls
-        self.handler = SmtpRecorder()
+        self.handler = XOAuth2Recorder(xoauth2) if xoauth2 else SmtpRecorder()
         # Logins the server accepts (AUTH PLAIN/LOGIN without TLS: loopback only).
         self.users = dict(users or {"mailbot": "mailbot-secret"})
         self._controller = None
@@ -474,6 +618,18 @@ class SmtpServer:
         self._controller = Controller(self.handler, hostname=self.host, port=self.port,
                                       authenticator=self._authenticate, auth_require_tls=False,
                                       auth_required=False, decode_data=False, **tls_options)
+        # An AUTH XOAUTH2 line carries a whole JWT (1-2 KB from Entra); RFC 4954 lets AUTH lines
+        # pass the 512-octet command limit, and Exchange takes them, so this server does too.
+        from aiosmtpd.smtp import SMTP
+
+        class LongAuthSMTP(SMTP):
+            command_size_limit = 8192
+            # aiosmtpd's per-command limits fall back to SMTP.command_size_limit, not the subclass's.
+            command_size_limits = collections.defaultdict(lambda: 8192)
+            line_length_limit = 8192
+
+        controller = self._controller
+        controller.factory = lambda: LongAuthSMTP(controller.handler, **controller.SMTP_kwargs)
         self._controller.start()
 
     def stop(self) -> None:
@@ -518,9 +674,14 @@ class Postfix:
     """A real Postfix from a private config_directory and queue_directory, accepting SMTP on a
     loopback port for one domain and delivering all of it to Dovecot over LMTP."""
 
-    def __init__(self, folder: Path, lmtp_host: str, lmtp_port: int, domain: str = DOMAIN) -> None:
+    def __init__(self, folder: Path, lmtp_host: str, lmtp_port: int, domain: str = DOMAIN,
+                 sasl_auth: tuple[str, int] | None = None) -> None:
         self.folder = Path(folder)
         self.folder.chmod(0o755)
+        # With sasl_auth=(host, port) of Dovecot's auth service: a submission listener on
+        # ``submission_port`` that takes mail only after AUTH (XOAUTH2 included), checked by Dovecot.
+        self.sasl_auth = sasl_auth
+        self.submission_port = free_port() if sasl_auth else None
         self.config_dir = self.folder / "config"
         self.queue_dir = self.folder / "queue"
         self.data_dir = self.folder / "data"
@@ -534,7 +695,8 @@ class Postfix:
         # data_directory must belong to the mail owner; postfix check creates the queue folders.
         self.data_dir.mkdir(exist_ok=True)
         shutil.chown(self.data_dir, "postfix", "postfix")
-        (self.config_dir / "master.cf").write_text(_MASTER_CF.format(listen=f"{HOST}:{self.port}"))
+        (self.config_dir / "master.cf").write_text(_MASTER_CF.format(listen=f"{HOST}:{self.port}")
+                                                   + self._submission_service())
         (self.config_dir / "main.cf").write_text(f"""\
 # Written by tests/servers.py for one test session; nothing here is read from /etc/postfix.
 compatibility_level = 3.6
@@ -573,6 +735,25 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 """)
 
+    def _submission_service(self) -> str:
+        if not self.sasl_auth:
+            return ""
+        host, port = self.sasl_auth
+        # No TLS: client and server share loopback, where nothing can listen in, and mailbot's
+        # TLS is tested elsewhere (test_tls.py). Postfix offers AUTH without TLS because
+        # smtpd_tls_auth_only is off by default; Dovecot is told the same by disable_plaintext_auth.
+        options = {"syslog_name": "postfix/submission", "smtpd_sasl_auth_enable": "yes",
+                   "smtpd_sasl_type": "dovecot", "smtpd_sasl_path": f"inet:{host}:{port}",
+                   "smtpd_client_restrictions": "permit_sasl_authenticated,reject",
+                   "smtpd_relay_restrictions": "permit_sasl_authenticated,reject",
+                   # One SMTP session per smtpd process. A process keeps its connection to
+                   # Dovecot's auth service between sessions; after Dovecot restarts (every
+                   # test's reset) the next AUTH through it would fail once with "454 4.7.0
+                   # Connection lost to authentication server".
+                   "max_use": "1"}
+        return f"{HOST}:{self.submission_port} inet n - n - - smtpd\n" + "".join(
+            f"  -o {name}={value}\n" for name, value in options.items())
+
     def _postfix(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(["postfix", "-c", str(self.config_dir), *args], capture_output=True,
                               text=True, check=check, stdin=subprocess.DEVNULL)
@@ -595,6 +776,10 @@ maximal_backoff_time = 2s
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"postfix start failed:\n{error.stdout}{error.stderr}\n{self.log()}") from None
         try:
+            # Only the plain port is probed: the master opens every listener at once, and a probe
+            # of the submission port would start an smtpd that connects to Dovecot's auth
+            # service; if Dovecot is restarting just then (a fixture's reset), that smtpd dies
+            # ("no SASL authentication mechanisms") and the master throttles the service for 60 s.
             wait_until(lambda: port_open(self.port), timeout, what="postfix to listen")
         except BaseException:
             self.stop()
