@@ -161,7 +161,13 @@ class ImapSource:
         clock); a second refusal is the configuration's fault, said in one line."""
         cfg = self.config
         if self.tokens is None:
-            client.login(cfg.username, self.password)
+            try:
+                client.login(cfg.username, self.password)
+            except LoginError as exc:
+                reply = " ".join(str(exc).strip("b'\"").split())[:200]
+                raise MailboxUnavailable(f"mailbox: the server refused the login for {cfg.username} ({reply}): "
+                                         f"check the password in the environment variable {cfg.password_env}",
+                                         permanent=True) from None
             return
         for attempt in (1, 2):
             try:

@@ -297,3 +297,55 @@ def test_the_token_service_down_at_renewal_keeps_the_current_token(
         token_issuer.start_token_service()
         wait_until(lambda: source.tokens.current.value != held.value or None, 30, what="a renewed token")
     assert dovecot_oauth.messages("drp", "INBOX") == []
+
+
+# ---------------------------------------------------------------------------- other credentials
+
+
+def test_a_certificate_credential_logs_in(capsys, root, tmp_path, dovecot_oauth, postfix_oauth, token_issuer,
+                                          tls_certificate) -> None:
+    from oauth_issuer import make_client_certificate
+
+    cert, key, thumbprint = make_client_certificate(tmp_path / "app")
+    token_issuer.add_certificate(TEST_CLIENT_ID, cert)
+    pem = tmp_path / "app.pem"
+    pem.write_text(key.read_text() + cert.read_text())
+    pem.chmod(0o600)
+    auth = auth_block(token_issuer, tls_certificate, client_secret_env=None,
+                      certificate={"path": str(pem), "thumbprint": thumbprint})
+    path = write_oauth_config(root, tmp_path, dovecot_oauth, token_issuer, tls_certificate,
+                              smtp_port=postfix_oauth.submission_port, mailbox_auth=auth)
+    code, lines, err = check_connect(capsys, path)
+    assert code == 0, (lines, err)
+    assert token_issuer.tokens_issued[TEST_CLIENT_ID] == 2
+    # A key file others can read is refused before anything is tried.
+    pem.chmod(0o644)
+    code = main(["--config", str(path), "status"])
+    _, err = capsys.readouterr()
+    assert code != 0 and f"mailbox.auth.certificate.path: {pem} is readable by group and others" in err
+
+
+def test_any_oauth_issuer_through_its_token_endpoint(capsys, root, tmp_path, dovecot_oauth, postfix_oauth,
+                                                     token_issuer, tls_certificate, secret) -> None:
+    auth = {"method": "oauth2", "provider": "token_endpoint", "client_id": TEST_CLIENT_ID,
+            "client_secret_env": SECRET_ENV, "token_url": token_issuer.token_endpoint,
+            "scope": "https://outlook.office365.com/.default", "ca_file": str(tls_certificate.cert)}
+    path = write_oauth_config(root, tmp_path, dovecot_oauth, token_issuer, tls_certificate,
+                              smtp_port=postfix_oauth.submission_port, mailbox_auth=auth)
+    code, lines, err = check_connect(capsys, path)
+    assert code == 0, (lines, err)
+    assert token_issuer.outcomes("/token") == ["issued", "issued"]
+    token_issuer.stop_token_service()
+    code, lines, _ = check_connect(capsys, path)
+    assert code == 1 and "cannot reach the token service" in lines[0]
+
+
+def test_a_wrong_password_is_one_line_naming_the_variable(capsys, root, tmp_path, dovecot, monkeypatch) -> None:
+    from test_daemon import PASSWORD_ENV, write_config
+
+    monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
+    code, lines, err = check_connect(capsys, write_config(root, tmp_path, dovecot))
+    assert code == 1, (lines, err)
+    assert lines[0].startswith(f"FAIL mailbox: the server refused the login for {dovecot.address('drp')} (")
+    assert lines[0].endswith(f"check the password in the environment variable {PASSWORD_ENV}")
+    assert "not-the-password" not in "\n".join(lines) + err
