@@ -13,6 +13,10 @@ clock, which mailbot cannot be handed; every wait is for an event, bounded, neve
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import datetime
@@ -194,23 +198,34 @@ def token_requests(issuer) -> list[str]:
     return issuer.outcomes("/token")
 
 
-def test_the_daemon_reads_through_idle_and_sends_through_postfix_across_token_renewals(
+def test_mailbot_run_reads_through_idle_and_sends_through_postfix_across_token_renewals(
         root, tmp_path, dovecot_oauth, postfix_oauth, token_issuer, tls_certificate, secret) -> None:
-    """Done-when of issue 11: `mailbot run` against the OAuth Dovecot picks up mail through IDLE
-    and sends its notices through Postfix with XOAUTH2, across at least two token renewals."""
+    """Done-when of issue 11: `mailbot run`, as a process, against the OAuth Dovecot picks up mail
+    through IDLE and sends its notices through Postfix with XOAUTH2, across at least two token
+    renewals, and stops cleanly on SIGTERM."""
     token_issuer.lifetime_seconds = 4  # renewed at half-life: every 2 s
-    bot, daemon = start_daemon(root, tmp_path, dovecot_oauth, token_issuer, tls_certificate,
-                               smtp_port=postfix_oauth.submission_port)
-    with Running(daemon):
+    path = write_oauth_config(root, tmp_path, dovecot_oauth, token_issuer, tls_certificate,
+                              smtp_port=postfix_oauth.submission_port)
+    bot = Mailbot(load_config(path))
+    env = {**os.environ, SECRET_ENV: TEST_CLIENT_SECRET, "PYTHONPATH": str(root)}
+    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(path), "run"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
         wait_until(lambda: status(bot)["last_poll"], 20, what="the first poll")
         dovecot_oauth.append("drp", "INBOX", concern(1))
         wait_until(lambda: alert_count(bot) == 1 or None, 10, what="the first alert")
-        # The acknowledgement to Sam and the notice to Dana go out through Postfix, logged in with a token.
+        # The acknowledgement to Sam goes out through Postfix, logged in with a token.
         first_round = dovecot_oauth.wait_for_messages("sam", count=1, timeout=30)
         wait_until(lambda: token_requests(token_issuer).count("issued") >= 4, 30, what="two renewals")
         dovecot_oauth.append("drp", "INBOX", concern(2))
         wait_until(lambda: alert_count(bot) == 2 or None, 10, what="the alert after the renewals")
         second_round = dovecot_oauth.wait_for_messages("sam", count=len(first_round) + 1, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+        log = process.stderr.read()
+    assert code == 0, log[-3000:]
+    assert "new access token" in log and TEST_CLIENT_SECRET not in log
     outcomes = Counter(token_requests(token_issuer))
     assert outcomes["issued"] >= 4 and set(outcomes) <= {"issued"}, outcomes
     # Each notice delivered once: no Message-ID twice in any mailbox.
