@@ -253,8 +253,9 @@ class WorkingCalendar:
             d += _DAY
         return count
 
-    def non_working_days_after(self, d: date, count: int) -> list[tuple[date, str]]:
-        """The next ``count`` non-working days strictly after ``d``, each with its reason."""
+    def non_working_days_after(self, d: date, count: int, weekends: bool = True) -> list[tuple[date, str]]:
+        """The next ``count`` non-working days strictly after ``d``, each with its reason;
+        ``weekends=False``: bank holidays and closure days only (what check-config shows)."""
         _require_date(d)
         _require_count(count, "count")
         found: list[tuple[date, str]] = []
@@ -263,6 +264,8 @@ class WorkingCalendar:
             if len(found) >= count:
                 break
             day += _DAY
+            if not weekends and day.weekday() >= 5:
+                continue
             reason = self.non_working_reason(day)
             if reason is not None:
                 found.append((day, reason))

@@ -100,11 +100,23 @@ def cmd_check_config(ctx: Context) -> int:
         if process.formal_cap_working_days:
             print(f"  formal cap: {process.formal_cap_working_days} working days (reported, not enforced)")
         print(f"  categories: {len(process.categories)}")
+    from .config import roles_needed
+
+    print("\nRoles the configuration needs, and who holds them:")
+    for role, uses in sorted(roles_needed(config.settings).items()):
+        holders = config.people_with_role(role)
+        print(f"  {role:<24} {len(holders):>2} {'person ' if len(holders) == 1 else 'people'}  ({'; '.join(uses)})")
     calendar = calendar_for(config)
     today = calendar.local_date(ctx.now)
-    print(f"\nNext five non-working days after {today.isoformat()}:")
-    for day, reason in calendar.non_working_days_after(today, 5):
+    print(f"\nNext bank holidays and closure days after {today.isoformat()} (weekends are never working days):")
+    for day, reason in calendar.non_working_days_after(today, 5, weekends=False):
         print(f"  {day.isoformat()} {day:%a}  {reason}")
+    for where, server in (("mailbox", config.settings.mailbox), ("outbox", config.settings.outbox)):
+        variables = [server.password_env] + ([server.auth.client_secret_env] if server.auth else [])
+        for name in filter(None, variables):
+            if name not in os.environ:
+                print(f"warning: {where}: the environment variable {name} is not set here; the daemon "
+                      "needs it (check-config --connect tries the login)", file=sys.stderr)
     if not getattr(ctx.args, "connect", False):
         return 0
     from .connection_check import check_connections
@@ -806,7 +818,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(ctx)
     except MailbotError as exc:
-        print(f"mailbot: error: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", None) or [str(exc)]:
+            print(f"mailbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mailbot: interrupted", file=sys.stderr)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time as clock_time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -32,6 +32,16 @@ from pydantic import (
 
 from parsers.types import DEFAULT_FORM_LABELS
 
+from .config_problems import (
+    at_line,
+    describe_error,
+    describe_place,
+    did_you_mean,
+    line_of,
+    path_of,
+    read_yaml,
+    yaml_problem,
+)
 from .errors import ConfigError
 
 RESERVED_ROLES = ("iro", "cp_chair", "business_manager", "qa_manager")
@@ -425,6 +435,15 @@ class Process(Strict):
 
 class Digest(Strict):
     time: clock_time = clock_time(8, 30)
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _written_as_text(cls, value: Any) -> Any:
+        # Unquoted, YAML reads 08:30 as the number 510 and 8.30 as 8.3, which would be taken
+        # as seconds after midnight: a digest at 00:00:08 rather than at half past eight.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a time of day: write it in quotes as HH:MM, e.g. '08:30'")
+        return value
     recipients: list[str] = Field(default_factory=lambda: ["business_manager"])
     """Roles or e-mail addresses."""
     show_case_ids: bool = True
@@ -549,131 +568,254 @@ class Config:
         return url
 
 
-def _format_location(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith("function-") or part in ("list[Person]", "str"):
-            continue  # pydantic's names for union members say nothing to a council
-        else:
-            out += ("." if out else "") + part
-    return out or "(top level)"
+def _known_keys() -> frozenset[str]:
+    """Every key a configuration may use, for "did you mean" on an unknown one."""
+    keys: set[str] = set()
+    stack: list[type[BaseModel]] = [Settings]
+    seen: set[type[BaseModel]] = set()
+    while stack:
+        model = stack.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            keys.add(name)
+            todo = [info.annotation]
+            while todo:
+                kind = todo.pop()
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    stack.append(kind)
+                todo.extend(get_args(kind))
+    return frozenset(keys)
 
 
-def _format_error(err: dict[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key (check its spelling and place)"
-    if kind == "missing":
-        return "required key is missing"
-    message = err["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-    return message[0].lower() + message[1:] if message else kind
+@dataclass(frozen=True)
+class _Row:
+    """Where a person of the directory is written: a CSV line, or an item of the YAML list."""
+
+    where: str  # "people.csv:3" or "config.yaml:41: directory item 2"
 
 
-def _load_people_csv(path: Path) -> tuple[Person, ...]:
+def _load_people_csv(path: Path) -> tuple[tuple[Person, ...], list[_Row], list[str]]:
+    """The people of a directory CSV with each one's line, and every problem in it."""
     if not path.is_file():
-        raise ConfigError(f"directory: no such file {path}")
+        return (), [], [f"directory: no such file {path}"]
     # Excel's plain "CSV" is Windows-1252, not UTF-8: say so in one line rather than fail with
     # a traceback (or half-read the file) at the first accented name.
     try:
         raw = path.read_bytes()
         raw.decode("utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        return (), [], [f"{path}: cannot read: {exc.strerror}"]
     except UnicodeDecodeError as exc:
         line_no = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path}:{line_no}: not UTF-8 text; save it as \"CSV UTF-8\"") from None
-    people = []
+        return (), [], [f"{path}:{line_no}: not UTF-8 text; save it as \"CSV UTF-8\""]
+    people, rows, problems = [], [], []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         expected = ["email", "name", "role", "team", "manager"]
         if [h.strip().lower() for h in (reader.fieldnames or [])] != expected:
-            raise ConfigError(f"{path}: header must be {','.join(expected)}")
+            return (), [], [f"{path}:1: the header must be {','.join(expected)}"]
         for line_no, row in enumerate(reader, start=2):
             try:
-                people.append(Person(**{k.strip().lower(): (v or "").strip() for k, v in row.items()}))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise ConfigError(f"{path}:{line_no}: {_format_location(err['loc'])}: {_format_error(err)}") from None
-    return tuple(people)
+                people.append(Person(**{(k or "").strip().lower(): (v or "").strip()
+                                        for k, v in row.items() if isinstance(v, str)}))
+                rows.append(_Row(f"{path}:{line_no}"))
+            except (ValidationError, TypeError) as exc:
+                errors = exc.errors() if isinstance(exc, ValidationError) else [
+                    {"type": "value_error", "loc": (), "msg": "the row has more cells than the header"}]
+                for err in errors:
+                    problems.append(f"{path}:{line_no}: {describe_place(path_of(err['loc']))}: "
+                                    f"{describe_error(err, expected)}")
+    return tuple(people), rows, problems
 
 
-def _check_directory(settings: Settings, people: tuple[Person, ...]) -> None:
-    emails = [p.email for p in people]
-    seen: set[str] = set()
-    for index, email in enumerate(emails):
-        if email in seen:
-            raise ConfigError(f"directory[{index}].email: {email} is listed twice")
-        seen.add(email)
+def _directory_problems(settings: Settings, people: tuple[Person, ...], rows: list[_Row],
+                        place: "Callable[[tuple[Any, ...]], str]") -> list[str]:
+    """Every fault of the directory against the rest of the configuration, each at its place:
+    people twice, managers and addresses unknown, and roles the processes need that no one
+    holds (with the directory's nearest role, where one is likely a misspelling)."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, p in enumerate(people):
+        if p.email in seen:
+            problems.append(f"{rows[index].where}: {p.email} is listed twice (also at {rows[seen[p.email]].where})")
+        seen.setdefault(p.email, index)
+    outside: dict[str, list[int]] = {}
     for index, p in enumerate(people):
         if p.manager and p.manager not in seen:
-            raise ConfigError(f"directory[{index}].manager: {p.manager} is not in the directory")
+            problems.append(f"{rows[index].where}: manager {p.manager} is not in the directory"
+                            f"{did_you_mean(p.manager, seen)}")
         domain = p.email.rsplit("@", 1)[1]
         if domain not in settings.security.allowed_domains:
-            raise ConfigError(
-                f"directory[{index}].email: domain {domain} is not in security.allowed_domains"
-            )
-    roles = {role for p in people for role in p.roles}
-    named = [("digest.recipients", settings.digest.recipients),
-             ("reports.monthly_recipients", settings.reports.monthly_recipients),
-             ("reports.quarterly_recipients", settings.reports.quarterly_recipients),
-             ("security.instructions_from", settings.security.instructions_from)]
-    for where, items in named:
-        for index, item in enumerate(items):
-            # A misspelt role would silently send to no one; an address must be a known person.
-            if "@" in item and item.lower() not in seen:
-                raise ConfigError(f"{where}[{index}]: {item} is not in the directory")
-            if "@" not in item and item not in roles:
-                raise ConfigError(f"{where}[{index}]: no one in the directory has the role {item!r}")
+            outside.setdefault(domain, []).append(index)
+    for domain, indexes in outside.items():
+        others = f" and {len(indexes) - 1} more" if len(indexes) > 1 else ""
+        problems.append(f"{rows[indexes[0]].where}{others}: the domain {domain} is not in security.allowed_domains "
+                        f"({', '.join(settings.security.allowed_domains)}); mail is only sent to those domains")
+    held = {role for p in people for role in p.roles}
+    needed: list[tuple[tuple[Any, ...], str]] = []
+    for key, items in (("digest", ("recipients", settings.digest.recipients)),
+                       ("reports", ("monthly_recipients", settings.reports.monthly_recipients)),
+                       ("reports", ("quarterly_recipients", settings.reports.quarterly_recipients)),
+                       ("security", ("instructions_from", settings.security.instructions_from))):
+        name, values = items
+        for index, item in enumerate(values):
+            if "@" in item:
+                # A misspelt address would silently send to no one: it must be a known person.
+                if item.lower() not in seen:
+                    problems.append(f"{place((key, name, index))}: {item} is not in the directory"
+                                    f"{did_you_mean(item.lower(), seen)}")
+            else:
+                needed.append(((key, name, index), item))
     for key, process in settings.processes.items():
-        needed = [(f"processes.{key}.raised_by", r) for r in process.raised_by]
+        needed += [(("processes", key, "raised_by", i), role) for i, role in enumerate(process.raised_by)]
         if process.informal:
-            needed.append((f"processes.{key}.informal.responder", process.informal.responder))
-        needed += [
-            (f"processes.{key}.stages[{i}].responder", s.responder) for i, s in enumerate(process.stages)
-        ]
-        for where, role in needed:
-            if role not in roles:
-                raise ConfigError(f"{where}: no one in the directory has the role {role!r}")
+            needed.append((("processes", key, "informal", "responder"), process.informal.responder))
+        needed += [(("processes", key, "stages", i, "responder"), s.responder) for i, s in enumerate(process.stages)]
+        if process.final:
+            needed += [(("processes", key, "final", "raised_by", i), role) for i, role in enumerate(process.final.raised_by)]
+    wanted = [role for _, role in needed]
+    blamed: set[str] = set()
+    for at, role in needed:
+        if role in held:
+            continue
+        near = did_you_mean(role, held - set(wanted))
+        holders = ", ".join(rows[i].where for i, p in enumerate(people) if near and near.split("'")[1] in p.roles)
+        if near and wanted.count(role) > 1:
+            # The configuration spells the role the same way in several places; the directory's
+            # near-spelling, which nothing uses, is the typo: its lines are blamed.
+            misspelt = near.split("'")[1]
+            if misspelt not in blamed:
+                blamed.add(misspelt)
+                problems.append(f"{holders}: role {misspelt!r} is used nowhere in the configuration; "
+                                f"did you mean {role!r}? ({describe_place(at)} and others need it)")
+            continue
+        if near:
+            problems.append(f"{place(at)}: no one in the directory has the role {role!r}{near} ({holders} "
+                            "hold it and nothing uses it: correct whichever is misspelt)")
+            continue
+        problems.append(f"{place(at)}: no one in the directory has the role {role!r}"
+                        f"{did_you_mean(role, held)} (the directory's roles: {', '.join(sorted(held)) or 'none'})")
+    return problems
+
+
+def _valid_parts(data: dict[str, Any]) -> Any:
+    """The sections the directory is checked against, each validated on its own; None unless all
+    of them are valid."""
+    from types import SimpleNamespace
+
+    from pydantic import TypeAdapter
+
+    def valid(kind: Any, value: Any) -> Any:
+        try:
+            return TypeAdapter(kind).validate_python(value)
+        except ValidationError:
+            return None
+
+    parts: dict[str, Any] = {}
+    processes = data.get("processes")
+    # Each process and each person on its own: one bad stage leaves the others' roles checked.
+    parts["processes"] = {key: found for key, value in (processes.items() if isinstance(processes, dict) else ())
+                          if (found := valid(Process, value)) is not None}
+    directory = data.get("directory")
+    parts["directory"] = (directory if isinstance(directory, str) else
+                          [found for value in (directory if isinstance(directory, list) else ())
+                           if (found := valid(Person, value)) is not None])
+    for name in ("security", "digest", "reports"):
+        info = Settings.model_fields[name]
+        found = valid(info.annotation, data[name]) if name in data else None
+        if found is None and info.is_required():
+            return None
+        parts[name] = found if found is not None else info.get_default(call_default_factory=True)
+    return SimpleNamespace(**parts)
+
+
+def roles_needed(settings: Settings) -> dict[str, list[str]]:
+    """Each role the configured processes and recipients need, with who needs it (for check-config)."""
+    out: dict[str, list[str]] = {}
+    for key, process in settings.processes.items():
+        for role in process.raised_by:
+            out.setdefault(role, []).append(f"{key}: raises")
+        if process.informal:
+            out.setdefault(process.informal.responder, []).append(f"{key}: informal")
+        for stage in process.stages:
+            out.setdefault(stage.responder, []).append(f"{key}: stage {stage.stage}")
+    for name, values in (("digest", settings.digest.recipients), ("monthly report", settings.reports.monthly_recipients),
+                         ("quarterly report", settings.reports.quarterly_recipients),
+                         ("instructions", settings.security.instructions_from)):
+        for item in values:
+            if "@" not in item:
+                out.setdefault(item, []).append(name)
+    return out
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read, validate and return the configuration at ``path``; raise ConfigError on any fault."""
+    """Read, validate and return the configuration at ``path``; raise ConfigError listing every
+    problem found, each with its file, line and place."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        document = read_yaml(text, path)
+        return config_from_data(document.data, base_dir=path.resolve().parent, source=path,
+                                lines=document.lines, problems=document.problems)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(f"{where}: {problem}") from None
-    return config_from_data(data, base_dir=path.resolve().parent, source=path)
+        raise ConfigError(yaml_problem(exc, path)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: an alias (*name) that contains itself; write the value out instead") from None
 
 
-def config_from_data(data: Any, base_dir: Path, source: Path | None = None) -> Config:
+def config_from_data(data: Any, base_dir: Path, source: Path | None = None,
+                     lines: dict[tuple[Any, ...], int] | None = None, problems: list[str] | None = None) -> Config:
+    """Validate ``data`` (a parsed configuration); raise ConfigError with every problem at once."""
+    lines = lines or {}
+    problems = list(problems or [])
     if not isinstance(data, dict):
-        raise ConfigError(f"{source or 'configuration'}: must be a mapping of keys to values")
+        raise ConfigError(problems + [f"{source or 'configuration'}: must be a mapping of keys to values"])
+
+    def place(at: tuple[Any, ...]) -> str:
+        if source is None:
+            return describe_place(at)
+        return f"{at_line(source, line_of(at, lines))}: {describe_place(at)}"
+
+    settings = None
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{_format_location(err['loc'])}: {_format_error(err)}") from None
-    if isinstance(settings.directory, str):
-        csv_path = Path(settings.directory)
-        people = _load_people_csv(csv_path if csv_path.is_absolute() else base_dir / csv_path)
-    else:
-        people = tuple(settings.directory)
-    _check_directory(settings, people)
+        keys = _known_keys()
+        errors = exc.errors()
+        # "directory" is a list of people or a CSV file name: a bad list gets pydantic's error for
+        # both readings; the one about the other reading ("should be a valid string") is noise.
+        deeper = {path_of(e["loc"])[:1] for e in errors if len(path_of(e["loc"])) > 1}
+        for err in errors:
+            at = path_of(err["loc"])
+            if len(at) == 1 and at[:1] in deeper and err["type"] in ("string_type", "list_type"):
+                continue
+            problems.append(f"{place(at)}: {describe_error(err, keys)}")
+    # With the whole invalid, the parts the directory is checked against may still be valid on
+    # their own: checking them now lists a role typo in the same run as a bad date.
+    checkable = settings if settings is not None else _valid_parts(data)
+    directory = settings.directory if settings is not None else data.get("directory")
+    people: tuple[Person, ...] = ()
+    rows: list[_Row] = []
+    if isinstance(directory, str) and directory:
+        csv_path = Path(directory)
+        people, rows, csv_problems = _load_people_csv(csv_path if csv_path.is_absolute() else base_dir / csv_path)
+        problems += csv_problems
+    elif checkable is not None:
+        people = tuple(checkable.directory)
+        rows = [_Row(place(("directory", i))) for i in range(len(people))]
+    if checkable is not None:
+        problems += _directory_problems(checkable, people, rows, place)
+    if problems:
+        raise ConfigError(problems)
     return Config(settings=settings, people=people, base_dir=base_dir, source=source)
 
 

@@ -10,7 +10,13 @@ class MailbotError(Exception):
 
 
 class ConfigError(MailbotError):
-    """The configuration file is missing, unreadable or invalid."""
+    """The configuration file is missing, unreadable or invalid: one problem, or every problem
+    found at once (``problems``, each one line with its place), so that an administrator fixes
+    them in one pass rather than one per run."""
+
+    def __init__(self, problems: "str | list[str]") -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class UsageError(MailbotError):

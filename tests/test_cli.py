@@ -101,9 +101,11 @@ def test_check_config_prints_ladders_and_non_working_days(capsys, workdir: Path)
     code, out, _ = run(capsys, workdir, "--now", "2027-12-20T09:00", "check-config")
     assert code == 0
     assert "stage 3   Assistant Director" in out and "then Dispute Resolution Meeting within 5" in out
-    assert "2027-12-25 Sat  Christmas Day" in out
+    # Bank holidays and closure days, not weekends: Christmas on a Saturday shows as its substitute day.
     assert "2027-12-27 Mon  Christmas Day (substitute day)" in out
     assert "2027-12-29 Wed  Closure: Council closure day" in out
+    assert " Sat  " not in out and " Sun  " not in out
+    assert "team_manager              3 people" in out  # the roles the ladders need, with who holds them
 
 
 def test_db_upgrade(capsys, workdir: Path) -> None:
@@ -125,13 +127,17 @@ def test_bad_input_gets_one_line(capsys, workdir: Path, args: list[str], message
     assert "Traceback" not in err
 
 
-def test_bad_config_gets_one_line(capsys, tmp_path: Path) -> None:
+def test_bad_config_lists_every_problem_once_each_on_its_line(capsys, tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("authority: {name: x}\n")
+    missing = ["authority.mailbox_address", "mailbox", "outbox", "store", "directory", "processes", "security"]
     for command in (["tick"], ["alerts"], ["check-config"], ["send"], ["digest", "--print"]):
         code = main(["--config", str(tmp_path / "config.yaml"), *command])
         _, err = capsys.readouterr()
         assert code == 2
-        assert err.count("\n") == 1 and err.startswith("mailbot: error: ")
+        lines = err.splitlines()
+        assert all(line.startswith(f"mailbot: error: {tmp_path / 'config.yaml'}") for line in lines), lines
+        assert [line.split(": ")[3] for line in lines] == missing
+        assert all(line.endswith("required key is missing") for line in lines)
 
 
 def test_unreadable_input_is_quarantined_not_a_crash(capsys, workdir: Path) -> None:

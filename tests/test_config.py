@@ -33,19 +33,19 @@ def test_default_config_loads(root: Path) -> None:
 
 @pytest.mark.parametrize("mutate, message", [
     (lambda d: d["processes"]["lac"]["stages"][2].update(working_days=0),
-     "processes.lac.stages[2].working_days: must be a positive whole number"),
+     "processes.lac stage 3 working_days: must be a positive whole number"),
     (lambda d: d["processes"]["lac"]["stages"][1].update(working_days="five"),
-     "processes.lac.stages[1].working_days: must be a positive whole number"),
+     "processes.lac stage 2 working_days: must be a positive whole number"),
     (lambda d: d["authority"].update(colour="blue"), "authority.colour: unknown key"),
     (lambda d: d.update(mailbox_typo={}), "mailbox_typo: unknown key"),
     (lambda d: d.pop("store"), "store: required key is missing"),
     (lambda d: d["processes"]["lac"].update(escalation="sometimes"), "processes.lac.escalation: input should be 'prompt' or 'automatic'"),
     (lambda d: d["processes"]["lac"]["stages"][1].update(stage=7), "processes.lac: stages must be numbered 1, 2, 3"),
     (lambda d: d["processes"]["lac"]["stages"][0].update(responder="head_of_service"),
-     "processes.lac.stages[0].responder: no one in the directory has the role 'head_of_service'"),
-    (lambda d: d["directory"][0].update(email="not-an-address"), "directory[0].email: not an e-mail address"),
+     "processes.lac stage 1 responder: no one in the directory has the role 'head_of_service'"),
+    (lambda d: d["directory"][0].update(email="not-an-address"), "directory item 1 email: not an e-mail address"),
     (lambda d: d["directory"][5].update(manager="nobody@luton.example.gov.uk"),
-     "directory[5].manager: nobody@luton.example.gov.uk is not in the directory"),
+     "directory item 6: manager nobody@luton.example.gov.uk is not in the directory"),
     (lambda d: d["directory"].append(dict(d["directory"][0])), "is listed twice"),
     (lambda d: d["security"].update(allowed_domains=["elsewhere.gov.uk"]), "is not in security.allowed_domains"),
     (lambda d: d["authority"].update(case_id_pattern="(unclosed"), "authority.case_id_pattern: not a valid regular expression"),
@@ -102,10 +102,10 @@ def test_config_path_precedence(monkeypatch, tmp_path: Path) -> None:
 
 def test_recipient_roles_must_exist(data: dict, tmp_path: Path) -> None:
     data["digest"]["recipients"] = ["buisness_manager"]
-    with pytest.raises(ConfigError, match=r"digest.recipients\[0\]: no one in the directory has the role 'buisness_manager'"):
+    with pytest.raises(ConfigError, match=r"digest.recipients item 1: no one in the directory has the role 'buisness_manager'; did you mean 'business_manager'\?"):
         load(data, tmp_path)
     data["digest"]["recipients"] = ["someone@luton.example.gov.uk"]
-    with pytest.raises(ConfigError, match=r"digest.recipients\[0\]: someone@luton.example.gov.uk is not in the directory"):
+    with pytest.raises(ConfigError, match=r"digest.recipients item 1: someone@luton.example.gov.uk is not in the directory"):
         load(data, tmp_path)
 
 

@@ -165,7 +165,7 @@ def test_a_typo_in_the_configuration_file_keeps_the_old_one(setup, caplog) -> No
     assert daemon.reload_if_changed() is False
     assert daemon.bot.config is before
     [line] = reload_lines(caplog)
-    assert line.endswith("calender: unknown key (check its spelling and place)")
+    assert line.endswith("calender: unknown key 'calender'; did you mean 'calendar'?")
     assert "calender" in status(daemon.bot)["config_error"]
 
 
