@@ -335,7 +335,10 @@ def find_case_ids(
         # IDs written in prose beside the child's name or the case system ("Daniel 2140551",
         # "Ayaan (2230984)", "LCS 2045871"); never in a phone number, a signature line or a
         # longer group of digits, and never a bare number in a sentence ("the review on 123456").
-        for line in lines:
+        aside = _context_only_lines(lines)
+        for number, line in enumerate(lines):
+            if number in aside:
+                continue
             for start, end, value in _id_matches(line, id_re):
                 before, after = line[max(0, start - 24) : start], line[end : end + 3]
                 if _PHONE_LINE.search(line[max(0, start - 40) : start]):
@@ -351,6 +354,25 @@ def find_case_ids(
                 if _NAMED_BEFORE.search(before) and not take((value,)):
                     return tuple(found)
     return tuple(found)
+
+
+# "For context only: her brother Jayden (3304590) is on a CP plan ..." names a child the alert is
+# not about: that paragraph's IDs are not the alert's.
+_CONTEXT_ONLY = re.compile(
+    r"\b(?:for\s+(?:context|information|background)(?:\s+only)?\b|not\s+raising\s+(?:anything|this|a\s+concern)\s+(?:about|for|on)"
+    r"|(?:this|my)\s+(?:e-?mail|concern|alert)\s+is\s+(?:just|only)\s+about)", re.IGNORECASE)
+
+
+def _context_only_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines of each paragraph that says it is context only."""
+    out: set[int] = set()
+    start = 0
+    for i in range(len(lines) + 1):
+        if i == len(lines) or not lines[i].strip():
+            if any(_CONTEXT_ONLY.search(lines[j]) for j in range(start, i)):
+                out.update(range(start, i))
+            start = i + 1
+    return out
 
 
 # An ID typed with a space in it ("211 8430", "503 320") after a label: the two groups joined
@@ -524,6 +546,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:deadline|date|timescale|response\s+date)\s+(?:be\s+|being\s+|to\s+be\s+)?(?:pushed|moved|put|shifted)\s+(?:back|out)\b"
     rf"|\b(?:a\s+(?:bit|little)\s+(?:of|more)|some|a\s+few\s+days'?|a\s+day\s+or\s+two'?s?)\s+(?:grace|leeway|slack|breathing\s+space)\b"
     rf"|\b(?:wiggle|wriggle)\s+room\b"
+    # "Would a week on Monday be OK for my full response?"
+    rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+)?(?:response|reply|answer)\b"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",

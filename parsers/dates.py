@@ -337,10 +337,32 @@ def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, 
     return None
 
 
+# "a week on Monday" / "a week on Friday" / "a week tomorrow": British for the day a week after
+# the coming one, a date, not a period of five working days.
+_WEEK_ON = re.compile(r"\ba\s+week\s+(?:on\s+)?(monday|tuesday|wednesday|thursday|friday|tomorrow)\b", re.IGNORECASE)
+
+
+def _week_on(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
+    m = _WEEK_ON.search(text, start, end)
+    if m is None or sent is None:
+        return None
+    word = m.group(1).lower()
+    if word == "tomorrow":
+        return sent + timedelta(days=8), m.start()
+    wanted = WEEKDAYS[word]
+    coming = sent + timedelta(days=(wanted - sent.weekday()) % 7 or 7)
+    return coming + timedelta(days=7), m.start()
+
+
 def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None = None) -> Timescale | None:
     """Whichever comes first in text[start:end]: a period (working days) or a date after a date
     word. Used for the argument of EXTEND and for the time a manager asks for."""
     end = len(text) if end is None else end
+    week_on = _week_on(text, start, end, sent)
+    if week_on is not None:
+        period = period_at(text, start, end)
+        if period is None or period[1] >= week_on[1]:
+            return Timescale(until=week_on[0])
     period = period_at(text, start, end)
     dated = dated_at(text, start, end, sent)
     if period and (dated is None or period[1] <= dated[1]):
@@ -380,7 +402,7 @@ _REQUEST_FRAME = re.compile(
     re.IGNORECASE,
 )
 _IMPERATIVE_RESPONSE = re.compile(r"^\W*(?:respond|reply|response|come\s+back|get\s+back)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*•]\s)|\n(?=[A-Z][A-Za-z /'()]{1,40}:)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*•–—]\s)|\n(?=[A-Z][A-Za-z /'()]{1,40}:)")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

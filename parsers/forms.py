@@ -143,12 +143,35 @@ def _stacked(lines_by_row: list[list[str]], index: Mapping[str, str]) -> list[st
 def html_form_lines(soup: BeautifulSoup, rules: ParseRules) -> list[str]:
     """Every table row in ``soup`` as "label<TAB>value" lines, nested tables included."""
     index = label_index(rules)
+    cells_by_row = [_row_cells(row) for row in soup.find_all("tr")[:_MAX_ROWS]]
     rows: list[list[str]] = []
-    for count, row in enumerate(soup.find_all("tr")):
-        if count >= _MAX_ROWS:
-            break
-        rows.append(_pair_lines(_row_cells(row), index))
+    skip = False
+    for number, cells in enumerate(cells_by_row):
+        if skip:
+            skip = False
+            continue
+        following = cells_by_row[number + 1] if number + 1 < len(cells_by_row) else None
+        if following is not None and _labels_above_values(cells, following, index):
+            # "Stage | Date raised" over "3 - Head of Service | 15/11/2027": column by column.
+            rows.append([f"{label.replace(chr(10), ' ').strip().rstrip(':')}\t{value.strip()}"
+                         for label, value in zip(cells, following) if label.strip()])
+            skip = True
+            continue
+        rows.append(_pair_lines(cells, index))
     return _stacked([r for r in rows if r], index)
+
+
+def _labels_above_values(cells: list[str], following: list[str], index: Mapping[str, str]) -> bool:
+    """Is ``cells`` a row of labels whose values are the cells of the row below? At least half
+    of it known labels, short and without figures; the row below as wide, its first cell no
+    label, and holding a figure (a stage, a date, an ID, a number of days)."""
+    filled = [c for c in cells if c.strip()]
+    if len(filled) < 2 or len(cells) != len(following) or not all(c.strip() for c in following):
+        return False
+    known = sum(label_key(c.split("\n")[0]) in index for c in filled)
+    if known * 2 < len(filled) or any(re.search(r"\d", c) or len(c.split()) > 6 for c in filled):
+        return False
+    return label_key(following[0].split("\n")[0]) not in index and any(re.search(r"\d", c) for c in following)
 
 
 def has_table(soup: BeautifulSoup) -> bool:

@@ -96,7 +96,8 @@ _TARGET_END = re.compile(
 _PROSE = (
     ("RESOLVED", re.compile(
         r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
-        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
+        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
@@ -162,6 +163,32 @@ def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
 _CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+|\s+then\s+(?=please\b)")
 
 
+_TYPO_TARGETS = {"resolved": "RESOLVED", "escalate": "ESCALATE", "extend": "EXTEND", "withdraw": "WITHDRAW",
+                 "cafcass": "CAFCASS"}
+# Real words one slip from a decision word: never read as one.
+_REAL_NEIGHBOURS = frozenset({"extent", "expend", "extends", "extant", "withdrew", "resolves", "revolved",
+                              "dissolved", "escalates", "escalated", "resolver"})
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` one insertion, deletion, substitution or swap of neighbours apart?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _misspelt_verb(token: str) -> str | None:
+    if len(token) < 5 or token in _REAL_NEIGHBOURS or token in _VERBS:
+        return None
+    found = {verb for word, verb in _TYPO_TARGETS.items() if _one_slip(token, word)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when a clause of the sentence is a command ("Not resolved -
     escalate to stage 2" holds one in its second clause); a status question is one too."""
@@ -186,6 +213,10 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
     for index, word in enumerate(words):
         token = word.group().lower()
         verb = _VERBS.get(token)
+        if verb is None and index == 0:
+            # "extnd by 5 working days pls", "ESCALTE TO STAGE 3": a decision word typed in a
+            # hurry, first in its clause. Only one slip away, and never a real word ("extent").
+            verb = _misspelt_verb(token)
         if verb is not None:
             if _negated(words, index, sentence):
                 return None
@@ -307,15 +338,25 @@ def _usable_lines(text: str) -> str:
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+", re.MULTILINE)
 
 
-def _item_end(text: str, pos: int) -> int:
-    """Where the numbered or bulleted point holding ``pos`` ends (the next point's start), or the
-    end of the text when ``pos`` is not in a list: "2. ... ESCALATE to stage 2 please" is not
-    given the date of "3. Can you confirm whether the contact on 24 July ...?"."""
+def _without_later_points(text: str, pos: int) -> str:
+    """``text`` from ``pos``, without the later numbered or bulleted points when ``pos`` is in
+    one: "2. ... ESCALATE to stage 2 please" is not given the date of "3. Can you confirm
+    whether the contact on 24 July ...?", but is given "Joanne - I'd like your response by
+    close of play Thursday" written below the list."""
     line_start = text.rfind("\n", 0, pos) + 1
     if not _LIST_ITEM.match(text, line_start):
-        return len(text)
-    following = _LIST_ITEM.search(text, text.find("\n", pos) + 1 if "\n" in text[pos:] else len(text))
-    return following.start() if following else len(text)
+        return text[pos:]
+    kept, in_point = [], True
+    for line in text[pos:].split("\n"):
+        if _LIST_ITEM.match(line):
+            in_point = False  # a later point: left out, with its continuation lines
+        elif not line.strip():
+            in_point = True  # a blank line ends a point; what follows is prose again
+        if in_point:
+            kept.append(line)
+        elif not line.strip():
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
@@ -324,7 +365,7 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
         # A response timescale may come with the escalation ("..., response within 3 working days").
-        timescale, unusable = response_timescale(text[after:_item_end(text, after)], sent)
+        timescale, unusable = response_timescale(_without_later_points(text, after), sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif unusable:

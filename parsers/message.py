@@ -20,7 +20,7 @@ from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, r
 from .errors import ParseError
 from .instruction import parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
-from .reply import forwarded_chain, new_text, only_signature, strip_html_history
+from .reply import answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -128,6 +128,13 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     sent = _sent_date(env, rules)
     soup = _new_html(env, parsed_html)
     reply_text = _reply_text(env, soup)
+    if env.in_reply_to or env.references:
+        # In a reply the writer's own name line starts their signature (a new alert's form may
+        # carry the IRO's name as a value, so it is left whole).
+        reply_text = cut_at_own_signature(reply_text, env.from_name)
+        answers = answers_marked_with_name(env.text, env.from_name, reply_text)
+        if answers:
+            reply_text = "\n\n".join([reply_text.rstrip(), *answers]).strip()
     if only_signature(reply_text, env.from_name):
         # A reply whose only text is its writer's signature says nothing (the decision, if any,
         # was typed in the subject); the signature and footer are not what was said.

@@ -252,6 +252,50 @@ def _name_block_start(lines: list[str]) -> int:
     return len(lines)
 
 
+_PS = re.compile(r"^\s*p\.?\s?s\.?\b", re.IGNORECASE)
+
+
+def cut_at_own_signature(text: str, from_name: str) -> str:
+    """``text`` up to its writer's own signature block: the first line that is their name as
+    From gives it ("Tom Whitaker", "Aisha Rahman (she/her)", "Kate Moreno | IRO"), with the
+    first-name sign-off just above it. What a long signature carries after the name (titles,
+    numbers, a quotation of the day, the council's footer) is not what was said; a P.S. below
+    it is, and is kept."""
+    name = " ".join((from_name or "").replace(",", " ").split()).lower()
+    if len(name.split()) < 2:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        words = " ".join(re.split(r"[|(,\u2013\u2014-]", line, maxsplit=1)[0].split()).lower()
+        if i == 0 or words != name or not any(l.strip() for l in lines[:i]):
+            continue
+        start = i
+        above = [j for j in range(i) if lines[j].strip()]
+        if above and lines[above[-1]].strip().lower().rstrip(",.") == name.split()[0]:
+            start = above[-1]
+        postscript = next((j for j in range(i + 1, len(lines)) if _PS.match(lines[j])), None)
+        head = "\n".join(lines[:start]).rstrip()
+        return head + ("\n\n" + "\n".join(lines[postscript:]).rstrip() if postscript is not None else "")
+    return text
+
+
+def answers_marked_with_name(text: str, from_name: str, already: str) -> list[str]:
+    """Inline answers typed into the quoted history and tagged with the writer's name, as
+    Outlook users do when they answer "in blue below": "[Morgan Ellis] Visit completed on 13
+    July ...". The tag marks them as the writer's own words; those not in ``already`` are returned."""
+    name = " ".join((from_name or "").split())
+    if len(name.split()) < 2:
+        return []
+    tag = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]\s*:?\s*(?P<said>\S.*)$", re.IGNORECASE)
+    seen = " ".join(already.split())
+    found = []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        m = tag.match(line)
+        if m and " ".join(m.group("said").split()) not in seen:
+            found.append(m.group("said").strip())
+    return found
+
+
 def only_signature(text: str, from_name: str) -> bool:
     """Is ``text`` nothing but its writer's signature (a sign-off, then their name, title,
     numbers and the council's footer), as an Outlook reply sent with the decision typed in the

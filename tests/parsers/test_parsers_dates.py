@@ -132,3 +132,12 @@ def test_a_condition_with_a_deadline_sets_the_time(text: str, expected: Timescal
 def test_close_of_play_abbreviated(text: str, until: date) -> None:
     found, _ = response_timescale(text, date(2027, 7, 1))  # a Thursday
     assert found is not None and found.until == until
+
+
+def test_a_week_on_monday_is_the_monday_after_next() -> None:
+    from parsers.dates import period_or_date
+
+    tuesday = date(2027, 10, 26)
+    assert period_or_date("Would a week on Monday be OK?", tuesday).until == date(2027, 11, 8)
+    assert period_or_date("a week tomorrow", tuesday).until == date(2027, 11, 3)
+    assert period_or_date("Could I have a week?", tuesday).working_days == 5

@@ -310,3 +310,36 @@ def test_a_response_time_in_a_ps_comes_with_the_escalation() -> None:
                               "I'd want a response within the next fortnight, given that Claire will need to "
                               "meet the team.", SENT)
     assert (found.verb, found.stage, found.working_days) == ("ESCALATE", 3, 10)
+
+
+# ---- wordings found by the ninth sealed batch (issue 8) -----------------------------------
+
+
+@pytest.mark.parametrize(("text", "verb"), [
+    ("extnd by 5 working days pls - Paul's on leave til Monday.", "EXTEND"),
+    ("resloved 👍 – visit record is on MiCare.", "RESOLVED"),
+    ("ESCALTE TO STAGE 3 - Simon has agreed we skip the Locality Service Lead.", "ESCALATE"),
+    ("withdarw please, the family have moved out of area.", "WITHDRAW"),
+])
+def test_a_decision_word_typed_with_one_slip_is_still_the_decision(text: str, verb: str) -> None:
+    assert parse_instruction(text, SENT).verb == verb
+
+
+@pytest.mark.parametrize("text", ["Extent of the drift is worrying.", "Expend no more effort on the old plan.",
+                                  "Withdrew from the meeting early, sorry.", "Resolves nothing, I'm afraid."])
+def test_real_words_one_slip_from_a_decision_word_are_not_decisions(text: str) -> None:
+    assert parse_instruction(text, SENT) is None
+
+
+def test_a_relayed_recommendation_closed_as_resolved_is_read_as_prose() -> None:
+    found = parse_instruction("He says the recommendation can be closed as resolved.", SENT)
+    assert found.verb == "RESOLVED" and found.prose
+
+
+def test_a_response_time_below_the_list_belongs_to_the_escalation_in_it() -> None:
+    text = ("Taking your points in order:\n\n1. Health assessment - booked for 24 May. That's fine.\n"
+            "2. Sibling contact - still nothing since February.\n3. Escalate to stage 2 please.\n"
+            "4. Can you confirm who is now the allocated social worker?\n\n"
+            "Joanne - I'd like your response by close of play Thursday, please.")
+    found = parse_instruction(text, SENT)
+    assert (found.verb, found.stage, found.until) == ("ESCALATE", 2, date(2027, 5, 13))

@@ -168,3 +168,21 @@ def test_bottom_posted_under_an_unquoted_outlook_block_is_found_by_its_greeting(
     assert found.startswith("Sam – sorry, I've only just got to this.")
     assert "Can I have another week?" in found
     assert "raising a Stage 1 alert" not in found and "Team Manager" not in found
+
+
+def test_the_writers_own_long_signature_is_cut_at_their_name_keeping_a_ps() -> None:
+    from parsers.reply import cut_at_own_signature
+
+    text = ("Resolved\n\nAisha\n\nAisha Rahman (she/her)\nIndependent Reviewing Officer\nMobile: 07700 900 412\n\n"
+            "“Every child deserves a champion.” – Rita Pierson\n\nOFFICIAL-SENSITIVE\n\nP.S. The PEP is on file now.")
+    assert cut_at_own_signature(text, "Aisha Rahman") == "Resolved\n\nP.S. The PEP is on file now."
+    assert cut_at_own_signature("Thanks\n\nSam", "Aisha Rahman") == "Thanks\n\nSam"
+
+
+def test_inline_answers_tagged_with_the_writers_name_are_theirs() -> None:
+    from parsers.reply import answers_marked_with_name
+
+    history = ("(1) No placement plan since May.\n[Morgan Ellis] Agreed; it will be signed the week of 26 July.\n"
+               "(2) Visit not completed.\n[Morgan Ellis] Visit completed on 13 July.\n[Lee Carter] Not mine.")
+    assert answers_marked_with_name(history, "Morgan Ellis", "Sam - my answers are below.") == [
+        "Agreed; it will be signed the week of 26 July.", "Visit completed on 13 July."]
