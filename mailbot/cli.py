@@ -558,6 +558,27 @@ def cmd_parse(ctx: Context) -> int:
     return 0
 
 
+def cmd_init(ctx: Context) -> int:
+    from .install import init
+
+    written = init(Path(ctx.args.state), Path(ctx.args.config_dir), ctx.args.user)
+    config, secrets, unit, state = written
+    print(f"wrote {config} (paths under {state}), {secrets} (0600: put the passwords there) and {unit}")
+    print(f"next: edit {config} (mailbox, outbox, directory), then\n"
+          f"  MAILBOT_CONFIG={config} mailbot check-config --connect\n"
+          f"  cp {unit} /etc/systemd/system/ && systemctl daemon-reload && systemctl enable --now mailbot")
+    return 0
+
+
+def cmd_backup(ctx: Context) -> int:
+    from store.db import sqlite_file
+
+    from .install import backup
+
+    print(backup(sqlite_file(ctx.config.store_url), ctx.config.store_url, Path(ctx.args.destination)))
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -754,6 +775,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("parse", cmd_parse, "show what mailbot reads in .eml files, storing and sending nothing")
     p.add_argument("files", nargs="+", metavar="FILE.eml")
     p.add_argument("--json", action="store_true")
+    p = add("init", cmd_init, "set up a server: a configuration with absolute paths, a secrets file and a matching systemd unit")
+    p.add_argument("state", metavar="STATE_DIR", help="where mailbot keeps its store and folders, e.g. /var/lib/mailbot")
+    p.add_argument("--config-dir", default="/etc/mailbot", metavar="DIR",
+                   help="where to write config.yaml, secrets.env and mailbot.service (default /etc/mailbot)")
+    p.add_argument("--user", default="mailbot", help="the system user the service runs as (default mailbot)")
+    p = add("backup", cmd_backup, "an online copy of the SQLite store (0600), safe while the daemon runs")
+    p.add_argument("destination", metavar="FILE", help="the new backup file; never overwritten")
     p = add("demo", cmd_demo, "run a month of simulated DRP traffic on the embedded default")
     p.add_argument("--dir", metavar="DIR", help="folder to run in (default: a new temporary folder)")
     p = add("retention", cmd_retention, "remove the mail and narrative the retention rules say are due "

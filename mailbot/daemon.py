@@ -46,6 +46,7 @@ from .shell import Source, drain_mailbox
 log = logging.getLogger("mailbot.daemon")
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300
+EXIT_CONFIG = 78  # sysexits.h EX_CONFIG; the systemd unit does not restart on it
 SEND_EVERY_SECONDS = 5
 RELOAD_CHECK_SECONDS = 10
 # Settings read once when the daemon starts (connections, the store, the digest's timetable): a
@@ -309,19 +310,23 @@ class Daemon:
         self.start_scheduler()
         log.info("mailbot running")
         try:
-            self._watch()
+            code = self._watch()
         finally:
             self._disconnect()
             if self.scheduler is not None:
                 self.scheduler.shutdown(wait=True)  # let a send or sweep in progress finish
             log.info("mailbot stopped")
-        return 0
+        return code
 
-    def _watch(self) -> None:
-        tries, last_problem = 0, None
+    def _watch(self) -> int:
+        """Watch the mailbox until stopped; 0, or EXIT_CONFIG when the very first connection
+        fails for a reason retrying cannot fix (a folder name the server refuses, a login
+        refused): at start that is a setting to correct, said once, not an outage to wait out."""
+        tries, last_problem, connected_once = 0, None, False
         while not self.stop.is_set():
             try:
                 self._connect()
+                connected_once = True
                 if tries:
                     log.warning("mailbox reachable again after %d attempt(s)", tries)
                     tries, last_problem = 0, None
@@ -342,6 +347,10 @@ class Daemon:
                                     problem.removeprefix("mailbox: "))
                     self._record_error(problem)
                     last_problem = problem
+                if exc.permanent and not connected_once:
+                    log.error("stopping: correct the setting above, then start mailbot again "
+                              "(mailbot check-config --connect tries it without starting)")
+                    return EXIT_CONFIG
                 tries += 1
                 self._disconnect()
                 delay = min(2 ** tries, MAX_BACKOFF_SECONDS) * self.rng.uniform(0.5, 1.0)
@@ -354,6 +363,7 @@ class Daemon:
                 self._record_error(error)
                 self._disconnect()
                 self.stop.wait(self.bot.config.settings.mailbox.poll_seconds)
+        return 0
 
     def _connect(self) -> None:
         connect = getattr(self.source, "connect", None)

@@ -364,3 +364,18 @@ def test_a_wrong_password_is_one_line_naming_the_variable(capsys, root, tmp_path
     assert lines[0].startswith(f"FAIL mailbox: the server refused the login for {dovecot.address('drp')} (")
     assert lines[0].endswith(f"check the password in the environment variable {PASSWORD_ENV}")
     assert "not-the-password" not in "\n".join(lines) + err
+
+
+def test_a_login_refused_at_start_stops_the_daemon_with_the_reason(
+        root, tmp_path, dovecot_oauth, token_issuer, tls_certificate, secret, caplog) -> None:
+    """Retrying cannot fix a refused login: at start the daemon says why and exits 78 (EX_CONFIG),
+    which the systemd unit does not restart, instead of retrying for ever."""
+    token_issuer.set_mailbox(TEST_CLIENT_ID, None)
+    bot, daemon = start_daemon(root, tmp_path, dovecot_oauth, token_issuer, tls_certificate)
+    with caplog.at_level("ERROR", logger="mailbot.daemon"):
+        code = daemon.run(install_signals=False)
+    assert code == 78
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Exchange refused the token" in m for m in messages)
+    assert any(m.startswith("stopping: correct the setting above") for m in messages)
+    assert "Exchange refused the token" in status(bot)["last_error"]
