@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Callable, Mapping
 
@@ -932,6 +932,34 @@ def due_events(alert: Alert, now: datetime, rules: Rules) -> list[Event]:
     if not alert.cap_breached and _over_cap(rules, alert, process, now):
         events.append(CapBreached())
     return events
+
+
+def next_due_at(alert: Alert, rules: Rules) -> datetime | None:
+    """The first instant at which ``due_events`` can return anything for ``alert`` as it stands:
+    its reminder, its lapse or its cap breach, whichever comes first; None when nothing ever will
+    (a closed alert, or a live one past its cap with no deadline running). The sweep looks only
+    at alerts whose instant has come (issue 13), so this must never be later than the truth: a
+    test holds it to ``due_events`` for random alerts and instants."""
+    if not alert.is_live:
+        return None
+    cal = rules.calendar
+    process = rules.process(alert.process)
+    moments: list[datetime] = []
+    if alert.status is Status.AWAITING_RESPONSE:
+        episode = alert.current
+        lapse = cal.end_of_day(episode.due)
+        moments.append(lapse)
+        lead = process.reminders.before_due_working_days
+        if lead and not episode.reminder_sent:
+            remind_on = cal.subtract_working_days(episode.due, lead)
+            if cal.local_date(episode.started) < remind_on:
+                moments.append(min(cal.end_of_day(remind_on - timedelta(days=1)), lapse))
+    cap = process.formal_cap_working_days
+    if not alert.cap_breached and cap and alert.formal_started is not None:
+        # working_days_between(start, day) > cap first holds on the (cap+1)-th working day.
+        breach_day = cal.add_working_days(cal.start_day(alert.formal_started), cap + 1)
+        moments.append(cal.end_of_day(breach_day - timedelta(days=1)))
+    return min(moments) if moments else None
 
 
 def _over_cap(rules: Rules, alert: Alert, process: Process, now: datetime) -> bool:

@@ -546,7 +546,7 @@ def import_file(bot, path: Path, mapping_path: Path, now: datetime, dry_run: boo
     with bot.sessions.begin() as session:
         for planned in plan.alerts:
             alert = importer.mark_cap(planned.alert, now)
-            repo.save_alert(session, alert, imported=True)
+            repo.save_alert(session, alert, imported=True, next_due_at=d.next_due_at(alert, bot.rules))
             where = f"row {planned.rows[0]}" if len(planned.rows) == 1 else f"rows {', '.join(map(str, planned.rows))}"
             repo.add_audit(session, at=now, actor="mailbot import", action="imported",
                            detail=f"imported from {path.name} {where}", alert_ref=alert.ref)

@@ -53,6 +53,7 @@ ANSWERS = frozenset({"status_reply", "instruction_refused", "not_acted_on", "who
 DECIDING = frozenset({routing.INSTRUCTION, routing.CONFIRM, routing.FORM, routing.NEW_ALERT})
 # How long a row may stay "sending" before it counts as interrupted (a hand-off takes seconds).
 SENDING_GRACE = timedelta(minutes=10)
+SWEEP_BATCH = 100  # alerts per sweep transaction
 HISTORY_HIDDEN = ("queued", "sent", "recipient_refused")
 
 
@@ -173,6 +174,10 @@ class Mailbot:
             self.rules = d.Rules(config, self.calendar)
             self.parse_rules = routing.parse_rules(config)
             self.renderer = Renderer(config, self.calendar)
+            # A changed calendar or ladder moves deadlines: every alert's next instant is
+            # recomputed at the next sweep.
+            with self.sessions.begin() as session:
+                repo.forget_next_due(session)
 
     # ------------------------------------------------------------------ ingest
 
@@ -756,7 +761,8 @@ class Mailbot:
         notice's idempotency key, so two messages handled at one instant never share a key,
         while a sweep's notices (no trigger) stay unique per deadline."""
         outcome = d.decide(alert, event, now, self.rules)
-        repo.save_alert(session, outcome.alert, root_message_id=root_message_id)
+        repo.save_alert(session, outcome.alert, root_message_id=root_message_id,
+                        next_due_at=d.next_due_at(outcome.alert, self.rules))
         action = type(event).__name__
         said = read_as(outcome) if read_as else None
         for line in outcome.audit + ((f"read as: {said}",) if said else ()):
@@ -837,17 +843,34 @@ class Mailbot:
         """The deadline sweep: apply every reminder, lapse and cap breach due at ``now``."""
         done: list[tuple[str, str]] = []
         with self.sessions() as session:
-            refs = [a.ref for a in repo.list_alerts(session, d.LIVE)]
-        for ref in refs:
+            # Only alerts whose next instant has come (or is not computed yet): the cost grows
+            # with what is due, not with what is open (issue 13).
+            refs = repo.due_alert_refs(session, now, d.LIVE)
+        # Committed in batches (one commit per alert was most of a large sweep's time); each
+        # alert in a savepoint of its own, so one alert's fault loses only its own changes.
+        for start in range(0, len(refs), SWEEP_BATCH):
             with self.decisions, self.sessions.begin() as session:
-                alert = repo.load_alert(session, ref, for_update=True)
-                for event in d.due_events(alert, now, self.rules):
+                for ref in refs[start:start + SWEEP_BATCH]:
                     try:
-                        outcome = self.apply(session, alert, event, now, actor="mailbot")
-                    except d.TransitionRefused:
-                        continue  # the state moved on under an earlier event of this sweep
-                    alert = outcome.alert
-                    done.append((ref, type(event).__name__))
+                        with session.begin_nested():
+                            done.extend(self._sweep_one(session, ref, now))
+                    except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
+                        log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
+        return done
+
+    def _sweep_one(self, session: Session, ref: str, now: datetime) -> list[tuple[str, str]]:
+        done = []
+        alert = repo.load_alert(session, ref, for_update=True)
+        if alert is None:
+            return done
+        for event in d.due_events(alert, now, self.rules):
+            try:
+                outcome = self.apply(session, alert, event, now, actor="mailbot")
+            except d.TransitionRefused:
+                continue  # the state moved on under an earlier event of this sweep
+            alert = outcome.alert
+            done.append((ref, type(event).__name__))
+        repo.set_next_due(session, ref, d.next_due_at(alert, self.rules))
         return done
 
     # ------------------------------------------------------------------ send

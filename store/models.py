@@ -88,6 +88,9 @@ class AlertRow(Base):
     cafcass_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     root_message_id: Mapped[str | None] = mapped_column(String(512))
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    """The first instant the sweep has anything to do for this alert (domain.next_due_at);
+    NEVER_DUE when nothing ever will; NULL when not computed yet (the next sweep computes it)."""
 
     children: Mapped[list["ChildRow"]] = relationship(
         back_populates="alert", cascade="all, delete-orphan", order_by="ChildRow.position"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain import Alert, Episode, PendingExtension, Status
 
@@ -159,10 +159,21 @@ def _to_domain(row: AlertRow) -> Alert:
 
 
 def _alert_row(session: Session, ref: str, for_update: bool = False) -> AlertRow | None:
-    query = select(AlertRow).where(AlertRow.ref == ref)
+    # Within one transaction a row once loaded is the row: saving a decision, then recording its
+    # next instant, need not ask the database for it again (a large sweep's time went there).
+    known = session.info.setdefault("alert_rows", {})
+    row = known.get(ref)
+    if row is not None and row in session and (not for_update or ref in session.info.setdefault("locked", set())):
+        return row
+    query = select(AlertRow).where(AlertRow.ref == ref).options(selectinload(AlertRow.children),
+                                                                  selectinload(AlertRow.episodes))
     if for_update:
         query = query.with_for_update()  # SQLite has no row locks; its writes are serialised anyway
-    return session.scalars(query).first()
+        session.info.setdefault("locked", set()).add(ref)
+    row = session.scalars(query).first()
+    if row is not None:
+        known[ref] = row
+    return row
 
 
 def load_alert(session: Session, ref: str, for_update: bool = False) -> Alert | None:
@@ -171,11 +182,21 @@ def load_alert(session: Session, ref: str, for_update: bool = False) -> Alert | 
     return _to_domain(row) if row else None
 
 
-def save_alert(session: Session, alert: Alert, *, root_message_id: str | None = None, imported: bool = False) -> None:
+# "Nothing will ever be due" (a closed alert; a live one past its cap with no deadline running):
+# a real instant the sweep's "next_due_at <= now" never reaches, so the index serves it too.
+NEVER_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+_UNKNOWN = object()
+
+
+def save_alert(session: Session, alert: Alert, *, root_message_id: str | None = None, imported: bool = False,
+               next_due_at: "datetime | None | object" = _UNKNOWN) -> None:
+    """Store ``alert``. ``next_due_at`` is domain.next_due_at of it (None: never due); left out,
+    the alert is marked for the next sweep to compute it."""
     row = _alert_row(session, alert.ref)
     if row is None:
         row = AlertRow(ref=alert.ref, root_message_id=root_message_id, imported=imported)
         session.add(row)
+    row.next_due_at = None if next_due_at is _UNKNOWN else (NEVER_DUE if next_due_at is None else next_due_at)
     row.process = alert.process
     row.status = alert.status.value
     row.raised_by = alert.raised_by
@@ -217,6 +238,29 @@ def save_alert(session: Session, alert: Alert, *, root_message_id: str | None = 
 def root_message_id(session: Session, ref: str) -> str | None:
     row = _alert_row(session, ref)
     return row.root_message_id if row else None
+
+
+def due_alert_refs(session: Session, now: datetime, statuses: Sequence[Status]) -> list[str]:
+    """The alerts the sweep must look at: live, and due by ``now`` or not yet computed. One
+    indexed query; what is open but not due is never loaded."""
+    query = (select(AlertRow.ref)
+             .where(AlertRow.status.in_([s.value for s in statuses]))
+             .where(or_(AlertRow.next_due_at <= now,
+                        AlertRow.next_due_at.is_(None)))
+             .order_by(AlertRow.id))
+    return list(session.scalars(query))
+
+
+def set_next_due(session: Session, ref: str, next_due_at: datetime | None) -> None:
+    """Record the computed next instant for an alert the sweep looked at and left unchanged."""
+    row = _alert_row(session, ref)
+    if row is not None:
+        row.next_due_at = NEVER_DUE if next_due_at is None else next_due_at
+
+
+def forget_next_due(session: Session) -> int:
+    """Mark every alert for recomputing (the calendar or the ladders changed)."""
+    return session.execute(update(AlertRow).values(next_due_at=None)).rowcount or 0
 
 
 def list_alerts(session: Session, statuses: Sequence[Status] | None = None) -> list[Alert]:

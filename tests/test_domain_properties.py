@@ -187,6 +187,14 @@ def _random_run(data: st.DataObject, rules: d.Rules) -> None:
         now = now + wait
         if spec[0] == SWEEP:
             due = d.due_events(alert, now, rules)
+            # The sweep looks only at alerts whose next_due_at has come (issue 13): it must be
+            # exactly the first instant anything is due, never later, never needlessly earlier.
+            moment = d.next_due_at(alert, rules)
+            if moment is None or now < moment:
+                assert due == [], (moment, now, due)
+            if moment is not None:
+                assert d.due_events(alert, moment, rules), moment
+                assert d.due_events(alert, moment - timedelta(microseconds=1), rules) == [], moment
             assert not (d.ReminderDue() in due and d.DeadlineLapsed() in due)
             if alert.status in d.CLOSED:
                 assert due == []

@@ -1,0 +1,97 @@
+"""The deadline sweep selects in SQL (issue 13): each alert carries its next due instant, set by
+every decision; the sweep loads only alerts whose instant has come. Run on SQLite and PostgreSQL.
+The figures at 100,000 alerts are bench/sweep.py's job; these tests hold the behaviour."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from sqlalchemy import select, update
+
+from mailbot import domain as d
+from mailbot.config import config_from_data
+from mailbot.service import Mailbot
+from store import repository as repo
+from store.models import AlertRow
+from test_service import mail
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+@pytest.fixture
+def bot(tmp_path: Path, root: Path, store_url: str) -> Mailbot:
+    data = yaml.safe_load((root / "config.yaml").read_text())
+    data["store"] = {"url": store_url}
+    return Mailbot(config_from_data(data, base_dir=tmp_path))
+
+
+def raise_alert(bot: Mailbot, n: int, when: datetime) -> str:
+    raw = mail("sam.iro", "dana.tm", "Pre-Dispute Resolution", f"Child ID: {1234560 + n}\n\nThe PEP is missing.",
+               when, f"raise-{n}@luton")
+    return bot.ingest(raw, when).alert
+
+
+def stored_next_due(bot: Mailbot, ref: str) -> datetime | None:
+    with bot.sessions() as session:
+        return session.scalar(select(AlertRow.next_due_at).where(AlertRow.ref == ref))
+
+
+def test_each_decision_stores_the_next_due_instant_and_the_sweep_reads_only_what_is_due(bot) -> None:
+    first, second = raise_alert(bot, 1, at("2027-05-04T10:00")), raise_alert(bot, 2, at("2027-05-11T10:00"))
+    with bot.sessions() as session:
+        alerts = {a.ref: a for a in repo.list_alerts(session)}
+    for ref in (first, second):
+        assert stored_next_due(bot, ref) == d.next_due_at(alerts[ref], bot.rules)
+    lapse_first = d.next_due_at(alerts[first], bot.rules)
+    with bot.sessions() as session:
+        assert repo.due_alert_refs(session, lapse_first - timedelta(seconds=1), d.LIVE) == []
+        assert repo.due_alert_refs(session, lapse_first, d.LIVE) == [first]
+    assert bot.tick(lapse_first - timedelta(seconds=1)) == []
+    done = bot.tick(lapse_first)
+    assert done and {ref for ref, _ in done} == {first}
+    with bot.sessions() as session:
+        after = repo.load_alert(session, first)
+    assert stored_next_due(bot, first) == (d.next_due_at(after, bot.rules) or repo.NEVER_DUE)
+    assert stored_next_due(bot, first) > lapse_first
+
+
+def test_an_alert_whose_instant_is_unknown_is_swept_and_given_one(bot) -> None:
+    """Alerts stored before the column existed (migration 0005 leaves them NULL)."""
+    ref = raise_alert(bot, 1, at("2027-05-04T10:00"))
+    with bot.sessions.begin() as session:
+        session.execute(update(AlertRow).values(next_due_at=None))
+    assert bot.tick(at("2027-05-04T12:00")) == []
+    assert stored_next_due(bot, ref) is not None
+
+
+def test_a_closed_alert_is_never_due(bot) -> None:
+    ref = raise_alert(bot, 1, at("2027-05-04T10:00"))
+    resolve = mail("sam.iro", "dana.tm", f"RE: [{ref}] Pre-Dispute Resolution", "RESOLVED", at("2027-05-05T10:00"),
+                   "resolve-1@luton", in_reply_to="raise-1@luton")
+    bot.ingest(resolve, at("2027-05-05T10:00"))
+    assert stored_next_due(bot, ref) == repo.NEVER_DUE
+    with bot.sessions() as session:
+        assert repo.due_alert_refs(session, at("2030-01-01T00:00"), d.LIVE) == []
+
+
+def test_a_changed_configuration_has_every_next_due_instant_recomputed(bot, root, tmp_path) -> None:
+    """A re-read configuration may change the calendar or a ladder (a deadline already set stays,
+    but a reminder day or the cap may move): every instant is recomputed at the next sweep."""
+    ref = raise_alert(bot, 1, at("2027-05-04T10:00"))
+    data = yaml.safe_load((root / "config.yaml").read_text())
+    data["store"] = {"url": bot.config.settings.store.url}
+    data["processes"]["lac"]["reminders"] = {"before_due_working_days": 3}
+    bot.replace_config(config_from_data(data, base_dir=tmp_path))
+    assert stored_next_due(bot, ref) is None
+    bot.tick(at("2027-05-04T11:00"))
+    with bot.sessions() as session:
+        alert = repo.load_alert(session, ref)
+    assert stored_next_due(bot, ref) == d.next_due_at(alert, bot.rules)
