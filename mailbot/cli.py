@@ -575,7 +575,7 @@ def cmd_backup(ctx: Context) -> int:
 
     from .install import backup
 
-    print(backup(sqlite_file(ctx.config.store_url), ctx.config.store_url, Path(ctx.args.destination)))
+    print(backup(sqlite_file(ctx.config.store_url), Path(ctx.args.destination)))
     return 0
 
 

@@ -153,7 +153,7 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def backup(store_file: Path | None, store_url: str, destination: Path) -> str:
+def backup(store_file: Path | None, destination: Path) -> str:
     """An online, consistent copy of the SQLite store (SQLite's backup API: safe while the daemon
     writes), 0600, checked after; the one line to print. PostgreSQL is pg_dump's job."""
     if store_file is None:
