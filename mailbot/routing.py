@@ -339,6 +339,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
             "quarantined",
             reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
         )
+    if len(parsed.processes_by_child) > 1:
+        # One alert follows one process's ladder and responders.
+        return Route(NEW_ALERT, "quarantined",
+                     reason=f"raises concerns under {' and '.join(parsed.processes_by_child)} in one mail: "
+                            "one alert is one process, so a person splits it")
     # An informal e-mail often has "Child ID:" lines that look like a form; the subject phrase
     # says it is informal unless it names a formal stage.
     is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)

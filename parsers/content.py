@@ -98,6 +98,27 @@ def matching_processes(text: str, phrases_by_process: Mapping[str, tuple[str, ..
     return tuple(key for key, phrases in phrases_by_process.items() if has_phrase(text, phrases))
 
 
+_LIST_ITEM_LINE = re.compile(r"^[ \t]*(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-*•·])[ \t]+(?P<line>.+)$", re.MULTILINE)
+
+
+def processes_by_child(text: str, rules: ParseRules) -> tuple[str, ...]:
+    """The processes named child by child in a list ("1) Ruby (3390021) - child protection plan",
+    "2) Lewis (3390020) - looked after"): each list item that names a case ID and one process
+    counts. Two or more processes mean one mail raising concerns under different processes,
+    which one alert cannot hold."""
+    try:
+        id_re = re.compile(rules.case_id_pattern)
+    except re.error:
+        return ()
+    found: dict[str, None] = {}
+    for m in _LIST_ITEM_LINE.finditer(normalise(text)):
+        line = m.group("line")
+        named = matching_processes(line, rules.process_words)
+        if id_re.search(line) and len(named) == 1:
+            found.setdefault(named[0], None)
+    return tuple(found)
+
+
 def process_hint(subject: str, form: Mapping[str, str] | None, rules: ParseRules) -> str | None:
     """The one process named in the form's process field, else in the subject; None if unclear."""
     if form and form.get("process"):
@@ -550,6 +571,8 @@ _MORE_TIME = re.compile(
     rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+)?(?:response|reply|answer)\b"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
+    # "The panel sits on the 14th. Can I respond after that?"
+    rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?:after|once)\b"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing|on)\b)"
@@ -565,6 +588,12 @@ _NEGATION = re.compile(
 _WINDOW = 160
 
 
+def _asked_amount(text: str, sent: date | None, spans: list[tuple[int, int]], m: re.Match[str]) -> bool:
+    """Does the sentence of the request ``m`` name the time it asks for?"""
+    a, b = next(((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text)))
+    return period_or_date(text, sent, max(a, m.start() - 60), min(b, m.end() + _WINDOW)) is not None
+
+
 def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:
     """(asks for more time, the time asked for if a period or date is given).
 
@@ -577,10 +606,10 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     # time asked for. Blanked (positions kept) so only the time asked is read.
     text = _CURRENT_DEADLINE.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
-    for m in _MORE_TIME.finditer(text):
-        if _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
-            continue
-        spans = spans if spans is not None else sentences(text)
+    asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])]
+    if asks:
+        spans = sentences(text)
+    for m in asks:
         sentence_start, sentence_end = next(
             ((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text))
         )
@@ -591,6 +620,10 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             written = _dates_in(text[start : min(sentence_end, m.end() + _WINDOW)], sent, written_out=True)
             if written and found.until not in written:
                 found = Timescale(until=written[0])
+        if found is None and any(_asked_amount(text, sent, spans, later) for later in asks if later.start() >= sentence_end):
+            # "I'll need a bit longer. [reasons] Would you be agreeable to another week?": the
+            # amount is in a later sentence that asks again, not in the reasons between.
+            continue
         if found is None and sentence_end < len(text):
             # "Could I have a little longer? Friday 14th would work." - the next sentence.
             following = next(((a, b) for a, b in spans if a >= sentence_end), None)
@@ -653,7 +686,8 @@ _RAISING_STAGE = re.compile(
     r"\b(?:rais(?:e|ing)|open(?:ing)?|start(?:ing)?|log(?:ging)?|initiat(?:e|ing)|submit(?:ting)?|mak(?:e|ing)|this\s+is|formal"
     r"|issu(?:e|ing)\s+(?:a|this|my|the)\s+(?:starred\s+)?recommendation)\b"
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
-    r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral)\b"
+    # MiCare's Stage 1 is a recommendation: "Child Protection - Stage 1 recommendation - ...".
+    r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral|(?:starred\s+)?recommendation)\b"
     r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
     # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
     r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",

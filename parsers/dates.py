@@ -68,7 +68,7 @@ _DEADLINE_WORD = re.compile(
     re.IGNORECASE,
 )
 _FILLER = re.compile(
-    r"(?:the\s+|next\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
+    r"(?:the\s+|next\s+|following\s+|this\s+|on\s+|close\s+of\s+(?:play|business)\s+(?:on\s+)?|end\s+of(?:\s+(?:play|day))?\s+(?:on\s+)?"
     r"|cob\s+(?:on\s+)?|cop\s+(?:on\s+)?|eod\s+(?:on\s+)?|(?:12\s+)?midday\s+(?:on\s+)?|(?:12\s+)?noon\s+(?:on\s+)?|\d{1,2}(?::\d\d)?\s*[ap]m\s+(?:on\s+)?){0,6}",
     re.IGNORECASE,
 )
@@ -451,12 +451,25 @@ _DEADLINE_FRAME = re.compile(
 )
 
 
+# "visit within 10 working days of the review", "a core group meeting within 10 working days of
+# conference": a period counted from another event is the work's own deadline, a fact of the plan;
+# "within 5 working days of this e-mail" / "of receipt" counts from now.
+_FROM_AN_EVENT = re.compile(
+    r"\s+(?:of|from|after|following)\s+(?!(?:today|now|receipt|receiving|this\s+(?:e-?mail|message|letter|alert)|the\s+date\s+of\s+this)\b)",
+    re.IGNORECASE)
+
+
+def _counted_from_an_event(text: str, period_start: int) -> bool:
+    m = _PERIOD.match(text, period_start)
+    return m is not None and _FROM_AN_EVENT.match(text, m.end()) is not None
+
+
 def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescale | None:
     """A period after "within", or a date after "by" / "no later than" / "before"."""
     for word in _DEADLINE_WORD_AHEAD.finditer(text, start, end):
         if word.group().lower() == "within":
             period = period_at(text, word.end(), min(end, word.end() + 40))
-            if period and period[1] - word.end() <= 2:
+            if period and period[1] - word.end() <= 2 and not _counted_from_an_event(text, period[1]):
                 return Timescale(working_days=period[0])
             continue
         found = dated_at(text, word.start(), min(end, word.end() + 60), sent)

@@ -96,9 +96,12 @@ _TARGET_END = re.compile(
 _PROSE = (
     ("RESOLVED", re.compile(
         r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
+        # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
+        r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
@@ -306,6 +309,11 @@ def _target(rest: str) -> tuple[int | None, str | None]:
         return (stage_number(bare.group(1)), None) if bare else (None, None)
     target = _TARGET_END.sub("", m.group("target")).strip()
     number = stage_number(target) if re.match(r"\s*stage\b", target, re.IGNORECASE) else None
+    if number is None:
+        # A person named with their rung: "to Vikram at stage 2", "to Bridget (Stage 4)".
+        named = (re.search(r"(?:\bat|\bfor|[-–])\s*(stage\s*\w+)", target, re.IGNORECASE)
+                 or re.match(r"\s*\(\s*(stage\s*\w+)", rest[m.end():], re.IGNORECASE))
+        number = stage_number(named.group(1)) if named else None
     if number is not None:
         return number, None
     if re.match(r"(?:next|following|higher)\s+(?:stage|level|rung)\b", target, re.IGNORECASE):
@@ -325,6 +333,8 @@ def _usable_lines(text: str) -> str:
     """The new text without greeting lines (a greeting is not a sentence of the decision)."""
     # An alert reference written at the head ("DRP-2027-0012 resolved") is not a word of it.
     text = _REFERENCE.sub(" ", text)
+    # "[Tom W] Yes, fine": an inline answer's tag names its writer; it is not a word of it.
+    text = re.sub(r"(?m)^[ \t]*\[[^\]\n]{1,40}\][ \t]*:?[ \t]*", "", text)
     lines = text.split("\n")
     out = []
     for line in lines:
@@ -418,7 +428,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             alone = found is not None and not text[start + found.end():end].strip(" .!")
             # With more after it, only a first sentence that says "fine" or "OK" assents:
             # "Yes, the meeting went ahead" answers another question.
-            if found and (alone or (number == 0 and re.search(r"fine|ok|agreed|no\s+problem", found.group(), re.IGNORECASE))):
+            # The first sentence, or the first of a paragraph (an answer typed under a quoted
+            # question, "[Tom W] Yes, fine - but that's the last one.").
+            opens = number == 0 or text[:start].rstrip(" \t").endswith("\n")
+            if found and (alone or (opens and re.search(r"fine|ok|agreed|no\s+problem", found.group(), re.IGNORECASE))):
                 prose.append(("AGREE", start, start))
                 break
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]

@@ -60,11 +60,17 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
+# "As per subject - thanks Leanne.": the new text says the decision is the one in the subject.
+_POINTS_AT_SUBJECT = re.compile(
+    r"\b(?:as\s+per|see|per|as\s+in|as\s+stated\s+in|as)\s+(?:the\s+|my\s+)?subject(?:\s+line)?\b|\bsubject\s+says\s+it\s+all",
+    re.IGNORECASE)
+
+
 def _instruction(env: Envelope, reply_text: str, sent: date | None):
     """The decision in the new text; failing that, when the new text says nothing of its own
     ("", "Thanks", "Thanks\nJo"), the one typed in front of the subject ("AGREE RE: ...")."""
     found = parse_instruction(reply_text, sent) if reply_text.strip() else None
-    if found is None and len(reply_text.split()) <= 3:
+    if found is None and (len(reply_text.split()) <= 3 or _POINTS_AT_SUBJECT.search(reply_text)):
         found = subject_instruction(env.subject, sent)
     return found
 
@@ -207,6 +213,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         form_source=form_source,
         timescale_note=timescale_note,
         stated_stage=None if form else content.stated_stage(subject, concern),
+        processes_by_child=() if form or env.in_reply_to else content.processes_by_child(concern, rules),
         sender_check=check_sender(env, rules),
         sender_problem=sender_problem(env),
     )

@@ -273,9 +273,9 @@ def cut_at_own_signature(text: str, from_name: str) -> str:
         above = [j for j in range(i) if lines[j].strip()]
         if above and lines[above[-1]].strip().lower().rstrip(",.") == name.split()[0]:
             start = above[-1]
-        postscript = next((j for j in range(i + 1, len(lines)) if _PS.match(lines[j])), None)
         head = "\n".join(lines[:start]).rstrip()
-        return head + ("\n\n" + "\n".join(lines[postscript:]).rstrip() if postscript is not None else "")
+        postscript = _postscript(lines, i + 1)
+        return head + ("\n" + "\n".join(postscript).rstrip() if postscript else "")
     return text
 
 
@@ -286,13 +286,16 @@ def answers_marked_with_name(text: str, from_name: str, already: str) -> list[st
     name = " ".join((from_name or "").split())
     if len(name.split()) < 2:
         return []
-    tag = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]\s*:?\s*(?P<said>\S.*)$", re.IGNORECASE)
+    first, last = name.split()[0], name.split()[-1]
+    # "[Tom Whitaker]", "[Tom W]", "[Tom W.]", "[TW]": how people tag their own words.
+    tags = "|".join(re.escape(t) for t in (name, f"{first} {last[0]}.", f"{first} {last[0]}", f"{first[0]}{last[0]}"))
+    tag = re.compile(rf"^\s*\[\s*(?:{tags})\s*\]\s*:?\s*(?P<said>\S.*)$", re.IGNORECASE)
     seen = " ".join(already.split())
     found = []
     for line in (text or "").replace("\r\n", "\n").split("\n"):
         m = tag.match(line)
         if m and " ".join(m.group("said").split()) not in seen:
-            found.append(m.group("said").strip())
+            found.append(line.strip())  # the tag kept: it says whose words these are
     return found
 
 
@@ -367,12 +370,26 @@ def _below_quote(rest: list[str]) -> list[str]:
     return tail[: _history_start(tail)]
 
 
+def _postscript(lines: list[str], cut: int) -> list[str]:
+    """The P.S. paragraph below a signature cut at ``cut`` ([] if none): a decision is sometimes
+    written there ("P.S. EXTEND to Friday 9 July please"), and it is what was said; the footer
+    after it is not."""
+    start = next((j for j in range(cut, len(lines)) if _PS.match(lines[j])), None)
+    if start is None:
+        return []
+    end = next((j for j in range(start + 1, len(lines)) if not lines[j].strip()), len(lines))
+    return [""] + lines[start:end]
+
+
 def _clean(lines: list[str]) -> str:
     lines = [line.rstrip() for line in lines if not _is_quoted(line)]
+    whole = lines
     lines = lines[: _sign_off_start(lines)]
     lines = lines[: _signed_name_start(lines)]
     lines = lines[: _name_block_start(lines)]
     lines = lines[: _dash_name_start(lines)]
+    if len(lines) < len(whole):
+        lines = lines + _postscript(whole, len(lines))
     out = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 

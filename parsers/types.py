@@ -305,6 +305,9 @@ class ParsedMessage:
     # Added (issue 8): the formal stage a mail without a form says it raises ("I'm raising a
     # Stage 1 dispute", subject "Stage 2 DRP - ..."); None when it names none.
     stated_stage: int | None = None
+    # Added (issue 8): processes named child by child in a new mail's list (more than one: the
+    # mail raises concerns under different processes, and a person splits it).
+    processes_by_child: tuple[str, ...] = ()
     # Added (issue 9): is the From address proven, and is the sender one person at all
     # ("From holds 2 addresses", "Sender differs from From"): None when nothing is wrong.
     sender_check: SenderCheck = SenderCheck("unchecked", "no authentication configured")

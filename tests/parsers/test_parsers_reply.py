@@ -185,4 +185,4 @@ def test_inline_answers_tagged_with_the_writers_name_are_theirs() -> None:
     history = ("(1) No placement plan since May.\n[Morgan Ellis] Agreed; it will be signed the week of 26 July.\n"
                "(2) Visit not completed.\n[Morgan Ellis] Visit completed on 13 July.\n[Lee Carter] Not mine.")
     assert answers_marked_with_name(history, "Morgan Ellis", "Sam - my answers are below.") == [
-        "Agreed; it will be signed the week of 26 July.", "Visit completed on 13 July."]
+        "[Morgan Ellis] Agreed; it will be signed the week of 26 July.", "[Morgan Ellis] Visit completed on 13 July."]
