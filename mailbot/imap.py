@@ -1,9 +1,9 @@
 """The IMAP mailbox source (imapclient): the shared mailbox on Exchange or any IMAP server.
 
 Same interface as ``MaildirSource``: ``pending()`` gives the waiting messages, the caller records
-and handles each, then calls ``mark_processed`` or ``mark_quarantined``, which moves it out of the
-inbox. Nothing is deleted except by the move itself (``MOVE``, else ``COPY`` + ``\\Deleted`` +
-``UID EXPUNGE`` of that one UID). ``wait_for_mail`` uses IDLE when offered, re-issued every
+and handles a batch, then calls ``mark_many`` (or ``mark_processed`` / ``mark_quarantined`` for
+one), which moves them out of the inbox as one UID set per folder. Nothing is deleted except by
+the move itself (``MOVE``, else ``COPY`` + ``\\Deleted`` + ``UID EXPUNGE`` of those UIDs). ``wait_for_mail`` uses IDLE when offered, re-issued every
 ``idle_renew_minutes`` (RFC 2177 asks for less than 29) and left every ``poll_seconds`` to look
 anyway, and plain polling otherwise.
 
@@ -239,29 +239,37 @@ class ImapSource:
 
     # ------------------------------------------------------------------ moving
 
-    def _move(self, key: str, folder: str) -> None:
-        client, uid = self._live(), int(key)
+    def _move(self, keys: list[str], folder: str) -> None:
+        """UID MOVE ``keys`` to ``folder`` as one set (one round trip, however many)."""
+        if not keys:
+            return
+        client, uids = self._live(), [int(key) for key in keys]
         try:
             if "MOVE" in self.capabilities:
-                client.move([uid], folder)
+                client.move(uids, folder)
             else:
-                client.copy([uid], folder)
-                client.add_flags([uid], [b"\\Deleted"])
+                client.copy(uids, folder)
+                client.add_flags(uids, [b"\\Deleted"])
                 if "UIDPLUS" in self.capabilities:
-                    client.uid_expunge([uid])
+                    client.uid_expunge(uids)
                 else:
                     # Without UIDPLUS an EXPUNGE would also remove other \\Deleted mail; leave
                     # the flagged copy for the server's own expunge instead.
-                    log.warning("server lacks UIDPLUS: message %s flagged \\Deleted, not expunged", uid)
+                    log.warning("server lacks UIDPLUS: %d message(s) flagged \\Deleted, not expunged", len(uids))
         except CONNECTION_ERRORS as exc:
             raise MailboxUnavailable(f"move failed: {exc}") from None
 
     def mark_processed(self, key: str) -> None:
-        self._move(key, self.config.processed_folder)
+        self._move([key], self.config.processed_folder)
 
     def mark_quarantined(self, key: str, reason: str) -> None:
         # The reason is recorded in the store with the message; the folder is for people.
-        self._move(key, self.config.quarantine_folder)
+        self._move([key], self.config.quarantine_folder)
+
+    def mark_many(self, processed: list[str], quarantined: list[tuple[str, str]]) -> None:
+        """A handled batch out of the inbox: one move per folder."""
+        self._move(processed, self.config.processed_folder)
+        self._move([key for key, _reason in quarantined], self.config.quarantine_folder)
 
     # ------------------------------------------------------------------ waiting
 

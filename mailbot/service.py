@@ -3,10 +3,12 @@
 This is where the pure parts (parsers, routing, the domain) meet the store. Its order of work
 keeps DESIGN §6:
 
-1. the raw message is recorded and committed before anything else happens to it;
-2. its decision, audit lines and outbox rows are committed in ONE transaction;
-3. a message that cannot be handled is quarantined with the reason, and the next one goes on;
-4. outgoing mail is queued with a fixed Message-ID and a unique idempotency key.
+1. the raw message is recorded before anything else happens to it, and recorded with its
+   decision, audit lines and outbox rows in ONE transaction (a batch's messages share one,
+   ``ingest_batch``), before the mailbox moves it;
+2. a message that cannot be handled is quarantined with the reason (its savepoint rolled back,
+   its record kept), and the next one goes on;
+3. outgoing mail is queued with a fixed Message-ID and a unique idempotency key.
 
 Time always comes in as ``now``; nothing here reads the clock.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,6 +71,46 @@ class IngestResult:
     def as_json(self) -> dict[str, Any]:
         return {"message_id": self.message_id, "kind": self.kind, "alert": self.alert,
                 "status": self.status, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message as the mailbox gave it: its bytes and where it was found. ``size`` is the
+    full size when only the header of a message over the limit was fetched."""
+    raw: bytes
+    mailbox_key: str | None = None
+    uid: int | None = None
+    uidvalidity: int | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """An arrival read (pure): parsed, or why not, and its deduplication key."""
+    arrival: Arrival
+    parsed: ParsedMessage | None
+    parse_error: str | None
+    key: str
+
+
+def _read_arrival(arrival: Arrival, rules: parsers.ParseRules) -> _Reading:
+    try:
+        parsed, error = parsers.parse_message(arrival.raw, rules), None
+    except ParseError as exc:
+        parsed, error = None, exc.reason
+    return _Reading(arrival, parsed, error, dedupe_key(parsed.envelope.message_id if parsed else None, arrival.raw))
+
+
+def _log_outcome(result: IngestResult) -> None:
+    """One line per message handled. A message set aside for a person says why (the reasons are
+    mailbot's own words and addresses, never the mail's text)."""
+    if result.duplicate:
+        return
+    if result.status == "quarantined" and result.kind is None:
+        log.warning("message %s quarantined: %s", result.message_id, result.reason)
+        return
+    log.info("message %s: %s %s%s%s", result.message_id, result.kind, result.status,
+             f" {result.alert}" if result.alert else "", f": {result.reason}" if result.reason else "")
 
 
 class Sink(Protocol):
@@ -186,61 +228,136 @@ class Mailbot:
         """Record, then handle, one inbound message. Re-reading a handled message is a no-op.
 
         ``size`` is given when the mailbox sent only the header of a message over the limit."""
-        try:
-            parsed: ParsedMessage | None = parsers.parse_message(raw, self.parse_rules)
-            parse_error = None
-        except ParseError as exc:
-            parsed, parse_error = None, exc.reason
-        message_id = parsed.envelope.message_id if parsed else None
-        key = dedupe_key(message_id, raw)
-        with self.sessions.begin() as session:
-            existing = repo.find_message(session, key)
-            if existing is not None and existing.status == "quarantined" and _moved_back(existing, mailbox_key, uid):
-                # Set aside, then moved back to the inbox by a person: taken up again (issue 10).
-                handle = workqueue.handle_of(existing.id)
-            elif existing is not None and existing.status != "received":
-                return IngestResult(message_id, existing.kind, existing.alert_ref, existing.status,
-                                    existing.reason, duplicate=True)
+        return self.ingest_batch([Arrival(raw, mailbox_key, uid, uidvalidity, size)], now)[0]
+
+    def ingest_batch(self, arrivals: Sequence[Arrival], now: datetime) -> list[IngestResult]:
+        """The inbound pipeline, for a batch of messages in mailbox order (issue 13):
+
+        1. read each message (pure: parse, dedupe key);
+        2. look up the batch's keys in the store in one query (seen before? set aside and moved
+           back to the inbox by a person?);
+        3. record and decide the ordinary messages in ONE transaction: each is recorded first,
+           then decided inside a savepoint of its own, so one message's failure sets that message
+           aside with the reason and the batch goes on;
+        4. log the outcomes once that transaction has committed.
+
+        A Business Manager's command mail and a message moved back to the inbox take their own
+        paths (they run commands or take a set-aside message up in transactions of their own);
+        the messages before them are committed first, so the order of the mailbox is kept. The
+        caller moves the messages out of the inbox only after this returns: a crash before that
+        re-reads messages that are already recorded, which is a no-op."""
+        readings = [_read_arrival(arrival, self.parse_rules) for arrival in arrivals]
+        with self.sessions() as session:
+            seen = repo.messages_seen(session, [r.key for r in readings])
+        results: list[IngestResult | None] = [None] * len(readings)
+        run: list[tuple[int, _Reading]] = []
+        for index, reading in enumerate(readings):
+            earlier = seen.get(reading.key)
+            commands = self._admin_commands(reading.parsed) if reading.parsed is not None else []
+            moved_back = (earlier is not None and earlier.status == "quarantined"
+                          and _moved_back(earlier, reading.arrival.mailbox_key, reading.arrival.uid))
+            if moved_back or (commands and (earlier is None or earlier.status == "received")):
+                self._decide_run(run, seen, now, results)
+                run = []
+                results[index] = (self._take_up_moved_back(reading, earlier, now) if moved_back
+                                  else self._admin_mail(reading, earlier, commands, now))
             else:
-                handle = None
-            if existing is None:
-                repo.record_inbound(
-                    session, dedupe_key=key, message_id=message_id, raw=raw,
-                    from_addr=parsed.envelope.from_addr if parsed else None,
-                    received_at=now, mailbox_key=mailbox_key, uid=uid, uidvalidity=uidvalidity,
-                )
-        if handle is not None:
-            with self.sessions.begin() as session:
-                row = repo.find_message(session, key)
-                row.mailbox_key, row.uid, row.uidvalidity = mailbox_key, uid, uidvalidity
-            return self.take_up(handle, now, actor="mailbox (moved back to the inbox)")
-        # The raw message is now safe on disk; whatever happens next, it is not lost.
-        commands = self._admin_commands(parsed) if parsed is not None else []
-        if commands:
-            return self._run_admin_mail(key, parsed, commands, now)
-        if parsed is None:
-            return self._quarantine(key, message_id, None, f"unreadable message: {parse_error}", now)
-        full_size = size or len(raw)
-        if full_size > self.config.settings.mailbox.max_message_bytes:
-            return self._quarantine(key, message_id, None,
-                                    f"message is {full_size} bytes, over the configured limit of "
-                                    f"{self.config.settings.mailbox.max_message_bytes}", now)
+                run.append((index, reading))
+        self._decide_run(run, seen, now, results)
+        return [r for r in results if r is not None]
+
+    def _decide_run(self, run: list[tuple[int, _Reading]], seen: dict[str, Any], now: datetime,
+                    results: list[IngestResult | None]) -> None:
+        """Record and decide ``run`` in one transaction; if that transaction cannot commit, each
+        message again in a transaction of its own (so one cannot stop the others)."""
+        if not run:
+            return
         try:
             with self.decisions, self.sessions.begin() as session:
+                recorded: dict[str, Any] = {}
+                decided = [(index, self._decide_one(session, reading, seen.get(reading.key), recorded, now))
+                           for index, reading in run]
+        except Exception as exc:  # noqa: BLE001 - retried one by one below; a lone failure propagates
+            if len(run) == 1:
+                raise
+            log.warning("a batch of %d messages could not be committed (%s: %s); handling them one by one",
+                        len(run), type(exc).__name__, first_line(exc))
+            # Looked up again: another process (`mailbot ingest`) may have recorded one meanwhile.
+            with self.sessions() as session:
+                seen = {**seen, **repo.messages_seen(session, [reading.key for _index, reading in run])}
+            for item in run:
+                self._decide_run([item], seen, now, results)
+            return
+        for index, result in decided:
+            results[index] = result
+            _log_outcome(result)
+
+    def _decide_one(self, session: Session, reading: _Reading, earlier: Any, recorded: dict[str, Any],
+                    now: datetime) -> IngestResult:
+        parsed, arrival = reading.parsed, reading.arrival
+        message_id = parsed.envelope.message_id if parsed else None
+        if reading.key in recorded:
+            # The same message twice in one batch (an MTA delivering it twice).
+            row = recorded[reading.key]
+            return IngestResult(message_id, row.kind, row.alert_ref, row.status, row.reason, duplicate=True)
+        if earlier is not None and earlier.status != "received":
+            return IngestResult(message_id, earlier.kind, earlier.alert_ref, earlier.status, earlier.reason,
+                                duplicate=True)
+        row = repo.find_message(session, reading.key) if earlier is not None else None
+        if row is None:
+            row = repo.record_inbound(
+                session, dedupe_key=reading.key, message_id=message_id, raw=arrival.raw,
+                from_addr=parsed.envelope.from_addr if parsed else None, received_at=now,
+                mailbox_key=arrival.mailbox_key, uid=arrival.uid, uidvalidity=arrival.uidvalidity)
+        recorded[reading.key] = row
+        # The raw message is now recorded (it commits with the batch, or not at all and stays in
+        # the inbox); whatever happens next, it is not lost.
+        if parsed is None:
+            return self._set_aside(session, row, f"unreadable message: {reading.parse_error}", now)
+        full_size = arrival.size or len(arrival.raw)
+        limit = self.config.settings.mailbox.max_message_bytes
+        if full_size > limit:
+            return self._set_aside(session, row, f"message is {full_size} bytes, over the configured limit of {limit}", now)
+        try:
+            with session.begin_nested():
                 self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
-                try:
-                    result = self._handle(session, key, parsed, now)
-                finally:
-                    self._replying_to = ()
+                return self._handle(session, reading.key, parsed, now, row=row)
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)
-            return self._quarantine(key, message_id, None, reason, now)
-        # A message set aside for a person says why on its own line (the reasons are mailbot's
-        # own words and addresses, never the mail's text).
-        log.info("message %s: %s %s%s%s", message_id, result.kind, result.status,
-                 f" {result.alert}" if result.alert else "", f": {result.reason}" if result.reason else "")
+            return self._set_aside(session, row, reason, now)
+        finally:
+            self._replying_to = ()
+
+    def _set_aside(self, session: Session, row, reason: str, now: datetime) -> IngestResult:
+        row.status, row.kind, row.reason, row.handled_at = "quarantined", None, reason, now
+        repo.add_audit(session, at=now, actor="mailbot", action="quarantined", detail=reason,
+                       message_id=row.message_id)
+        return IngestResult(row.message_id, None, None, "quarantined", reason)
+
+    def _take_up_moved_back(self, reading: _Reading, earlier: Any, now: datetime) -> IngestResult:
+        """Set aside, then moved back to the inbox by a person: taken up again (issue 10)."""
+        arrival = reading.arrival
+        with self.sessions.begin() as session:
+            row = repo.find_message(session, reading.key)
+            row.mailbox_key, row.uid, row.uidvalidity = arrival.mailbox_key, arrival.uid, arrival.uidvalidity
+        result = self.take_up(workqueue.handle_of(earlier.id), now, actor="mailbox (moved back to the inbox)")
+        _log_outcome(result)
+        return result
+
+    def _admin_mail(self, reading: _Reading, earlier: Any, commands: list[workqueue.Command],
+                    now: datetime) -> IngestResult:
+        """A Business Manager's command mail: recorded, then each command in its own transaction."""
+        parsed, arrival = reading.parsed, reading.arrival
+        if earlier is None:
+            with self.sessions.begin() as session:
+                repo.record_inbound(
+                    session, dedupe_key=reading.key, message_id=parsed.envelope.message_id, raw=arrival.raw,
+                    from_addr=parsed.envelope.from_addr, received_at=now, mailbox_key=arrival.mailbox_key,
+                    uid=arrival.uid, uidvalidity=arrival.uidvalidity)
+        result = self._run_admin_mail(reading.key, parsed, commands, now)
+        _log_outcome(result)
         return result
 
     def _quarantine(self, key: str, message_id: str | None, kind: str | None, reason: str,
@@ -275,11 +392,11 @@ class Mailbot:
         return alert, None
 
     def _handle(self, session: Session, key: str, parsed: ParsedMessage, now: datetime,
-                attach_to: str | None = None) -> IngestResult:
+                attach_to: str | None = None, row=None) -> IngestResult:
         """``attach_to``: read the message as a reply in that alert, whatever its thread says
-        (a person's decision, from ATTACH)."""
+        (a person's decision, from ATTACH). ``row``: the message's record, when the caller has it."""
         env = parsed.envelope
-        row = repo.find_message(session, key)
+        row = row if row is not None else repo.find_message(session, key)
         if parsed.is_automatic:
             kind = routing.BOUNCE if parsed.is_bounce else routing.AUTOMATIC
             alert_ref = None

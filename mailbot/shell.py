@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
@@ -26,7 +26,7 @@ from .config import IMAP_SCHEMES, SMTP_SCHEMES, Config, parse_server_url
 from .errors import ConfigError, StoreError
 from .imap import ImapSource
 from .maildir import InboundItem, MaildirSink, MaildirSource
-from .service import IngestResult, Mailbot
+from .service import Arrival, IngestResult, Mailbot
 from .smtp import SmtpSink
 
 
@@ -53,29 +53,49 @@ def make_sink(config: Config) -> MaildirSink | SmtpSink:
 def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: Source | None = None,
                   stop: threading.Event | None = None,
                   after_each: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
-    """Handle every waiting message, oldest first. Each is recorded and its effects committed
-    (inside ``bot.ingest``) before it is moved out of the inbox (DESIGN §6.1); a stop request is
-    honoured between messages, never inside one."""
+    """Handle every waiting message, oldest first, a batch at a time (the mailbox's batch_size):
+    the batch is recorded and decided in one transaction (``bot.ingest_batch``), and only then
+    moved out of the inbox, one move per folder (DESIGN §6.1). A stop request is honoured
+    between batches, never inside one."""
     source = source or make_source(bot.config)
     clock = now if callable(now) else (lambda: now)
-    results = []
-    for item in source.pending():
+    results: list[IngestResult] = []
+    for batch in _batches(source.pending(), bot.config.settings.mailbox.batch_size):
         if stop is not None and stop.is_set():
             break
-        results.append(handle_item(bot, source, item, clock()))
+        done = bot.ingest_batch([Arrival(i.raw, i.key, i.uid, i.uidvalidity, i.size) for i in batch], clock())
+        # Committed: now the batch leaves the inbox.
+        move_out(source, [(item.key, result) for item, result in zip(batch, done)])
+        results.extend(done)
         if after_each:
-            after_each(results[-1])
+            for result in done:
+                after_each(result)
     return results
 
 
-def handle_item(bot: Mailbot, source: Source, item: InboundItem, now: datetime) -> IngestResult:
-    result = bot.ingest(item.raw, now, mailbox_key=item.key, uid=item.uid, uidvalidity=item.uidvalidity,
-                        size=item.size)
-    if result.status == "quarantined":
-        source.mark_quarantined(item.key, result.reason or "quarantined")
-    else:
-        source.mark_processed(item.key)
-    return result
+def _batches(items: Iterable[InboundItem], size: int) -> Iterator[list[InboundItem]]:
+    batch: list[InboundItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def move_out(source: Source, handled: list[tuple[str, IngestResult]]) -> None:
+    """Move handled messages to the processed or quarantine folder: as two sets where the source
+    can (an IMAP UID MOVE per folder, not one round trip per message)."""
+    processed = [key for key, result in handled if result.status != "quarantined"]
+    set_aside = [(key, result.reason or "quarantined") for key, result in handled if result.status == "quarantined"]
+    if hasattr(source, "mark_many"):
+        source.mark_many(processed, set_aside)
+        return
+    for key in processed:
+        source.mark_processed(key)
+    for key, reason in set_aside:
+        source.mark_quarantined(key, reason)
 
 
 # ---------------------------------------------------------------------------- files

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain import Alert, Episode, PendingExtension, Status
@@ -35,6 +36,21 @@ from .models import (
 
 def find_message(session: Session, dedupe_key: str) -> MessageRow | None:
     return session.scalars(select(MessageRow).where(MessageRow.dedupe_key == dedupe_key)).first()
+
+
+def messages_seen(session: Session, dedupe_keys: Sequence[str]) -> dict[str, Any]:
+    """Which of ``dedupe_keys`` are recorded already, in one query per 500 keys: key -> a row
+    of (id, status, kind, alert_ref, reason, mailbox_key, uid), not a loaded record."""
+    found: dict[str, Any] = {}
+    keys = list(dict.fromkeys(dedupe_keys))
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(MessageRow.dedupe_key, MessageRow.id, MessageRow.status, MessageRow.kind, MessageRow.alert_ref,
+                   MessageRow.reason, MessageRow.mailbox_key, MessageRow.uid)
+            .where(MessageRow.dedupe_key.in_(keys[start:start + 500])))
+        for row in rows:
+            found[row.dedupe_key] = row
+    return found
 
 
 def record_inbound(

@@ -375,7 +375,7 @@ def test_the_watcher_outlives_a_fault_and_records_it(root, tmp_path, imap_env, m
     config = load_config(write_config(root, tmp_path, imap_env))
     bot = Mailbot(config)
     daemon = Daemon(bot, make_source(config), MaildirSink(tmp_path / "out"))
-    real_ingest, calls = bot.ingest, []
+    real_ingest, calls = bot.ingest_batch, []
 
     def flaky_ingest(*args, **kwargs):
         calls.append(1)
@@ -383,7 +383,7 @@ def test_the_watcher_outlives_a_fault_and_records_it(root, tmp_path, imap_env, m
             raise RuntimeError("database is locked")
         return real_ingest(*args, **kwargs)
 
-    monkeypatch.setattr(bot, "ingest", flaky_ingest)
+    monkeypatch.setattr(bot, "ingest_batch", flaky_ingest)
     imap_env.append("drp", "INBOX", iro_mail(1, datetime.now(LONDON)))
     with Running(daemon):
         wait_until(lambda: alert_count(bot) == 1 or None, 15, what="the alert after the fault")
