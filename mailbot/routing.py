@@ -9,7 +9,7 @@ event and leaves refusal to ``mailbot.domain``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -169,6 +169,14 @@ def _words(text: str) -> set[str]:
 _STOP_WORDS = {"the", "a", "an", "of", "and", "for", "to", "with", "our", "my", "your", "stage", "team", "level"}
 
 
+def _initials(name: str) -> set[str]:
+    """A rung's initials, with and without its small words: "Director of Children's Services"
+    -> {"dcs", "docs"}, "Head of Service" -> {"hs", "hos"}."""
+    words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", name.lower()))
+    small = {"of", "and", "the", "for", "with"}
+    return {"".join(w[0] for w in words if w not in small), "".join(w[0] for w in words)} - {""}
+
+
 def stage_for_target(config: Config, process: Process, target: str) -> tuple[int | None, str | None]:
     """The stage that the words naming a rung or a person mean ("the Head of Service", "Morgan
     Ellis", "Locality Service Lead"), as (stage, None), or (None, why it is unclear)."""
@@ -187,6 +195,13 @@ def stage_for_target(config: Config, process: Process, target: str) -> tuple[int
             s.stage for p in config.people if p.name.split() and p.name.split()[0].lower() == first
             for s in process.stages if s.responder in p.roles
         })
+        if len(stages) == 1:
+            return stages[0], None
+    if len(wanted) == 1 and re.fullmatch(r"[a-z]{2,5}", next(iter(wanted))):
+        # "the AD", "the DCS", "HoS": a rung called by its initials.
+        short = next(iter(wanted))
+        stages = sorted({s.stage for s in process.stages
+                         for name in (s.name, *re.split(r"[/()]", s.name)) if short in _initials(name)})
         if len(stages) == 1:
             return stages[0], None
     scores: list[tuple[int, int]] = []
@@ -275,7 +290,7 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
                      reading=Reading(ins.verb, ins.stage, words=ins.words), not_entitled=True)
     # "Agreed" from a manager is usually agreement with the concern; only with a request for time
     # pending is it a manager granting time, which is the IRO's to give.
-    if ins is not None and ins.verb in DECISIONS and not ins.prose and (
+    if ins is not None and ins.verb in DECISIONS and not ins.prose and not ins.quoted and (
         ins.verb != "AGREE" or alert.pending_extension is not None
     ):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
@@ -303,7 +318,8 @@ def _not_a_response(parsed: ParsedMessage) -> str | None:
 
 _RELAYED = re.compile(
     r"\bon\s+(?:her|his|their|[A-Z][a-z]+'s)\s+behalf\b|\bon\s+behalf\s+of\b"
-    r"|\basked\s+me\s+to\s+(?:pass|reply|respond|let\s+you\s+know|forward|send|say|tell|confirm)\b",
+    r"|\basked\s+me\s+to\s+(?:pass|reply|respond|let\s+you\s+know|forward|send|say|tell|confirm"
+    r"|drop\s+you|e-?mail\s+you|write\s+to\s+you|get\s+in\s+touch|contact\s+you|update\s+you)\b",
 )
 
 
@@ -339,11 +355,25 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
             "quarantined",
             reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
         )
-    if len(parsed.processes_by_child) > 1:
-        # One alert follows one process's ladder and responders.
+    if parsed.asks_for_several_alerts:
         return Route(NEW_ALERT, "quarantined",
-                     reason=f"raises concerns under {' and '.join(parsed.processes_by_child)} in one mail: "
-                            "one alert is one process, so a person splits it")
+                     reason="asks for more than one alert in one mail: a person raises each")
+    # One alert follows one process's ladder: list items naming children of two processes are
+    # raised in the sender's own process, with that process's children, when the sender raises
+    # in only one of them; otherwise a person splits the mail.
+    by_process: dict[str, tuple[str, ...]] = {}
+    for key, ids in parsed.processes_by_child:
+        by_process[key] = by_process.get(key, ()) + ids
+    children = parsed.case_ids
+    if len(by_process) > 1:
+        own = [key for key in by_process if key in raiser_processes(config, person)]
+        if len(own) != 1:
+            return Route(NEW_ALERT, "quarantined",
+                         reason=f"raises concerns under {' and '.join(by_process)} in one mail: "
+                                "one alert is one process, so a person splits it")
+        others = {i for key, ids in by_process.items() if key != own[0] for i in ids} - set(by_process[own[0]])
+        children = tuple(i for i in parsed.case_ids if i not in others)
+        parsed = replace(parsed, case_ids=children, process_hint=own[0])
     # An informal e-mail often has "Child ID:" lines that look like a form; the subject phrase
     # says it is informal unless it names a formal stage.
     is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)

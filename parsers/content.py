@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 
-from .dates import NUMBER, find_dates, parse_uk_date, period_or_date, sentences
+from .dates import NUMBER, day_at, find_dates, parse_uk_date, period_or_date, sentences
 from .instruction import stage_number
 from .types import CategoryRule, ParseRules, Timescale
 
@@ -98,25 +98,43 @@ def matching_processes(text: str, phrases_by_process: Mapping[str, tuple[str, ..
     return tuple(key for key, phrases in phrases_by_process.items() if has_phrase(text, phrases))
 
 
-_LIST_ITEM_LINE = re.compile(r"^[ \t]*(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-*•·])[ \t]+(?P<line>.+)$", re.MULTILINE)
+_LIST_ITEM_LINE = re.compile(r"^[ \t]*(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-*•·])[ \t]+\S", re.MULTILINE)
 
 
-def processes_by_child(text: str, rules: ParseRules) -> tuple[str, ...]:
-    """The processes named child by child in a list ("1) Ruby (3390021) - child protection plan",
-    "2) Lewis (3390020) - looked after"): each list item that names a case ID and one process
-    counts. Two or more processes mean one mail raising concerns under different processes,
-    which one alert cannot hold."""
+def processes_by_child(text: str, rules: ParseRules) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(process, case IDs) for each list item of a new mail that names children and one process
+    ("1) Ruby (3390021) - child protection plan ...", "2. Zoë - starred recommendation (Our
+    Children)\nMiCare ID: 20417736"): an item is its lines up to a blank line or the next item. Items of two
+    processes are concerns one alert cannot hold."""
     try:
         id_re = re.compile(rules.case_id_pattern)
     except re.error:
         return ()
-    found: dict[str, None] = {}
-    for m in _LIST_ITEM_LINE.finditer(normalise(text)):
-        line = m.group("line")
-        named = matching_processes(line, rules.process_words)
-        if id_re.search(line) and len(named) == 1:
-            found.setdefault(named[0], None)
+    text = normalise(text)
+    found: list[tuple[str, tuple[str, ...]]] = []
+    items = list(_LIST_ITEM_LINE.finditer(text))
+    for number, m in enumerate(items):
+        end = items[number + 1].start() if number + 1 < len(items) else len(text)
+        blank = re.search(r"\n[ \t]*\n", text[m.start():end])
+        block = text[m.start(): m.start() + blank.start()] if blank else text[m.start():end]
+        named = matching_processes(block, rules.process_words)
+        ids = tuple(dict.fromkeys(x.group(0) for x in id_re.finditer(block)))
+        if ids and len(named) == 1:
+            found.append((named[0], ids))
     return tuple(found)
+
+
+# "Please treat this as the Pre-Dispute Resolution e-mail for both", "could you log these as two
+# separate alerts": one mail asking for more than one alert is a person's to split.
+_SEVERAL_ALERTS = re.compile(
+    r"\b(?:two|2|three|separate)\s+(?:separate\s+)?(?:alerts|drps|disputes)\b"
+    r"|\blog\s+(?:these|them|this|both)\s+(?:as\s+)?(?:two|separate|individually)\b"
+    r"|\b(?:e-?mail|alert|drp)\s+for\s+both\b(?=\s*(?:[.,;:!?)]|$))",
+    re.IGNORECASE)
+
+
+def asks_for_several_alerts(text: str) -> bool:
+    return bool(_SEVERAL_ALERTS.search(normalise(text)))
 
 
 def process_hint(subject: str, form: Mapping[str, str] | None, rules: ParseRules) -> str | None:
@@ -571,8 +589,13 @@ _MORE_TIME = re.compile(
     rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+)?(?:response|reply|answer)\b"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
-    # "The panel sits on the 14th. Can I respond after that?"
-    rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?:after|once)\b"
+    # "The panel sits on the 14th. Can I respond after that?", "He has asked whether he could
+    # respond after that - by Thursday 16th": the time asked is after the date named before it.
+    rf"|\b(?:(?:could|can|may)\s+(?:i|we|he|she|they)|(?:whether|if)\s+(?:i|we|he|she|they)\s+(?:could|can|might|may))\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?P<after>after|once)\b"
+    # "Realistically it'll be the 30th before I can give you a proper response."
+    rf"|\b(?:it'll|it\s+will|it's\s+going\s+to|it\s+is\s+going\s+to)\s+be\s+(?P<when>[^.?!\n]{{3,40}}?)\s+before\s+(?:i|we|he|she|they)\s+(?:can|could|will\s+be\s+able\s+to)\b"
+    # "I'm on leave until the 9th ..., so can it wait till then?"
+    rf"|\b(?:can|could)\s+(?:it|this|that|the\s+response)\s+wait\s+(?:till|until|to)\s+(?P<then>then)?"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing|on)\b)"
@@ -588,10 +611,28 @@ _NEGATION = re.compile(
 _WINDOW = 160
 
 
-def _asked_amount(text: str, sent: date | None, spans: list[tuple[int, int]], m: re.Match[str]) -> bool:
-    """Does the sentence of the request ``m`` name the time it asks for?"""
-    a, b = next(((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text)))
-    return period_or_date(text, sent, max(a, m.start() - 60), min(b, m.end() + _WINDOW)) is not None
+def _sentence_of(text: str, spans: list[tuple[int, int]], m: re.Match[str]) -> tuple[int, int]:
+    return next(((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text)))
+
+
+def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int]],
+                        m: re.Match[str]) -> Timescale | None:
+    """The time the request ``m`` asks for, from its own sentence, or None."""
+    sentence_start, sentence_end = _sentence_of(text, spans, m)
+    # After "respond after ..." only what follows is the time asked; "till then" points back.
+    start = m.start() if m.group("after") else sentence_start if m.group("then") else max(sentence_start, m.start() - 60)
+    end = min(sentence_end, m.end() + _WINDOW)
+    if m.group("when"):
+        named = day_at(text, m.start("when"), sent)
+        if named is not None:
+            return Timescale(until=named)
+    found = period_or_date(text, sent, start, end)
+    if found is not None and found.until is not None:
+        # "on the Monday after panel, 21 June": the date written out is the one meant.
+        written = _dates_in(text[start:end], sent, written_out=True)
+        if written and found.until not in written:
+            found = Timescale(until=written[0])
+    return found
 
 
 def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:
@@ -610,17 +651,9 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     if asks:
         spans = sentences(text)
     for m in asks:
-        sentence_start, sentence_end = next(
-            ((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text))
-        )
-        start = max(sentence_start, m.start() - 60)
-        found = period_or_date(text, sent, start, min(sentence_end, m.end() + _WINDOW))
-        if found is not None and found.until is not None:
-            # "on the Monday after panel, 21 June": the date written out is the one meant.
-            written = _dates_in(text[start : min(sentence_end, m.end() + _WINDOW)], sent, written_out=True)
-            if written and found.until not in written:
-                found = Timescale(until=written[0])
-        if found is None and any(_asked_amount(text, sent, spans, later) for later in asks if later.start() >= sentence_end):
+        sentence_start, sentence_end = _sentence_of(text, spans, m)
+        found = _amount_in_sentence(text, sent, spans, m)
+        if found is None and any(_amount_in_sentence(text, sent, spans, later) for later in asks if later.start() >= sentence_end):
             # "I'll need a bit longer. [reasons] Would you be agreeable to another week?": the
             # amount is in a later sentence that asks again, not in the reasons between.
             continue

@@ -323,6 +323,15 @@ def _ordinal_day(text: str, pos: int, sent: date | None) -> date | None:
     return None
 
 
+def day_at(text: str, pos: int, sent: date | None) -> date | None:
+    """A date starting at ``pos``, or a bare day of the month ("the 30th": the next 30th)."""
+    found = date_at(text, pos, sent)
+    if found is not None:
+        return found[0]
+    filler = _FILLER.match(text, pos)
+    return _ordinal_day(text, filler.end() if filler else pos, sent)
+
+
 def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
     """The first date in text[start:end] that follows a date word ("by", "until", "to"), with
     "the 20th" read as the next 20th; as (date, offset of the date word)."""
@@ -436,7 +445,7 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
     return found, (None if found else note)
 
 
-_DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before)\b", re.IGNORECASE)
+_DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?)\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+|will\s+|'ll\s+|shall\s+)?(?:need|want|expect|ask)|"
     r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
@@ -471,6 +480,12 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
             period = period_at(text, word.end(), min(end, word.end() + 40))
             if period and period[1] - word.end() <= 2 and not _counted_from_an_event(text, period[1]):
                 return Timescale(working_days=period[0])
+            continue
+        if word.group().lower().startswith("first"):
+            # "... a date for the meeting, first thing Monday?": the day right after it.
+            named = date_at(text, word.end() + 1, sent) if word.end() < len(text) else None
+            if named is not None and named[1] - word.end() <= 40:
+                return Timescale(until=named[0])
             continue
         found = dated_at(text, word.start(), min(end, word.end() + 60), sent)
         if found is not None and found[1] == word.start():

@@ -88,6 +88,8 @@ _TARGET = re.compile(
     re.IGNORECASE,
 )
 _TARGET_END = re.compile(
+    # A spaced dash starts another clause: "to the AD – I'd want Jamie's response by Friday".
+    r"\s+[–—]\s.*$|\s+-\s+(?!(?:stage|level)\b).*$|"
     r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|for\s+(?:a|their|his|her)|with\s+a|"
     r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?)\b.*$",
     re.IGNORECASE,
@@ -111,7 +113,9 @@ _PROSE = (
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
     ("EXTEND", re.compile(
-        r"\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b",
+        r"\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
+        # Granting in their own words: "Ok go on then, one more week", "fine, take till the 30th".
+        r"|\b(?:ok|okay|fine|alright|all\s+right)[,.!]?\s+(?:go\s+on\s+then|take|have)(?=[,.!]?\s+(?:(?:one|another|a)\s+(?:more\s+|further\s+)?(?:week|fortnight|days?)\b|(?:till|until|to)\b))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
@@ -271,6 +275,10 @@ _ASSENT = re.compile(
 )
 
 
+# "1. Contact with dad - agreed, ...": a topic, a dash or colon, then "agreed" answers that point.
+_TOPIC_THEN_AGREED = re.compile(r"[A-Za-z]{2,}[^\n]{0,60}?\s*[-–—:]\s*agreed?\W*$", re.IGNORECASE)
+
+
 def _agrees_with_a_point(rest: str) -> bool:
     """Is what follows "Agreed," a statement of its own (four words or more, nothing about
     time), so the word agrees with a point rather than with a request for more time?"""
@@ -390,6 +398,13 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     return args
 
 
+# Words in quotation marks are someone else's: "I saw your note - "ESCALATE to stage 2 if
+# nothing by Friday" - so here it is" is a manager quoting the IRO, not deciding.
+_QUOTED = re.compile(r'"[^"\n]{2,200}"|\u201c[^\u201d\n]{2,200}\u201d')
+# An emoji closes what it follows: "Resolved 👍 Placement plan signed ..." is "Resolved." first.
+_EMOJI = re.compile(r"[ \t]*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2705][\ufe0f\U0001F3FB-\U0001F3FF]*")
+
+
 def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     """The decision a reply's new text states, or None for ordinary prose.
 
@@ -397,7 +412,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     or a command contradicted by prose are returned with ``doubt`` set, for mailbot to ask.
     """
     text = (reply_text or "").replace("\r\n", "\n").replace("\u2019", "'").replace("\u2018", "'")
-    text = _usable_lines(text)
+    text = _usable_lines(_EMOJI.sub(".", text))
+    quotes = [q.span() for q in _QUOTED.finditer(text)]
     commands: list[tuple[str, int, int, int]] = []  # (verb, sentence start, verb end, sentence end)
     prose: list[tuple[str, int, int]] = []
     for start, end in sentences(text):
@@ -438,7 +454,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     if len({c[0] for c in decisions}) > 1:
         # "Agreed, that part of the dispute falls away." agrees with a point of an interleaved
         # reply; beside another decision ("Withdraw, please.") it is not a second one.
-        points = [c for c in decisions if c[0] == "AGREE" and _agrees_with_a_point(text[c[2]:c[3]])]
+        points = [c for c in decisions if c[0] == "AGREE" and (
+            _agrees_with_a_point(text[c[2]:c[3]]) or _TOPIC_THEN_AGREED.search(text[c[1]:c[2]]))]
         commands = [c for c in commands if c not in points]
         decisions = [c for c in decisions if c not in points]
     if commands:
@@ -463,7 +480,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif doubt is None and verb not in ("NOTE", "STATUS"):
             doubt = _asked_back(text)
         rest = _lead_trim(text[after:])
-        return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()), **args)
+        return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
+                           quoted=any(a <= after - 1 < b for a, b in quotes), **args)
     if prose:
         verbs = {p[0] for p in prose}
         verb, start, after = prose[0]

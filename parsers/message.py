@@ -153,6 +153,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     concern = _concern_text(env, reply_text)
     form, form_source = _read_form(env, concern, soup, rules)
     stage = content.form_stage(form.get("stage")) if form else None
+    if form and stage is None:
+        # A form with no stage field, in a mail whose subject or opening names it ("Stage 1 -
+        # Starred Recommendation - ..."): the stage is given, just not under a label.
+        stage = content.stated_stage(env.subject, concern)
     case_ids = content.find_case_ids(env.subject, concern, form, rules)
     # A required field counts as given when the mail says it elsewhere (the child's ID in the
     # subject or beside the name, under a label the form list does not know).
@@ -213,7 +217,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         form_source=form_source,
         timescale_note=timescale_note,
         stated_stage=None if form else content.stated_stage(subject, concern),
-        processes_by_child=() if form or env.in_reply_to else content.processes_by_child(concern, rules),
+        processes_by_child=() if env.in_reply_to else content.processes_by_child(concern, rules),
+        asks_for_several_alerts=not env.in_reply_to and content.asks_for_several_alerts(concern),
         sender_check=check_sender(env, rules),
         sender_problem=sender_problem(env),
     )

@@ -245,6 +245,9 @@ class Instruction:
     # Read from prose ("so we can close this") rather than from a decision word that leads its
     # clause: a manager's prose is never taken for a decision they may not give.
     prose: bool = False
+    # The decision word sits inside quotation marks: someone's earlier words quoted ("I saw your
+    # note - "ESCALATE to stage 2 if nothing by Friday" - so here it is").
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,9 +308,10 @@ class ParsedMessage:
     # Added (issue 8): the formal stage a mail without a form says it raises ("I'm raising a
     # Stage 1 dispute", subject "Stage 2 DRP - ..."); None when it names none.
     stated_stage: int | None = None
-    # Added (issue 8): processes named child by child in a new mail's list (more than one: the
-    # mail raises concerns under different processes, and a person splits it).
-    processes_by_child: tuple[str, ...] = ()
+    # Added (issue 8): (process, case IDs) of each list item of a new mail that names one process
+    # and its children; and whether the mail asks for more than one alert ("log these as two").
+    processes_by_child: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    asks_for_several_alerts: bool = False
     # Added (issue 9): is the From address proven, and is the sender one person at all
     # ("From holds 2 addresses", "Sender differs from From"): None when nothing is wrong.
     sender_check: SenderCheck = SenderCheck("unchecked", "no authentication configured")

@@ -107,12 +107,12 @@ def test_the_time_asked_for(text: str, expected: Timescale | None) -> None:
     assert asks and amount == expected
 
 
-def test_one_mail_raising_concerns_under_two_processes(rules: ParseRules) -> None:
+def test_one_mail_raising_concerns_under_two_processes_for_both(rules: ParseRules) -> None:
     rules = ParseRules(**{**rules.__dict__, "case_id_pattern": r"\b\d{7}\b"})
     two = ("1) Ruby Walker (3390021) - child protection plan (my concern)\nThe minutes are missing.\n\n"
            "2) Lewis Walker (3390020) - looked after, placed with his aunt\nNo placement plan.\n")
-    assert processes_by_child(two, rules) == ("cp", "lac")
-    siblings = ("1) Ruby Walker (3390021) - looked after\n2) Lewis Walker (3390020) - looked after, with his aunt\n")
-    assert processes_by_child(siblings, rules) == ("lac",)
-    parsed = parse_message(_mail("Pre-Dispute Resolution - Walker children", "Ruth,\n\n" + two, reply=False), rules)
-    assert parsed.processes_by_child == ("cp", "lac")
+    assert processes_by_child(two, rules) == (("cp", ("3390021",)), ("lac", ("3390020",)))
+    parsed = parse_message(_mail("Pre-Dispute Resolution - Walker children",
+                                 "Ruth,\n\n" + two + "\nPlease treat this as the Pre-Dispute Resolution e-mail for both.\n",
+                                 reply=False), rules)
+    assert [key for key, _ids in parsed.processes_by_child] == ["cp", "lac"] and parsed.asks_for_several_alerts
