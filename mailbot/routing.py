@@ -256,6 +256,11 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     sender = parsed.envelope.from_addr
     person = config.person(sender)
     if person is None:
+        if _for_the_responder(parsed, alert, config):
+            # A team inbox of the council sending the responder's answer "on behalf of Ruth
+            # Khan": her response, recorded as sent by the inbox. Never a decision.
+            return Route(RESPONSE, "processed", d.ManagerResponse(sender),
+                         reason=f"sent on behalf of the responder by {sender}")
         return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
     ins = parsed.instruction
     # The day the mail was sent in the authority's time zone, as the parser reads dates.
@@ -323,6 +328,22 @@ _RELAYED = re.compile(
 )
 
 
+def _for_the_responder(parsed: ParsedMessage, alert: d.Alert, config: Config) -> bool:
+    """Is this reply, from an address not in the directory, plainly the current responder's answer
+    sent for them: from the council's own mail domain, in the thread, saying it is sent on their
+    behalf and naming them, and carrying no decision word?"""
+    sender = parsed.envelope.from_addr or ""
+    responder = config.person(alert.responder)
+    if responder is None or not parsed.envelope.in_reply_to + parsed.envelope.references:
+        return False
+    if sender.rpartition("@")[2] != config.authority.mailbox_address.rpartition("@")[2]:
+        return False
+    text = parsed.reply_text
+    relayed = re.search(r"\bon\s+(?:the\s+)?behalf\s+of\b|\bon\s+[A-Z][a-z]+'s\s+behalf\b", text)
+    return bool(relayed and responder.name.lower() in " ".join(text.split()).lower()
+                and (parsed.instruction is None or parsed.instruction.verb not in DECISIONS))
+
+
 def _concern_readable(parsed: ParsedMessage) -> bool:
     """Is there any concern text to record: the new text, the form's concern, or a document?"""
     if parsed.envelope.encrypted:
@@ -350,6 +371,8 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
     if not raising:
         return Route(UNRECOGNISED, "quarantined", reason="not part of a known thread and not a Pre-Dispute Resolution e-mail or DRP form")
     if person is None or not raiser_processes(config, person):
+        # Also a Business Manager sending an IRO's concern "on her behalf": a person raises it
+        # with LOG ... FOR from the work queue (the IRO's own mail is the authority).
         return Route(
             NEW_ALERT if parsed.form is None else FORM,
             "quarantined",

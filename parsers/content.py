@@ -438,7 +438,9 @@ _NAMED_BEFORE = re.compile(
     r"(?:\b(?i:the\s+)?(?i:children|child|siblings|young\s+people|young\s+person)\s+(?i:is|are)\s+"
     r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:children|siblings|twins|boys|girls)|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
     # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
-    r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:])"
+    r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]"
+    # "Amira (case 5561092)", "Kyle (Mosaic 3379105)".
+    r"|\((?i:case|lcs|mosaic|micare|id|ref))"
     r"\s*[(:#\-–]?\s*$"
 )
 _NAME_AND_AGE = re.compile(r"\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]\s*$")
@@ -585,6 +587,10 @@ _MORE_TIME = re.compile(
     rf"|\b(?:deadline|date|timescale|response\s+date)\s+(?:be\s+|being\s+|to\s+be\s+)?(?:pushed|moved|put|shifted)\s+(?:back|out)\b"
     rf"|\b(?:a\s+(?:bit|little)\s+(?:of|more)|some|a\s+few\s+days'?|a\s+day\s+or\s+two'?s?)\s+(?:grace|leeway|slack|breathing\s+space)\b"
     rf"|\b(?:wiggle|wriggle)\s+room\b"
+    # "Realistically I could have the SMART plan on the form by the 16th": a revised date offered.
+    rf"|\b(?:realistically|honestly)\s*,?\s*(?:i|we)\s+(?:could|can|would|will|should)\s+(?:be\s+able\s+to\s+)?(?:have|get|send|give|do|finish|complete)\b(?=[^.?!\n]{{0,60}}\b(?:by|until|till)\b)"
+    # "Is there any flex on the date?"
+    rf"|\b(?:any|some|a\s+bit\s+of)\s+(?:flex|flexibility|give)\s+(?:on|in|with|around)\s+(?:the\s+|this\s+|that\s+)?(?:date|deadline|timescale|timeframe|response\s+date)\b"
     # "Would a week on Monday be OK for my full response?"
     rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+)?(?:response|reply|answer)\b"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
@@ -738,7 +744,7 @@ def stated_stage(subject: str, text: str) -> int | None:
     # A subject that opens with the stage, or names the DRP with a stage further on: "Stage 1 -
     # core groups - 772310", "DRP form - Section 4 (Stage 2) - Mosaic 6093351".
     opening = re.match(r"\s*(?:urgent\s*[-:–!]*\s*)?(?:formal\s+)?stage\s*(\d)\b", subject, re.IGNORECASE) or re.search(
-        r"\b(?:drp|dispute\s+resolution)\b[^\n]{0,40}?\bstage\s*(\d)\b", subject, re.IGNORECASE)
+        r"\b(?:drp|dispute\s+resolution|escalation)\b[^\n]{0,40}?\bstage\s*(\d)\b", subject, re.IGNORECASE)
     if opening:
         return int(opening.group(1))
     for source in (subject, head):
@@ -760,7 +766,7 @@ def stated_stage(subject: str, text: str) -> int | None:
 
 
 _RAISING_NOW = re.compile(
-    r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting|taking)\b[^.!?\n]{0,80}?"
+    r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting|taking|escalating)\b[^.!?\n]{0,80}?"
     r"\b(?:at|to)\s+stage\s*(?P<n>\d|one|two|three|four|five)\b",
     re.IGNORECASE,
 )

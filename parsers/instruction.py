@@ -377,6 +377,9 @@ def _without_later_points(text: str, pos: int) -> str:
     return "\n".join(kept)
 
 
+_BARE_DAYS = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|further\s+|extra\s+)?days?\b", re.IGNORECASE)
+
+
 def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
     clause = _clause_after(text, after)
     args: dict = {}
@@ -392,6 +395,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         timescale = period_or_date(clause, sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
+            if verb == "EXTEND" and _BARE_DAYS.search(clause):
+                # "extend by 5 days": calendar or working? The ladders count working days, and the
+                # IRO is asked rather than one of the two guessed.
+                args["unusable"] = "'days' may mean calendar days or working days"
         elif verb == "EXTEND":
             # "Extend Friday 28th May": the date without a date word.
             args["until"] = parse_uk_date(clause, sent)
@@ -478,7 +485,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = _asked_back(text)
+            doubt = _asked_back(text) or _inside_a_statement(text[start:after])
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
                            quoted=any(a <= after - 1 < b for a, b in quotes), **args)
@@ -541,6 +548,23 @@ _ASKS_BACK = re.compile(
     r"|is\s+that\s+(?:ok|okay|alright|all\s+right|right|correct|what\s+you)|would\s+you\s+(?:rather|prefer)|or\s+(?:would|should|do|is|shall))\b",
     re.IGNORECASE,
 )
+
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i've|i'll|we|we're|we'd|my)\b", re.IGNORECASE)
+
+
+def _inside_a_statement(head: str) -> str | None:
+    """A decision participle in lower case after the writer's own statement in the same sentence
+    ("I'm happy for this to be closed now, resolved from my side"): a description inside prose,
+    confirmed rather than obeyed. An imperative there ("I'd rather not go to the AD yet, so
+    extend by 5 working days") and "Not resolved - escalate to stage 2" stay commands."""
+    words = list(_WORD.finditer(head))
+    if not words or words[-1].group().isupper() or not re.search(r"(?:ed|wn)$", words[-1].group(), re.IGNORECASE):
+        return None
+    breaks = [m.end() for m in _CLAUSE.finditer(head, 0, words[-1].start())]
+    if not breaks or not _FIRST_PERSON.search(head[: breaks[-1]]):
+        return None
+    return "the decision is written inside a longer sentence"
 
 
 def _asked_back(text: str) -> str | None:

@@ -255,6 +255,9 @@ def _name_block_start(lines: list[str]) -> int:
 _PS = re.compile(r"^\s*p\.?\s?s\.?\b", re.IGNORECASE)
 
 
+_POST_NOMINALS = re.compile(r"(?:[A-Z][A-Za-z.]{0,5}|\([A-Za-z. ]{1,12}\))(?:[\s,]+(?:[A-Z][A-Za-z.]{0,5}|\([A-Za-z. ]{1,12}\)))*")
+
+
 def cut_at_own_signature(text: str, from_name: str) -> str:
     """``text`` up to its writer's own signature block: the first line that is their name as
     From gives it ("Tom Whitaker", "Aisha Rahman (she/her)", "Kate Moreno | IRO"), with the
@@ -267,6 +270,10 @@ def cut_at_own_signature(text: str, from_name: str) -> str:
     lines = text.split("\n")
     for i, line in enumerate(lines):
         words = " ".join(re.split(r"[|(,\u2013\u2014-]", line, maxsplit=1)[0].split()).lower()
+        if words != name and words.startswith(name + " "):
+            # "Tom Whitaker BA (Hons) MA SW": the name with its letters after it.
+            after = " ".join(line.split())[len(name):]
+            words = name if _POST_NOMINALS.fullmatch(after.strip()) else words
         if i == 0 or words != name or not any(l.strip() for l in lines[:i]):
             continue
         start = i
