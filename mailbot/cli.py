@@ -482,11 +482,14 @@ def cmd_status(ctx: Context) -> int:
     labels = {"last_poll": "last successful poll", "backlog": "backlog at last poll",
               "outbox_queued": "outbox queued", "outbox_failed": "outbox failed",
               "quarantined": "quarantined messages", "recorded_not_handled": "recorded, not yet handled",
-              "last_error": "last error", "config_error": "configuration not in use"}
+              "last_error": "last error", "config_error": "configuration not in use",
+              "mailbox_holder": "mailbox watched by"}
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(ctx.config.authority.timezone)
     for key, label in labels.items():
+        if key not in report:
+            continue  # mailbox_holder: several instances share a PostgreSQL store only
         value = report.get(key)
         text = "-" if value is None else _local_times(str(value), tz)
         if key == "last_error" and value is not None:

@@ -319,6 +319,9 @@ class OutboxConfig(_ServerConfig):
 
 class StoreConfig(Strict):
     url: str
+    schema_: str | None = Field(default=None, alias="schema")
+    """PostgreSQL only: the schema this authority's tables live in, when several authorities share
+    one database (one process each). Created, and migrated with its own version table, on first use."""
 
     @field_validator("url")
     @classmethod
@@ -326,6 +329,25 @@ class StoreConfig(Strict):
         if not (v.startswith("sqlite:") or v.startswith("postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return v
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema_name(cls, v: str | None) -> str | None:
+        # Written into SQL (CREATE SCHEMA, search_path): plain names only, never quoted ones.
+        if v is not None and not (isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,62}", v)):
+            raise ValueError(f"{v!r} must be lower-case letters, digits or _, starting with a letter (at most 63)")
+        if v is not None and (v.startswith("pg_") or v == "information_schema"):
+            raise ValueError(f"{v!r} is a name PostgreSQL keeps for itself")
+        return v
+
+    @model_validator(mode="after")
+    def _schema_needs_postgresql(self) -> "StoreConfig":
+        if self.schema_ is not None:
+            if not self.url.startswith("postgresql"):
+                raise ValueError("schema is for a postgresql+psycopg:// store (a SQLite file holds one authority)")
+            if "options=" in self.url:
+                raise ValueError("give the schema in schema, or options in the url, not both")
+        return self
 
 
 class Person(Strict):
@@ -565,6 +587,11 @@ class Config:
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
             return prefix + str(self.base_dir / url[len(prefix):])
+        if self.settings.store.schema_ is not None:
+            # In the URL itself, so that every connection any command opens lands in the schema.
+            from store.db import with_schema
+
+            return with_schema(url, self.settings.store.schema_)
         return url
 
 
@@ -579,7 +606,7 @@ def _known_keys() -> frozenset[str]:
             continue
         seen.add(model)
         for name, info in model.model_fields.items():
-            keys.add(name)
+            keys.add(info.alias or name)
             todo = [info.annotation]
             while todo:
                 kind = todo.pop()

@@ -16,15 +16,25 @@ job looks every few seconds whether either file changed (its size, time or inode
 asks for a re-read even when nothing seems to have. A valid file is taken into use from the next
 decision on; an invalid one is reported once (log, ``mailbot status``) and the daemon carries on
 with the configuration it has until the file changes again.
+
+Several instances on one PostgreSQL store (issue 13), for resilience: every instance sweeps and
+sends (each claims its work with FOR UPDATE SKIP LOCKED, so nothing is handled or sent twice),
+but only one watches the mailbox: the one holding the mailbox's advisory lock (store.db.
+MailboxLock). The others try for it every LOCK_RETRY_SECONDS and take over within seconds of the
+holder dying. The once-a-day jobs (digest, reports, retention) are the holder's too, so that two
+instances never race to queue them. On SQLite (one file, one machine, one process) there is no
+lock: the one process watches.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+import os
 import random
 import re
 import signal
+import socket
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,8 +43,10 @@ from typing import Callable, Iterable
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from store import repository as repo
+from store.db import MailboxLock, advisory_key
 
 from . import reports
 from .config import Config, files_read_by, load_config
@@ -49,6 +61,7 @@ MAX_BACKOFF_SECONDS = 300
 EXIT_CONFIG = 78  # sysexits.h EX_CONFIG; the systemd unit does not restart on it
 SEND_EVERY_SECONDS = 5
 RELOAD_CHECK_SECONDS = 10
+LOCK_RETRY_SECONDS = 3  # how often a stand-by instance tries for the mailbox
 # Settings read once when the daemon starts (connections, the store, the digest's timetable): a
 # re-read configuration that changes them is used by everything else, and these wait for a restart.
 _RESTART_SETTINGS = ("mailbox", "outbox", "store", "authority.mailbox_address", "authority.timezone",
@@ -74,21 +87,44 @@ class Daemon:
         self.reload_requested = threading.Event()
         self._reload_lock = threading.Lock()
         self._config_seen = _fingerprint(self._config_files())
+        # Set while this process watches the mailbox: always on SQLite (one process), and on
+        # PostgreSQL while it holds the mailbox's advisory lock.
+        self.mailbox_lock = _mailbox_lock(bot)
+        self.watching = threading.Event()
+        if self.mailbox_lock is None:
+            self.watching.set()
+        self.instance = f"{socket.gethostname()}:{os.getpid()}"
 
     # ------------------------------------------------------------------ one pass
 
     def run_once(self) -> dict[str, int]:
-        """Drain the mailbox, sweep, send, and queue the digest if it is due; then return."""
-        self._connect()
+        """Drain the mailbox, sweep, send, and queue the digest if it is due; then return.
+
+        On PostgreSQL, while another instance watches the mailbox, this pass sweeps and sends
+        only: the mailbox and the once-a-day jobs are the watcher's."""
+        took = self.mailbox_lock is not None and self.mailbox_lock.try_acquire()
+        if took:
+            self._took_mailbox()
         try:
-            handled = self.drain()
+            handled = 0
+            if self.watching.is_set():
+                self._connect()
+                try:
+                    handled = self.drain()
+                finally:
+                    self._disconnect()
+            else:
+                log.info("mailbox %s is watched by another instance: this pass sweeps and sends only",
+                         self.bot.mailbox)
+            swept = self.sweep()
+            if self.watching.is_set():
+                self.digest_if_due()
+                self.reports_if_due()
+                self.retention_if_due()
+            sent = self.send()
         finally:
-            self._disconnect()
-        swept = self.sweep()
-        self.digest_if_due()
-        self.reports_if_due()
-        self.retention_if_due()
-        sent = self.send()
+            if took:
+                self._left_mailbox()
         return {"handled": handled, "swept": len(swept), "sent": len(sent)}
 
     # ------------------------------------------------------------------ jobs
@@ -274,6 +310,13 @@ class Daemon:
                 self._record_error(error)
         return run
 
+    def _watchers_job(self, job: Callable[[], object]) -> Callable[[], object]:
+        """A once-a-day job run only by the instance watching the mailbox (see the module's
+        docstring); _took_mailbox runs them at once when an instance takes over."""
+        def run() -> object:
+            return job() if self.watching.is_set() else None
+        return run
+
     def start_scheduler(self) -> BackgroundScheduler:
         tz = self.bot.calendar.tz
         digest_time = self.bot.config.settings.digest.time
@@ -285,14 +328,14 @@ class Daemon:
                           id="send", next_run_time=datetime.now(timezone.utc))
         # Weekdays at the digest time; digest_if_due skips bank holidays and closure days. The
         # first run at start-up catches up a digest missed while the daemon was down.
-        scheduler.add_job(self._guarded("digest", self.digest_if_due),
+        scheduler.add_job(self._guarded("digest", self._watchers_job(self.digest_if_due)),
                           CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
                                       timezone=tz), id="digest")
-        scheduler.add_job(self._guarded("digest", self.digest_if_due), id="digest-catch-up",
+        scheduler.add_job(self._guarded("digest", self._watchers_job(self.digest_if_due)), id="digest-catch-up",
                           next_run_time=datetime.now(timezone.utc))
-        scheduler.add_job(self._guarded("retention", self.retention_if_due), IntervalTrigger(hours=1),
-                          id="retention", next_run_time=datetime.now(timezone.utc))
-        scheduler.add_job(self._guarded("reports", self.reports_if_due),
+        scheduler.add_job(self._guarded("retention", self._watchers_job(self.retention_if_due)),
+                          IntervalTrigger(hours=1), id="retention", next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(self._guarded("reports", self._watchers_job(self.reports_if_due)),
                           CronTrigger(day_of_week="mon-fri", hour=digest_time.hour, minute=digest_time.minute,
                                       timezone=tz), id="reports", next_run_time=datetime.now(timezone.utc))
         scheduler.add_job(self._guarded("configuration", self.reload_if_changed),
@@ -319,18 +362,97 @@ class Daemon:
         return code
 
     def _watch(self) -> int:
-        """Watch the mailbox until stopped; 0, or EXIT_CONFIG when the very first connection
-        fails for a reason retrying cannot fix (a folder name the server refuses, a login
-        refused): at start that is a setting to correct, said once, not an outage to wait out."""
-        tries, last_problem, connected_once = 0, None, False
+        """Watch the mailbox until stopped, while this instance holds it (PostgreSQL), trying
+        for it every LOCK_RETRY_SECONDS while another instance does; 0, or EXIT_CONFIG as
+        _watch_mailbox says."""
+        if self.mailbox_lock is None:  # SQLite: one process on one machine, nobody to share with
+            return self._watch_mailbox()
+        standing_by = False
         while not self.stop.is_set():
+            try:
+                got = self.mailbox_lock.try_acquire()
+            except SQLAlchemyError as exc:  # the store is unreachable: nobody can take the mailbox
+                error = f"mailbox lock: {type(exc).__name__}: {first_line(exc)}"
+                log.error("%s; trying again in %d s", error, LOCK_RETRY_SECONDS)
+                self._record_error(error)
+                self.stop.wait(LOCK_RETRY_SECONDS)
+                continue
+            if not got:
+                if not standing_by:
+                    log.info("mailbox %s is watched by another instance; this one (%s) sweeps and sends, "
+                             "and takes the mailbox over if that instance stops", self.bot.mailbox, self.instance)
+                    standing_by = True
+                self.stop.wait(LOCK_RETRY_SECONDS)
+                continue
+            standing_by = False
+            self._took_mailbox()
+            try:
+                code = self._watch_mailbox()
+            finally:
+                self._left_mailbox()
+            if code:
+                return code
+            # The lock was lost with its connection: this instance's link to the store is the
+            # suspect one, so a stand-by (trying every LOCK_RETRY_SECONDS) gets the first chance.
+            self.stop.wait(LOCK_RETRY_SECONDS)
+        return 0
+
+    def _took_mailbox(self) -> None:
+        """This instance now holds the mailbox: say so where ``mailbot status`` finds it, and run
+        the once-a-day jobs that a stand-by skipped (the holder that died may not have)."""
+        self.watching.set()
+        log.info("mailbox %s: watched by this instance (%s)", self.bot.mailbox, self.instance)
+        try:
+            with self.bot.sessions.begin() as session:
+                now = self.clock()
+                repo.set_state(session, "mailbox_holder", f"{self.instance} since {now.isoformat()}", now)
+        except SQLAlchemyError:
+            log.exception("could not record which instance watches the mailbox")
+        if self.scheduler is not None and self.scheduler.running:
+            for job_id in ("digest-catch-up", "reports", "retention"):
+                job = self.scheduler.get_job(job_id)
+                if job is not None:
+                    job.modify(next_run_time=datetime.now(timezone.utc))
+                elif job_id == "digest-catch-up":  # a one-off job, gone once it has run
+                    self.scheduler.add_job(self._guarded("digest", self._watchers_job(self.digest_if_due)),
+                                           id=job_id, next_run_time=datetime.now(timezone.utc))
+
+    def _left_mailbox(self) -> None:
+        """Stop watching: the mailbox connection is closed before the lock is let go, so that two
+        instances never read the mailbox at once."""
+        self.watching.clear()
+        self._disconnect()
+        if self.mailbox_lock is not None:
+            self.mailbox_lock.release()
+
+    def _still_watching(self) -> bool:
+        """Whether this instance may go on draining: always on SQLite; on PostgreSQL while the
+        lock's connection lives (a lost connection lost the lock, and another may have it)."""
+        if self.mailbox_lock is None:
+            return True
+        if self.mailbox_lock.still_held():
+            return True
+        if not self.watching.is_set():
+            return False  # already said
+        self.watching.clear()
+        log.warning("mailbox %s: the connection holding its lock was lost; stopping watching it "
+                    "(another instance may take over)", self.bot.mailbox)
+        return False
+
+    def _watch_mailbox(self) -> int:
+        """Watch the mailbox until stopped (or, on PostgreSQL, until its lock is lost); 0, or
+        EXIT_CONFIG when the very first connection fails for a reason retrying cannot fix (a
+        folder name the server refuses, a login refused): at start that is a setting to
+        correct, said once, not an outage to wait out."""
+        tries, last_problem, connected_once = 0, None, False
+        while not self.stop.is_set() and self._still_watching():
             try:
                 self._connect()
                 connected_once = True
                 if tries:
                     log.warning("mailbox reachable again after %d attempt(s)", tries)
                     tries, last_problem = 0, None
-                while not self.stop.is_set():
+                while not self.stop.is_set() and self._still_watching():
                     self.drain()
                     self._wait()
             except MailboxUnavailable as exc:
@@ -392,10 +514,15 @@ class Daemon:
 
 
 def status(bot: Mailbot) -> dict[str, object]:
-    """What `mailbot status` reports."""
+    """What `mailbot status` reports; on PostgreSQL also which instance (host:pid) watches the
+    mailbox, or None when no instance holds it now."""
     with bot.sessions() as session:
         state = repo.get_state(session)
+        held = repo.advisory_lock_held(session, advisory_key(bot.mailbox))
+        holder = ({"mailbox_holder": state["mailbox_holder"].value if held and "mailbox_holder" in state else None}
+                  if held is not None else {})
         return {
+            **holder,
             "last_poll": state["last_poll"].value if "last_poll" in state else None,
             "backlog": int(state["backlog"].value) if "backlog" in state else None,
             "outbox_queued": len(repo.outbox_rows(session, "queued")),
@@ -410,6 +537,14 @@ def status(bot: Mailbot) -> dict[str, object]:
             # Why the configuration file, as it is now, is not the one in use (issue 10).
             "config_error": (state["config_error"].value or None) if "config_error" in state else None,
         }
+
+
+def _mailbox_lock(bot: Mailbot) -> MailboxLock | None:
+    """The lock that decides which instance watches the mailbox: PostgreSQL only."""
+    engine = bot.sessions.kw.get("bind")
+    if engine is None or engine.dialect.name != "postgresql":
+        return None
+    return MailboxLock(engine, bot.mailbox)
 
 
 def _config_problem(exc: Exception, source: Path) -> str:

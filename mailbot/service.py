@@ -236,9 +236,11 @@ class Mailbot:
         1. read each message (pure: parse, dedupe key);
         2. look up the batch's keys in the store in one query (seen before? set aside and moved
            back to the inbox by a person?);
-        3. record and decide the ordinary messages in ONE transaction: each is recorded first,
-           then decided inside a savepoint of its own, so one message's failure sets that message
-           aside with the reason and the batch goes on;
+        3. record and decide the ordinary messages in ONE transaction: what deciding them reads
+           (their threads, the alerts those name, our own Message-IDs, the day's counts) is
+           loaded in a few queries and they are recorded, before the first is decided; each is
+           then decided inside a savepoint of its own, so one message's failure sets that
+           message aside with the reason and the batch goes on;
         4. log the outcomes once that transaction has committed.
 
         A Business Manager's command mail and a message moved back to the inbox take their own
@@ -274,9 +276,14 @@ class Mailbot:
             return
         try:
             with self.decisions, self.sessions.begin() as session:
+                # What deciding reads is loaded, and the new messages recorded, before the first
+                # is decided: a few statements for the run instead of a dozen per message.
+                preloaded = self._preload(session, run, seen, now)
+                in_advance = self._record_in_advance(session, run, seen, now) if preloaded else {}
                 recorded: dict[str, Any] = {}
-                decided = [(index, self._decide_one(session, reading, seen.get(reading.key), recorded, now))
+                decided = [(index, self._decide_one(session, reading, seen.get(reading.key), recorded, now, in_advance))
                            for index, reading in run]
+                repo.end_batch(session)
         except Exception as exc:  # noqa: BLE001 - retried one by one below; a lone failure propagates
             if len(run) == 1:
                 raise
@@ -292,8 +299,46 @@ class Mailbot:
             results[index] = result
             _log_outcome(result)
 
+    def _preload(self, session: Session, run: list[tuple[int, _Reading]], seen: dict[str, Any],
+                 now: datetime) -> bool:
+        """Load what deciding ``run`` reads in a few queries, before its first message is decided
+        (repo.preload_batch): the threads its messages name, their alerts, our own Message-IDs
+        among them and the day's counts. Not for a run holding a message recorded earlier and
+        not yet decided (rare), which is decided asking the store as it goes (returns False)."""
+        if any(seen.get(reading.key) is not None and seen[reading.key].status == "received" for _i, reading in run):
+            return False
+        parsed = [reading.parsed for _i, reading in run if reading.parsed is not None]
+        named = [mid for p in parsed for mid in (p.envelope.message_id, *p.envelope.in_reply_to,
+                                                 *p.envelope.references, *p.bounced_message_ids)]
+        repo.preload_batch(session, since=self._day_start(now), message_ids=named,
+                           refs=[p.reference for p in parsed], senders=[p.envelope.from_addr for p in parsed])
+        return True
+
+    def _record_in_advance(self, session: Session, run: list[tuple[int, _Reading]], seen: dict[str, Any],
+                           now: datetime) -> dict[str, Any]:
+        """Record the run's new messages in one statement, before the first is decided (so each
+        is still recorded before it is decided); returns dedupe key -> row. Each row joins the
+        batch's counts when its turn comes, as if recorded then."""
+        messages: dict[str, dict[str, Any]] = {}
+        for _index, reading in run:
+            if reading.key in seen or reading.key in messages:
+                continue  # recorded before (a duplicate), or twice in the run (recorded once)
+            parsed, arrival = reading.parsed, reading.arrival
+            messages[reading.key] = dict(
+                dedupe_key=reading.key, message_id=parsed.envelope.message_id if parsed else None, raw=arrival.raw,
+                from_addr=parsed.envelope.from_addr if parsed else None, received_at=now,
+                mailbox_key=arrival.mailbox_key, uid=arrival.uid, uidvalidity=arrival.uidvalidity)
+        if len(messages) < 2:
+            return {}  # one message alone is recorded as it is decided: one INSERT either way
+        return repo.record_inbound_many(session, list(messages.values()))
+
+    def _day_start(self, now: datetime) -> datetime:
+        """The start of ``now``'s local day: the daily rate limits count from it."""
+        return datetime.combine(self.calendar.local_date(now), time(0), tzinfo=self.calendar.tz)
+
     def _decide_one(self, session: Session, reading: _Reading, earlier: Any, recorded: dict[str, Any],
-                    now: datetime) -> IngestResult:
+                    now: datetime, in_advance: dict[str, Any] | None = None) -> IngestResult:
+        """Record (unless recorded in advance) and decide one message, in a savepoint of its own."""
         parsed, arrival = reading.parsed, reading.arrival
         message_id = parsed.envelope.message_id if parsed else None
         if reading.key in recorded:
@@ -304,7 +349,10 @@ class Mailbot:
             return IngestResult(message_id, earlier.kind, earlier.alert_ref, earlier.status, earlier.reason,
                                 duplicate=True)
         row = repo.find_message(session, reading.key) if earlier is not None else None
-        if row is None:
+        if row is None and in_advance and reading.key in in_advance:
+            row = in_advance[reading.key]
+            repo.batch_add_row(session, row)
+        elif row is None:
             row = repo.record_inbound(
                 session, dedupe_key=reading.key, message_id=message_id, raw=arrival.raw,
                 from_addr=parsed.envelope.from_addr if parsed else None, received_at=now,
@@ -318,11 +366,15 @@ class Mailbot:
         limit = self.config.settings.mailbox.max_message_bytes
         if full_size > limit:
             return self._set_aside(session, row, f"message is {full_size} bytes, over the configured limit of {limit}", now)
+        mark = repo.batch_mark(session)
         try:
             with session.begin_nested():
                 self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
-                return self._handle(session, reading.key, parsed, now, row=row)
+                result = self._handle(session, reading.key, parsed, now, row=row)
+                repo.write_batch_audit(session)  # the message's audit lines, in one statement
+                return result
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
+            repo.batch_rollback(session, mark)  # what the batch holds forgets the undone writes
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)
@@ -707,7 +759,7 @@ class Mailbot:
         told once a day: the last defence against a robot that no header gives away."""
         security = self.config.settings.security
         local_day = self.calendar.local_date(now)
-        since = datetime.combine(local_day, time(0), tzinfo=self.calendar.tz)
+        since = self._day_start(now)
         sender = parsed.envelope.from_addr
         checks = [(repo.count_inbound_since(session, since, from_addr=sender), security.per_sender_per_day,
                    f"from {sender}", sender)]
@@ -921,7 +973,7 @@ class Mailbot:
         key = f"{ref or 'none'}/{notice.key}/{notice.template}"
         if trigger:
             key += "/" + hashlib.sha256(trigger.encode()).hexdigest()[:16]
-        if repo.outbox_has(session, key):
+        if repo.outbox_has(session, key, alert_ref=ref):
             return
         to, refused_to = self._allowed(notice.to)
         cc, refused_cc = self._allowed(c for c in notice.cc if c not in to)
@@ -934,8 +986,8 @@ class Mailbot:
             return
         # The history a notice shows is what happened to the alert; the mail bookkeeping
         # (queued, sent) stays in the full audit that `mailbot alert REF` prints.
-        history = [(a.at, a.detail) for a in repo.audit_for(session, ref)
-                   if a.action not in HISTORY_HIDDEN] if ref else []
+        history = [(at, detail) for at, action, detail in repo.history_of(session, ref)
+                   if action not in HISTORY_HIDDEN] if ref else []
         subject, text, html = self.renderer.render(notice.template, alert, history, notice.extra)
         if alert is not None and in_reply_to is None:
             thread = repo.thread_message_ids(session, alert.ref)
@@ -959,15 +1011,21 @@ class Mailbot:
     def tick(self, now: datetime) -> list[tuple[str, str]]:
         """The deadline sweep: apply every reminder, lapse and cap breach due at ``now``."""
         done: list[tuple[str, str]] = []
-        with self.sessions() as session:
-            # Only alerts whose next instant has come (or is not computed yet): the cost grows
-            # with what is due, not with what is open (issue 13).
-            refs = repo.due_alert_refs(session, now, d.LIVE)
-        # Committed in batches (one commit per alert was most of a large sweep's time); each
-        # alert in a savepoint of its own, so one alert's fault loses only its own changes.
-        for start in range(0, len(refs), SWEEP_BATCH):
+        after_id = 0
+        # Only alerts whose next instant has come (or is not computed yet): the cost grows with
+        # what is due, not with what is open (issue 13). Committed in batches (one commit per
+        # alert was most of a large sweep's time); each alert in a savepoint of its own, so one
+        # alert's fault loses only its own changes. Each batch is claimed with FOR UPDATE SKIP
+        # LOCKED: instances sharing a PostgreSQL store sweep side by side, each alert handled by
+        # one of them. Claims go forward by id, so an alert that failed is not met again until
+        # the next sweep.
+        while True:
             with self.decisions, self.sessions.begin() as session:
-                for ref in refs[start:start + SWEEP_BATCH]:
+                claimed = repo.claim_due_alerts(session, now, d.LIVE, after_id=after_id, limit=SWEEP_BATCH)
+                if not claimed:
+                    break
+                after_id = claimed[-1][0]
+                for _id, ref in claimed:
                     try:
                         with session.begin_nested():
                             done.extend(self._sweep_one(session, ref, now))
@@ -992,78 +1050,141 @@ class Mailbot:
 
     # ------------------------------------------------------------------ send
 
+    # Rows claimed, marked "sending" and recorded "sent" per commit. A process killed during a
+    # batch's hand-off leaves the whole batch "sending", and none of it is sent again (at most
+    # once): the batch is kept small, and well within SENDING_GRACE (see _send_batch_size).
+    SEND_BATCH = 50
+
     def send(self, now: datetime, sink: Sink) -> list[str]:
         """Deliver every queued row through ``sink``; each row is sent at most once.
 
-        A row is marked "sending" and committed before it is handed to the server, and "sent"
-        after; a process killed in between leaves it "sending", and it is never handed over
-        again: ``reconcile_sending`` reports it instead (issue 9: at most once, even when killed)."""
-        sent = []
+        In batches (issue 13): a batch of queued rows is claimed (FOR UPDATE SKIP LOCKED, so
+        instances sharing a PostgreSQL store never take the same row), built, and marked
+        "sending" in one commit before any is handed to the server; then each is handed over,
+        and what happened to the batch ("sent" with its audit line, or a failure) is recorded
+        in one commit. A process killed in between leaves its rows "sending", and they are
+        never handed over again: ``reconcile_sending`` reports them instead (issue 9)."""
+        sent: list[str] = []
         self.reconcile_sending(now)
-        with self.sessions() as session:
-            ids = [r.id for r in repo.outbox_due(session, now)]
-        for row_id in ids:
+        after_id = 0
+        while True:
             with self.sessions.begin() as session:
-                row = session.get(repo.OutboxRow, row_id)
-                if row.status != "queued":
-                    continue
-                row.attempts += 1
-                try:
-                    message = build_message(
-                        from_addr=self.mailbox, from_name=self.config.settings.outbox.from_name,
-                        to=row.to_addrs, cc=row.cc_addrs, subject=row.subject, text=row.body_text,
-                        html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
-                        references=row.references,
-                        auto_submitted="auto-generated" if row.template in reports.REPORT_TEMPLATES else "auto-replied",
-                        date=now, attachments=repo.attachments_of(row),
-                    )
-                except ValueError as exc:
-                    # A row that can never be built (a bad address) fails alone; the rest go on.
-                    row.status, row.last_error = "failed", f"cannot build the message: {exc}"
-                    repo.add_audit(session, at=now, actor="mailbot", action="send_failed",
-                                   detail=f"{row.template}: {row.last_error}", alert_ref=row.alert_ref,
-                                   message_id=row.message_id)
-                    continue
-                # Recorded before the hand-off: the time it was handed over is kept in
-                # next_attempt_at while the row is "sending".
-                row.status, row.next_attempt_at = "sending", now
+                rows = repo.claim_outbox(session, now, after_id=after_id, limit=self._send_batch_size())
+                if not rows:
+                    break
+                after_id = rows[-1].id
+                batch = self._prepare_batch(session, rows, now)
+            sent_now, login_refused = self._hand_over(batch, now, sink)
+            sent += sent_now
+            if login_refused:
+                break  # every row would meet the same refusal: the rest wait for the next round
+        return sent
+
+    def _send_batch_size(self) -> int:
+        """SEND_BATCH, or fewer when one hand-off may take long (the SMTP timeout): a whole
+        batch must be handed over well within SENDING_GRACE, after which another instance
+        would take its rows for interrupted ones."""
+        from .config import SMTP_SCHEMES, parse_server_url
+
+        outbox = self.config.settings.outbox
+        if parse_server_url(outbox.url, SMTP_SCHEMES).is_maildir:
+            return self.SEND_BATCH  # a file written is a hand-off that cannot hang
+        return max(1, min(self.SEND_BATCH, int(SENDING_GRACE.total_seconds() // (2 * outbox.timeout_seconds))))
+
+    def _prepare_batch(self, session: Session, rows: list, now: datetime) -> list[tuple[int, Any, Any]]:
+        """Build each claimed row's message and mark it "sending" (the hand-off time kept in
+        next_attempt_at); a row that can never be built (a bad address) fails alone. Returns
+        (row id, message, next_attempt_at before the claim) for each row to hand over."""
+        batch = []
+        for row in rows:
+            row.attempts += 1
             try:
-                sink.send(message)
-            except PermanentFailure as exc:
-                with self.sessions.begin() as session:
-                    self._send_failed(session, session.get(repo.OutboxRow, row_id), now, f"refused: {exc}")
+                message = build_message(
+                    from_addr=self.mailbox, from_name=self.config.settings.outbox.from_name,
+                    to=row.to_addrs, cc=row.cc_addrs, subject=row.subject, text=row.body_text,
+                    html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
+                    references=row.references,
+                    auto_submitted="auto-generated" if row.template in reports.REPORT_TEMPLATES else "auto-replied",
+                    date=now, attachments=repo.attachments_of(row),
+                )
+            except ValueError as exc:
+                row.status, row.last_error = "failed", f"cannot build the message: {exc}"
+                repo.add_audit(session, at=now, actor="mailbot", action="send_failed",
+                               detail=f"{row.template}: {row.last_error}", alert_ref=row.alert_ref,
+                               message_id=row.message_id)
                 continue
-            except LoginRefused as exc:
-                # mailbot's own login failed: every row would meet the same refusal, so this one
-                # waits its back-off and the rest are not tried this round.
-                with self.sessions.begin() as session:
-                    row = session.get(repo.OutboxRow, row_id)
+            batch.append((row.id, message, row.next_attempt_at))
+            row.status, row.next_attempt_at = "sending", now
+        return batch
+
+    def _hand_over(self, batch: list[tuple[int, Any, Any]], now: datetime, sink: Sink) -> tuple[list[str], bool]:
+        """Hand each message of a committed "sending" batch to ``sink``, then record the outcome
+        of the whole batch in one commit. Returns (Message-IDs sent, whether the login was refused).
+
+        The outcome is recorded even when the hand-off is interrupted by an exception: rows
+        handed over are "sent", rows not yet tried go back to the queue as they were, and the row
+        in the sink's hands when it failed stays "sending" (the server may have it)."""
+        outcomes: dict[int, tuple[str, Exception | None]] = {}
+        tried = 0
+        login_refused = False
+        try:
+            for row_id, message, _before in batch:
+                tried += 1
+                try:
+                    sink.send(message)
+                except PermanentFailure as exc:
+                    outcomes[row_id] = ("refused", exc)
+                except LoginRefused as exc:
+                    # mailbot's own login failed: every row would meet the same refusal, so this
+                    # one waits its back-off and the rest are not tried this round.
+                    outcomes[row_id] = ("login_refused", exc)
+                    login_refused = True
+                    break
+                except (TemporaryFailure, OSError) as exc:
+                    outcomes[row_id] = ("temporary", exc)
+                else:
+                    outcomes[row_id] = ("sent", None)
+        finally:
+            untried = {row_id: before for row_id, _message, before in batch[tried:]}
+            sent = self._record_hand_over(outcomes, untried, now)
+        return sent, login_refused
+
+    def _record_hand_over(self, outcomes: dict[int, tuple[str, Exception | None]], untried: dict[int, Any],
+                          now: datetime) -> list[str]:
+        sent = []
+        with self.sessions.begin() as session:
+            for row in repo.outbox_by_id(session, [*outcomes, *untried]):
+                if row.status != "sending":
+                    continue  # reported as interrupted meanwhile (a hand-off past SENDING_GRACE)
+                if row.id in untried:
+                    # Never handed over: back in the queue as if this round had not claimed it.
+                    row.status, row.attempts, row.next_attempt_at = "queued", row.attempts - 1, untried[row.id]
+                    continue
+                what, exc = outcomes[row.id]
+                if what == "sent":
+                    row.status, row.sent_at, row.next_attempt_at = "sent", now, None
+                    repo.add_audit(session, at=now, actor="mailbot", action="sent",
+                                   detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
+                                   alert_ref=row.alert_ref, message_id=row.message_id)
+                    sent.append(row.message_id)
+                elif what == "refused":
+                    self._send_failed(session, row, now, f"refused: {exc}")
+                elif what == "login_refused":
                     row.status = "queued"
                     self._retry_later(session, row, now, str(exc))
                     repo.set_state(session, "last_error", f"{now.isoformat()} {exc}", now)
-                break
-            except (TemporaryFailure, OSError) as exc:
-                with self.sessions.begin() as session:
-                    row = session.get(repo.OutboxRow, row_id)
+                else:
                     row.status = "queued"  # the server took nothing: it may be tried again
                     self._retry_later(session, row, now, f"{type(exc).__name__}: {exc}")
-                continue
-            with self.sessions.begin() as session:
-                row = session.get(repo.OutboxRow, row_id)
-                row.status, row.sent_at, row.next_attempt_at = "sent", now, None
-                repo.add_audit(session, at=now, actor="mailbot", action="sent",
-                               detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
-                               alert_ref=row.alert_ref, message_id=row.message_id)
-                sent.append(row.message_id)
         return sent
 
     def reconcile_sending(self, now: datetime) -> list[str]:
         """Rows left "sending" by a process that stopped during the hand-off (older than
         SENDING_GRACE, so another instance's send in progress is left alone): the server may or
-        may not have them, so they are not sent again but marked failed and reported."""
+        may not have them, so they are not sent again but marked failed and reported. Claimed
+        with SKIP LOCKED, so that of two instances only one reports each row."""
         with self.sessions.begin() as session:
-            stuck = [r for r in repo.outbox_rows(session, "sending")
-                     if r.next_attempt_at is not None and now - r.next_attempt_at >= SENDING_GRACE]
+            stuck = repo.claim_interrupted_sending(session, now - SENDING_GRACE)
             for row in stuck:
                 self._send_failed(session, row, now,
                                   f"interrupted while being handed to the mail server at {row.next_attempt_at.isoformat()}: "
