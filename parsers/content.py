@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from .dates import NUMBER, day_at, find_dates, parse_uk_date, period_or_date, sentences
@@ -399,7 +399,9 @@ def find_case_ids(
 # not about: that paragraph's IDs are not the alert's.
 _CONTEXT_ONLY = re.compile(
     r"\b(?:for\s+(?:context|information|background)(?:\s+only)?\b|not\s+raising\s+(?:anything|this|a\s+concern)\s+(?:about|for|on)"
-    r"|(?:this|my)\s+(?:e-?mail|concern|alert)\s+is\s+(?:just|only)\s+about)", re.IGNORECASE)
+    r"|(?:this|my)\s+(?:e-?mail|concern|alert)\s+is\s+(?:just|only)\s+about"
+    # "... that is being dealt with through the CP process, not this alert."
+    r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b)", re.IGNORECASE)
 
 
 def _context_only_lines(lines: list[str]) -> set[int]:
@@ -440,7 +442,9 @@ _NAMED_BEFORE = re.compile(
     # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
     r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]"
     # "Amira (case 5561092)", "Kyle (Mosaic 3379105)".
-    r"|\((?i:case|lcs|mosaic|micare|id|ref))"
+    r"|\((?i:case|lcs|mosaic|micare|id|ref|household)"
+    # "Riley Okonjo, 5581903."
+    r"|\b[A-Z][a-z]+\s+[A-Z][A-Za-z'’\-]+,)"
     r"\s*[(:#\-–]?\s*$"
 )
 _NAME_AND_AGE = re.compile(r"\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]\s*$")
@@ -599,7 +603,9 @@ _MORE_TIME = re.compile(
     # respond after that - by Thursday 16th": the time asked is after the date named before it.
     rf"|\b(?:(?:could|can|may)\s+(?:i|we|he|she|they)|(?:whether|if)\s+(?:i|we|he|she|they)\s+(?:could|can|might|may))\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?P<after>after|once)\b"
     # "Realistically it'll be the 30th before I can give you a proper response."
-    rf"|\b(?:it'll|it\s+will|it's\s+going\s+to|it\s+is\s+going\s+to)\s+be\s+(?P<when>[^.?!\n]{{3,40}}?)\s+before\s+(?:i|we|he|she|they)\s+(?:can|could|will\s+be\s+able\s+to)\b"
+    rf"|\b(?:it'll|it\s+will|it's\s+going\s+to|it\s+is\s+going\s+to)\s+be\s+(?P<when>[^.?!\n]{{3,40}}?)\s+before\s+(?:(?:i|we|he|she|they)\s+(?:can|could|will\s+be\s+able\s+to)|it\s+(?:goes|is|gets|can))\b"
+    # "The panel sits on Tuesday 14th ... can I respond the day after panel?"
+    rf"|\b(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:respond|reply|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?:on\s+)?(?P<dayafter>the\s+day\s+after)\b"
     # "I'm on leave until the 9th ..., so can it wait till then?"
     rf"|\b(?:can|could)\s+(?:it|this|that|the\s+response)\s+wait\s+(?:till|until|to)\s+(?P<then>then)?"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
@@ -632,6 +638,10 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
         named = day_at(text, m.start("when"), sent)
         if named is not None:
             return Timescale(until=named)
+    if m.group("dayafter"):
+        # The day after the last date named before it (the panel's).
+        earlier = _dates_in(text[max(0, sentence_start - 300):m.start()], sent)
+        return Timescale(until=earlier[-1] + timedelta(days=1)) if earlier else None
     found = period_or_date(text, sent, start, end)
     if found is not None and found.until is not None:
         # "on the Monday after panel, 21 June": the date written out is the one meant.
@@ -726,7 +736,7 @@ _RAISING_STAGE = re.compile(
     r"|issu(?:e|ing)\s+(?:a|this|my|the)\s+(?:starred\s+)?recommendation)\b"
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     # MiCare's Stage 1 is a recommendation: "Child Protection - Stage 1 recommendation - ...".
-    r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral|(?:starred\s+)?recommendation)\b"
+    r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s*[-–—:]?\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral|(?:starred\s+)?recommendation)\b"
     r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
     # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
     r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",

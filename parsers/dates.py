@@ -399,7 +399,7 @@ _FURTHEST_RESPONSE_DAYS = 120
 _CLAUSE_BREAK = re.compile(
     r"[,;:]\s*|\s[-–—]\s|\b(?:and|so|but|therefore)\s+(?=i\b|we\b|please\b|can\b|could\b)"
     # Dictated run-on text has no commas: "... it hasn't I need a plan ... please I'd like your response ...".
-    r"|\s(?=(?:i'd|i\s+would|i\s+need|i\s+want|please)\s)", re.IGNORECASE)
+    r"|\s(?=(?:i'd|i\s+would|i\s+need|i\s+want|please|can\s+you|could\s+you)\s)", re.IGNORECASE)
 # The sentence asks for something ("please respond", "I'd like a response", "a response is
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(

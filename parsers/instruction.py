@@ -118,7 +118,7 @@ _PROSE = (
         r"|\b(?:ok|okay|fine|alright|all\s+right)[,.!]?\s+(?:go\s+on\s+then|take|have)(?=[,.!]?\s+(?:(?:one|another|a)\s+(?:more\s+|further\s+)?(?:week|fortnight|days?)\b|(?:till|until|to)\b))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
-        r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+)?\s+as\s+withdrawn"
+        r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+){0,3}?\s+as\s+withdrawn"
         r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
         r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)",
         re.IGNORECASE)),
@@ -482,6 +482,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 end = next((e for s0, e in sentences(text) if s0 <= start < e), len(text))
                 args = _read_arguments(verb, text, after, sent)
                 args.pop("unusable", None)
+
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
@@ -554,15 +555,21 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i've|i'll|we|we're|we'd|my)\b", re.I
 
 
 def _inside_a_statement(head: str) -> str | None:
-    """A decision participle in lower case after the writer's own statement in the same sentence
-    ("I'm happy for this to be closed now, resolved from my side"): a description inside prose,
-    confirmed rather than obeyed. An imperative there ("I'd rather not go to the AD yet, so
-    extend by 5 working days") and "Not resolved - escalate to stage 2" stay commands."""
+    """A decision in lower case after the writer's own statement in the same sentence, as a
+    participle ("I'm happy for this to be closed now, resolved from my side") or as what the writer
+    means to do ("I'd rather not go to the Head of Service yet, so I'm going to extend by 5
+    working days"): prose, confirmed rather than obeyed. An imperative there ("..., so extend by
+    5 working days") and "Not resolved - escalate to stage 2" stay commands."""
     words = list(_WORD.finditer(head))
-    if not words or words[-1].group().isupper() or not re.search(r"(?:ed|wn)$", words[-1].group(), re.IGNORECASE):
+    if not words or words[-1].group().isupper():
         return None
     breaks = [m.end() for m in _CLAUSE.finditer(head, 0, words[-1].start())]
     if not breaks or not _FIRST_PERSON.search(head[: breaks[-1]]):
+        return None
+    participle = re.search(r"(?:ed|wn)$", words[-1].group(), re.IGNORECASE)
+    # "..., so I'm going to extend by 5 working days": the writer's intention, not an imperative.
+    intention = _FIRST_PERSON.search(head[breaks[-1]:words[-1].start()])
+    if not (participle or intention):
         return None
     return "the decision is written inside a longer sentence"
 

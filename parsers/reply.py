@@ -546,8 +546,11 @@ def new_text(text: str, _carried: int = 0) -> str:
         below = _addressed_below(lines, start)
         if below is not None:
             out = _clean(below)
+    signed_above = any(line.rstrip() == "--" for line in lines[:start + 1])
     if (not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP
-            and not _is_wrote_line(lines, start)):
+            and not _is_wrote_line(lines, start) and not signed_above):
+        # (Nothing above but the writer's "-- " signature: a reply that says nothing in its body,
+        # its decision typed in the subject; not a forward.)
         # (A quote under "On ... wrote:" with nothing of the sender's is a reply that says nothing
         # in its body, as when the decision is typed in the subject: it stays empty.)
         # A message that opens with a header block (a forward with no comment): its body is all
