@@ -148,13 +148,9 @@ def child_cli(result: str, *argv: str) -> None:
 
     from mailbot.cli import main
 
-    # What the commands import lazily, imported before the clock starts (if a restructuring has
-    # moved them, the first command pays for the import instead: a fraction of a second).
+    # What the commands import lazily, imported before the clock starts.
     for name in ("mailbot.daemon", "mailbot.shell", "mailbot.service", "mailbot.importer", "store.repository"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+        importlib.import_module(name)
     out_path = Path(result).with_suffix(".out")
     gc.collect()
     with open(out_path, "w", encoding="utf-8") as out, redirect_stdout(out):

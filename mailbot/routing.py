@@ -339,8 +339,7 @@ def _for_the_responder(parsed: ParsedMessage, alert: d.Alert, config: Config) ->
     if sender.rpartition("@")[2] != config.authority.mailbox_address.rpartition("@")[2]:
         return False
     text = parsed.reply_text
-    relayed = re.search(r"\bon\s+(?:the\s+)?behalf\s+of\b|\bon\s+[A-Z][a-z]+'s\s+behalf\b", text)
-    return bool(relayed and responder.name.lower() in " ".join(text.split()).lower()
+    return bool(_RELAYED.search(text) and responder.name.lower() in " ".join(text.split()).lower()
                 and (parsed.instruction is None or parsed.instruction.verb not in DECISIONS))
 
 

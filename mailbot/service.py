@@ -412,15 +412,12 @@ class Mailbot:
         _log_outcome(result)
         return result
 
-    def _quarantine(self, key: str, message_id: str | None, kind: str | None, reason: str,
-                    now: datetime) -> IngestResult:
+    def _quarantine(self, key: str, reason: str, now: datetime) -> IngestResult:
+        """Set a recorded message aside in a transaction of its own (a message taken up again)."""
         with self.sessions.begin() as session:
-            row = repo.find_message(session, key)
-            row.status, row.kind, row.reason, row.handled_at = "quarantined", kind, reason, now
-            repo.add_audit(session, at=now, actor="mailbot", action="quarantined", detail=reason,
-                           message_id=message_id)
-        log.warning("message %s quarantined: %s", message_id, reason)
-        return IngestResult(message_id, kind, None, "quarantined", reason)
+            result = self._set_aside(session, repo.find_message(session, key), reason, now)
+        _log_outcome(result)
+        return result
 
     def _thread_alert(self, session: Session, parsed: ParsedMessage) -> tuple[d.Alert | None, str | None]:
         """The alert the message belongs to, and why it may not be acted on in it.
@@ -549,7 +546,7 @@ class Mailbot:
         try:
             parsed = parsers.parse_message(raw, self.parse_rules)
         except ParseError as exc:
-            return self._quarantine(key, None, None, f"unreadable message: {exc.reason}", now)
+            return self._quarantine(key, f"unreadable message: {exc.reason}", now)
         try:
             with self.decisions, self.sessions.begin() as session:
                 self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
@@ -564,8 +561,7 @@ class Mailbot:
                                    message_id=parsed.envelope.message_id)
                 return result
         except Exception as exc:  # the message goes back to the queue with the reason
-            return self._quarantine(key, parsed.envelope.message_id, None,
-                                    f"internal error: {type(exc).__name__}: {first_line(exc)}", now)
+            return self._quarantine(key, f"internal error: {type(exc).__name__}: {first_line(exc)}", now)
 
     def dismiss(self, handle: str, reason: str, now: datetime, *, actor: str) -> str:
         """Take a set-aside message off the list, with the reason; it stays in the store."""

@@ -39,15 +39,14 @@ def find_message(session: Session, dedupe_key: str) -> MessageRow | None:
 
 
 def messages_seen(session: Session, dedupe_keys: Sequence[str]) -> dict[str, Any]:
-    """Which of ``dedupe_keys`` are recorded already, in one query per 500 keys: key -> a row
+    """Which of ``dedupe_keys`` are recorded already, a query per _IN keys: key -> a row
     of (id, status, kind, alert_ref, reason, mailbox_key, uid), not a loaded record."""
     found: dict[str, Any] = {}
-    keys = list(dict.fromkeys(dedupe_keys))
-    for start in range(0, len(keys), 500):
+    for chunk in _in_chunks(dict.fromkeys(dedupe_keys)):
         rows = session.execute(
             select(MessageRow.dedupe_key, MessageRow.id, MessageRow.status, MessageRow.kind, MessageRow.alert_ref,
                    MessageRow.reason, MessageRow.mailbox_key, MessageRow.uid)
-            .where(MessageRow.dedupe_key.in_(keys[start:start + 500])))
+            .where(MessageRow.dedupe_key.in_(chunk)))
         for row in rows:
             found[row.dedupe_key] = row
     return found
@@ -1126,15 +1125,10 @@ def remove_person(session: Session, email: str) -> int:
 # minutes for 100,000 rows); these write the same rows with a few executemany statements per
 # thousand alerts. They only insert: an alert already in the store is the caller's to refuse.
 
-_IN_CHUNK = 1000  # references per IN (...) query: well under every engine's parameter limit
-
-
 def refs_in_store(session: Session, refs: Iterable[str]) -> set[str]:
-    """Which of ``refs`` are alerts already: loads references only, a query per thousand."""
-    wanted = list(dict.fromkeys(refs))
+    """Which of ``refs`` are alerts already: loads references only, a query per 500."""
     found: set[str] = set()
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start:start + _IN_CHUNK]
+    for chunk in _in_chunks(dict.fromkeys(refs)):
         found.update(session.scalars(select(AlertRow.ref).where(AlertRow.ref.in_(chunk))))
     return found
 
