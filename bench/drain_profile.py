@@ -16,7 +16,7 @@ sender, as the backlog tests do.
 ``--root`` measures another checkout (a ``git worktree`` of an earlier commit, for an A/B run
 in one sitting on a noisy machine); the corpus always comes from this checkout's bench/.
 
-    python bench/drain_profile.py [-n 2000] [--batch 200] [--imap] [--profile] [--root DIR]
+    python bench/drain_profile.py [-n 2000] [--batch 200] [--imap [--send]] [--profile] [--root DIR]
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--imap", action="store_true", help="drain a real Dovecot instead of calling ingest_batch")
     parser.add_argument("--limits", choices=("open", "default"), default="open",
                         help="open: no daily limit per sender (default); default: config.yaml's limits")
+    parser.add_argument("--send", action="store_true",
+                        help="with --imap: a whole `run --once` pass (drain, sweep, send), not the drain alone")
     parser.add_argument("--profile", action="store_true", help="print the 35 costliest calls (cumulative)")
     return parser.parse_args()
 
@@ -128,9 +130,12 @@ def main() -> None:
             started = time.perf_counter()
             if profile:
                 profile.enable()
-            daemon._connect()
-            handled = daemon.drain()
-            daemon._disconnect()
+            if args.send:
+                handled = daemon.run_once()["handled"]
+            else:
+                daemon._connect()
+                handled = daemon.drain()
+                daemon._disconnect()
             elapsed = time.perf_counter() - started
             if profile:
                 profile.disable()

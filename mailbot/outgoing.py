@@ -55,7 +55,10 @@ _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_+=-]+")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _MAX_ID_LEFT = 64
 
-_POLICY = policy.SMTP
+# Header text formatted here is written as it is ("refold_source" none): the stock policy would
+# refold any line over 78 characters, and a thread id that cannot be broken (see _THREAD_ID_LINE)
+# would come out as RFC 2047 encoded words.  Everything stored as text here is already folded.
+_POLICY = policy.SMTP.clone(refold_source="none")
 _MAX_LINE = _POLICY.max_line_length  # 78: RFC 5322 §2.1.1's SHOULD (998 is the MUST)
 # Values written as they are and folded here: printable ASCII words separated by single spaces,
 # with no "=?" that a reader (or the email package) would take for an RFC 2047 encoded word.
@@ -68,6 +71,12 @@ _PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-
 _ID_ATOM = r"[A-Za-z0-9!#$%&'*+/=^_`{|}~-]+"
 _PLAIN_MESSAGE_ID = re.compile(rf"<{_ID_ATOM}(?:\.{_ID_ATOM})*@{_ID_ATOM}(?:\.{_ID_ATOM})*>")
 _PRINTABLE_LINE = re.compile(r"[ -~]*")
+# Message-IDs in In-Reply-To and References cannot be broken, and Exchange Online writes ids
+# of 80-90 characters ("<LO4P265MB...@LO4P265MB7748.GBRP265.PROD.OUTLOOK.COM>"): such an id
+# stands on a line of its own, longer than 78 (RFC 5322 §2.1.1: SHOULD 78, MUST 998).  Left
+# to the email package, which treats these fields as unstructured text, it was written as
+# RFC 2047 encoded words, which no client reads as an id: the notice fell out of the thread.
+_THREAD_ID_LINE = 998
 
 
 def _bare_id(value: str, what: str) -> str:
@@ -96,11 +105,12 @@ def _require_aware(moment: datetime) -> datetime:
     return moment
 
 
-def _fold(name: str, items: Sequence[str], separator: str) -> str | None:
+def _fold(name: str, items: Sequence[str], separator: str, longest: int = _MAX_LINE) -> str | None:
     """``items`` joined by ``separator`` + space and folded greedily, as the email package folds
     such a value: each break is before a space (after the separator), and no line is longer than
     78 characters counting the "Name: " in front.  The value without the "Name: ", or None when
-    an item does not fit (the caller then leaves the value to the email package).
+    an item does not fit (the caller then leaves the value to the email package).  ``longest``
+    lets an item that cannot be broken stand on a longer line of its own (see _THREAD_ID_LINE).
 
     One difference: a value too long for the first line but short enough for a line of its own
     was moved whole onto a second line by the email package, leaving "Name:" alone on the
@@ -115,20 +125,25 @@ def _fold(name: str, items: Sequence[str], separator: str) -> str | None:
             lines.append(line + separator)
             line = " " + item
     lines.append(line)
-    if any(len(each) > _MAX_LINE for each in lines):
+    if any(len(each) > longest for each in lines):
         return None
     return "\r\n".join(lines)[len(name) + 2:]
 
 
-def _header(name: str, value: str, plain: re.Pattern = _PLAIN_TEXT):
+def _header(name: str, value: str, plain: re.Pattern = _PLAIN_TEXT, longest: int = _MAX_LINE):
     """What to store for an unstructured header (or Message-ID): the folded text when ``value``
     is ``plain``; otherwise the email package's header object, as before issue 13 (RFC 2047 for
     non-ASCII text; a ValueError for a line break, which would let a value inject headers)."""
     if isinstance(value, str) and plain.fullmatch(value):
-        folded = _fold(name, value.split(" "), "")
+        folded = _fold(name, value.split(" "), "", longest)
         if folded is not None:
             return folded
     return _POLICY.header_store_parse(name, value)[1]
+
+
+def _thread_header(name: str, ids: Sequence[str]):
+    """In-Reply-To or References: bare ids in brackets, folded between ids, never inside one."""
+    return _header(name, " ".join(f"<{each}>" for each in ids), longest=_THREAD_ID_LINE)
 
 
 def _address_header(name: str, addresses: Sequence[str]):
@@ -360,11 +375,11 @@ def build_message(
             refs.append(bare)
     parent = _external_id(in_reply_to) if in_reply_to is not None else None
     if parent is not None:
-        add("In-Reply-To", _header("In-Reply-To", f"<{parent}>"))
+        add("In-Reply-To", _thread_header("In-Reply-To", [parent]))
         if parent not in refs:
             refs.append(parent)
     if refs:
-        add("References", _header("References", " ".join(f"<{r}>" for r in refs)))
+        add("References", _thread_header("References", refs))
 
     add("Auto-Submitted", _header("Auto-Submitted", auto_submitted))
     add("X-Auto-Response-Suppress", "All")

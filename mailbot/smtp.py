@@ -131,8 +131,10 @@ class SmtpSink:
                     timeout=cfg.timeout_seconds)
 
     async def _send(self, message: EmailMessage, token: str | None = None):
-        return await aiosmtplib.send(message, sender=self.envelope_sender, recipients=_recipients(message),
-                                     **self._connection_options(token))
+        # The bytes the message's own policy writes (outgoing.py's: long thread ids kept whole),
+        # not aiosmtplib's re-serialisation under a stock policy, which would refold them.
+        return await aiosmtplib.send(message.as_bytes(), sender=self.envelope_sender,
+                                     recipients=_recipients(message), **self._connection_options(token))
 
     async def _connect_only(self, token: str | None) -> None:
         client = aiosmtplib.SMTP(**self._connection_options(token))

@@ -249,3 +249,21 @@ def test_make_message_id_output_is_accepted_by_build_message():
     # A long id may be folded onto its own line (legal); Python's parser then keeps the
     # folding space in front of it, so readers must strip.
     assert msg["Message-ID"].strip() == f"<{mid}>"
+
+
+def test_exchange_online_length_thread_ids_are_written_as_ids_not_encoded_words():
+    # Exchange Online's ids run to 80-90 characters: longer than a 78-character line with
+    # "In-Reply-To: " in front. The email package, which folds these fields as unstructured
+    # text, wrote them as RFC 2047 encoded words ("=?utf-8?q?=3CLO4P265MB..."), which no client
+    # reads as an id, so the notice fell out of the manager's thread.
+    parent = "LO4P265MB77486331CC9A6BF3061FB013EBAE77943027@LO4P265MB7748.GBRP265.PROD.OUTLOOK.COM"
+    earlier = "AM0PR01MB1234ABCD5678EF901234567890ABCDEF12345@AM0PR01MB1234.eurprd01.prod.outlook.com"
+    msg, raw = reparse(base(in_reply_to=parent, references=[earlier]))
+    assert b"=?" not in raw.split(b"\r\n\r\n", 1)[0]
+    assert msg["In-Reply-To"] == f"<{parent}>"
+    assert msg["References"].split() == [f"<{earlier}>", f"<{parent}>"]
+    head_lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    # Folded between the ids, never inside one; each line within RFC 5322's 998.
+    assert b"References: <" + earlier.encode() + b">" in head_lines
+    assert b" <" + parent.encode() + b">" in head_lines
+    assert max(map(len, head_lines)) <= 998
