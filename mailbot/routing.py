@@ -227,6 +227,17 @@ def stage_for_target(config: Config, process: Process, target: str) -> tuple[int
     return stages[0], None
 
 
+def _other_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
+    """Does the instruction name another date, or another number of working days, than the
+    request asked for? (A date against a number of days cannot be told without the calendar,
+    and is taken as agreeing.)"""
+    if instruction.until is not None and asked.until is not None:
+        return instruction.until != asked.until
+    if instruction.working_days is not None and asked.until is None:
+        return instruction.working_days != asked.working_days
+    return False
+
+
 def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, sent: date | None) -> Reading:
     """The instruction in the alert's terms, with any doubt that makes mailbot ask first: prose
     rather than a command, two decisions, a target at or below the current stage or not on the
@@ -235,8 +246,11 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     doubt = instruction.doubt
     verb = instruction.verb
     stage = instruction.stage
-    if verb == "AGREE" and alert.pending_extension is None and (instruction.working_days or instruction.until):
-        # Time given when no one asked for it is the IRO setting a new deadline: EXTEND.
+    if verb == "AGREE" and (instruction.working_days or instruction.until) and (
+            alert.pending_extension is None or (instruction.prose and _other_time(instruction, alert.pending_extension))):
+        # Time given when no one asked for it is the IRO setting a new deadline: EXTEND. So is
+        # other time granted in the IRO's own words than was asked ("I can give you until
+        # Wednesday but not Friday" to a request for Friday): what stands is the IRO's time.
         verb = "EXTEND"
     if verb == "ESCALATE" and stage is None and instruction.target:
         if re.search(r"\bcafcass\b", instruction.target, re.IGNORECASE):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .dates import NUMBER, day_at, find_dates, parse_uk_date, period_or_date, sentences
+from .dates import NUMBER, WEEKDAYS, day_at, find_dates, parse_uk_date, period_or_date, sentences
 from .instruction import stage_number
 from .types import CategoryRule, ParseRules, Timescale
 
@@ -419,7 +419,8 @@ def _context_only_lines(lines: list[str]) -> set[int]:
 # An ID typed with a space in it ("211 8430", "503 320") after a label: the two groups joined
 # make one ID and neither is one alone; never part of a longer run of groups (a phone number).
 _SPLIT_ID = re.compile(r"(?<!\d)(?<!\d )(\d{2,5}) (\d{2,5})(?! ?\d)")
-_LISTED_AFTER = re.compile(r"(\d+)\)?\s*(?:,|;|&|and|\+)\s*$")
+# "Children are 2301167 and 2301168", "Mia's ID is 2207318 and Kai is 2207 319".
+_LISTED_AFTER = re.compile(r"(\d+)\)?\s*(?:,|;|&|and|\+)\s*(?:[A-Z][a-z]+(?:'s)?\s+(?:(?i:id|number|no)\s+)?(?:is|:|-|–)\s*)?$")
 
 
 def _id_matches(text: str, id_re: re.Pattern[str]) -> list[tuple[int, int, str]]:
@@ -444,8 +445,11 @@ _NAMED_BEFORE = re.compile(
     # "Amira (case 5561092)", "Kyle (Mosaic 3379105)".
     r"|\((?i:case|lcs|mosaic|micare|id|ref|household)"
     # "Riley Okonjo, 5581903."
-    r"|\b[A-Z][a-z]+\s+[A-Z][A-Za-z'’\-]+,)"
-    r"\s*[(:#\-–]?\s*$"
+    r"|\b[A-Z][a-z]+\s+[A-Z][A-Za-z'’\-]+,"
+    # "Ruby, 1190447." - a list line that is a first name and the ID.
+    r"|^\s*[A-Z][a-z]+,)"
+    # "Hope Okoye – #603925": a dash, then the number sign.
+    r"\s*[(:#\-–]?\s*#?\s*$"
 )
 _NAME_AND_AGE = re.compile(r"\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]\s*$")
 _PHONE_LINE = re.compile(r"\b(?:tel|telephone|phone|mob|mobile|fax|ext|extension|direct|dd|switchboard|call)\b|\b[tmf]\s*:|\+44", re.IGNORECASE)
@@ -600,8 +604,9 @@ _MORE_TIME = re.compile(
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # "The panel sits on the 14th. Can I respond after that?", "He has asked whether he could
-    # respond after that - by Thursday 16th": the time asked is after the date named before it.
-    rf"|\b(?:(?:could|can|may)\s+(?:i|we|he|she|they)|(?:whether|if)\s+(?:i|we|he|she|they)\s+(?:could|can|might|may))\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?P<after>after|once)\b"
+    # respond after that - by Thursday 16th", "can I respond properly after that?": the time
+    # asked is after the date named before it.
+    rf"|\b(?:(?:could|can|may)\s+(?:i|we|he|she|they)|(?:whether|if)\s+(?:i|we|he|she|they)\s+(?:could|can|might|may))\s+(?:please\s+)?(?:respond|reply|answer|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?:(?:properly|fully|formally|in\s+full|in\s+writing|in\s+detail)\s+)?(?P<after>after|once)\b"
     # "Realistically it'll be the 30th before I can give you a proper response."
     rf"|\b(?:it'll|it\s+will|it's\s+going\s+to|it\s+is\s+going\s+to)\s+be\s+(?P<when>[^.?!\n]{{3,40}}?)\s+before\s+(?:(?:i|we|he|she|they)\s+(?:can|could|will\s+be\s+able\s+to)|it\s+(?:goes|is|gets|can))\b"
     # "The panel sits on Tuesday 14th ... can I respond the day after panel?"
@@ -651,6 +656,24 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
     return found
 
 
+_DAY_AFTER = re.compile(r"\bthe\s+day\s+after\b", re.IGNORECASE)
+
+
+def _the_day_after(text: str, span: tuple[int, int], found: Timescale | None) -> Timescale | None:
+    """"Panel sits on Tuesday the 14th – could I get the response to you on the Wednesday, the
+    day after panel?": the date named is the event's; the time asked is the day after it."""
+    after = _DAY_AFTER.search(text, span[0], span[1]) if found is not None and found.until is not None else None
+    if after is None:
+        return found
+    # "... on Wednesday 15th, the day after panel": when the weekday written beside it is the
+    # date's own, the date named is already the one asked for.
+    named = re.search(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?\W{0,3}$",
+                      text[max(span[0], after.start() - 30):after.start()], re.IGNORECASE)
+    if named and WEEKDAYS[named.group(1).lower()] == found.until.weekday():
+        return found
+    return Timescale(until=found.until + timedelta(days=1))
+
+
 def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:
     """(asks for more time, the time asked for if a period or date is given).
 
@@ -669,6 +692,11 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     for m in asks:
         sentence_start, sentence_end = _sentence_of(text, spans, m)
         found = _amount_in_sentence(text, sent, spans, m)
+        if found is None:
+            # "I'm going to need a bit longer on this one – realistically it will be the 30th
+            # before I can send you something": a later ask in the same sentence names the time.
+            found = next((amount for later in asks if m.start() < later.start() < sentence_end
+                          for amount in [_amount_in_sentence(text, sent, spans, later)] if amount is not None), None)
         if found is None and any(_amount_in_sentence(text, sent, spans, later) for later in asks if later.start() >= sentence_end):
             # "I'll need a bit longer. [reasons] Would you be agreeable to another week?": the
             # amount is in a later sentence that asks again, not in the reasons between.
@@ -679,7 +707,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             if following and _CONTACT_PROMISE.search(text[following[0] : following[1]]):
                 following = None  # "I'll ring you tomorrow either way": not the time asked for
             if following:
-                found = period_or_date(text, sent, following[0], following[1])
+                found = _the_day_after(text, following, period_or_date(text, sent, following[0], following[1]))
                 if found is None and len(text[following[0] : following[1]].split()) <= 8:
                     # Only a short answer-like sentence ("Friday 14th would work."): a longer
                     # one tells the story ("Kelly has been off sick since Monday ...").

@@ -46,6 +46,9 @@ _DATE_LEADS = "".join(sorted({w[0] for w in (*WEEKDAYS, *MONTHS)}))
 DATE_RE = re.compile(
     rf"\b(?:"
     rf"(?P<num>\b(?P<nd>\d{{1,2}})[/.\-](?P<nm>\d{{1,2}})[/.\-](?P<ny>\d{{4}}|\d{{2}})(?![\d/.\-]\d))"
+    # "Fri 3/12": day/month without a year, only after a weekday (alone, "3/12" or "24/7" is
+    # as likely a fraction or a rota); the weekday must be that date's (_from_match).
+    rf"|(?P<sn>\b(?=[{_WEEKDAY_LEADS}])(?P<wd4>{_WEEKDAY_ANY}),?\s+(?P<sd>\d{{1,2}})/(?P<sm>\d{{1,2}})(?![\d/]))"
     rf"|(?P<dm>\b(?=[\d{_WEEKDAY_LEADS}])(?:(?P<wd1>{_WEEKDAY_ANY}),?\s+(?:the\s+)?)?(?P<d1>\d{{1,2}}){_ORD}\s+(?:of\s+)?"
     rf"(?P<m1>{_MONTH})(?![a-z])(?:,?\s+(?P<y1>\d{{4}})\b)?)"
     rf"|(?P<md>\b(?=[{_DATE_LEADS}])(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
@@ -114,6 +117,10 @@ def _from_match(m: re.Match[str], sent: date | None) -> date | None:
         if year < 100:
             year += 2000
         return _safe_date(year, int(m.group("nm")), int(m.group("nd")))
+    if m.group("sn"):
+        found = _next_occurrence(int(m.group("sm")), int(m.group("sd")), sent) if 1 <= int(m.group("sm")) <= 12 else None
+        weekday = WEEKDAYS[m.group("wd4").lower().rstrip(".")]
+        return found if found is not None and found.weekday() == weekday else None
     if m.group("dm") or m.group("md"):
         day = int(m.group("d1") or m.group("d2"))
         month = MONTHS[(m.group("m1") or m.group("m2")).lower().rstrip(".")]
@@ -429,7 +436,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, str | None]:
+def response_timescale(text: str, sent: date | None, *, subject: bool = False) -> tuple[Timescale | None, str | None]:
     """The timescale set for the response, and a note when one was stated but cannot be used.
 
     First, a sentence that asks for the response ("please respond within 3 working days", "I'd
@@ -438,16 +445,25 @@ def response_timescale(text: str, sent: date | None) -> tuple[Timescale | None, 
     "I would ask that a plan is agreed by Wednesday 21 July", "we agreed it will be on Mosaic by
     end of next week"): what the IRO wants back, and when. The dates and durations of the concern
     and of the history are facts either way. A date already past is not used (the note says so)
-    and the process default applies.
+    and the process default applies. A ``subject`` line asks by being written ("Stage 1 - CP
+    plan - response by Fri 15 Oct"): its response words need no "please" around them.
     """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
-    found, note = _scan(text, sent, _ASKS_FOR_RESPONSE, _REQUEST_FRAME, period_or_date)
+    frame = _ANY if subject else _REQUEST_FRAME
+    found, note = _scan(text, sent, _ASKS_FOR_RESPONSE, frame, period_or_date)
+    if found is not None:
+        # "Could you come back to me within 3 working days ...? ... I need your response by
+        # Friday 25 June": two timescales for one response, and which is meant cannot be told.
+        other = _scan(text, sent, _ASKS_FOR_RESPONSE, frame, period_or_date, after=found)[0]
+        if other is not None and other != found:
+            return None, f"two timescales are asked for ({_said(found)} and {_said(other)})"
     if found is None:
         found, later_note = _scan(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at)
         note = note or later_note
     return found, (None if found else note)
 
 
+_ANY = re.compile("")
 _DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?)\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+|will\s+|'ll\s+|shall\s+)?(?:need|want|expect|ask)|"
@@ -496,8 +512,15 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
     return None
 
 
-def _scan(text, sent, trigger, frame, reader) -> tuple[Timescale | None, str | None]:
+def _said(timescale: Timescale) -> str:
+    return f"{timescale.working_days} working days" if timescale.working_days else f"by {timescale.until.isoformat()}"
+
+
+def _scan(text, sent, trigger, frame, reader, after: Timescale | None = None) -> tuple[Timescale | None, str | None]:
+    """The first timescale a sentence asks for; with ``after``, the first one found in a later
+    sentence than the one that gave ``after`` (one sentence gives one timescale)."""
     note = None
+    passed = after is None
     for start, end in sentences(text):
         sentence = text[start:end]
         asks = trigger.search(sentence)
@@ -519,6 +542,9 @@ def _scan(text, sent, trigger, frame, reader) -> tuple[Timescale | None, str | N
             continue
         if found.until is not None and sent is not None and (found.until - sent).days > _FURTHEST_RESPONSE_DAYS:
             # "28 April" written in May resolves to next April: a date of the past, not a deadline.
+            continue
+        if not passed:
+            passed = found == after
             continue
         return found, None
     return None, note

@@ -291,7 +291,8 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
         return True
     if verb == "STATUS" and re.match(r"\s*(?:$|[?.!]|please|update|check|report|\?)", rest, re.IGNORECASE):
         return True
-    if verb == "NOTE" and re.match(r"\s*(?:$|[:\-–])", rest):
+    # "Note:", "Note - ...", "Note for the record – don't escalate yet", "Note for the file".
+    if verb == "NOTE" and re.match(r"\s*(?:$|[:\-–]|for\s+(?:the\s+)?(?:record|file|log|info(?:rmation)?)\b)", rest, re.IGNORECASE):
         return True
     if verb == "AGREE":
         return bool(re.match(
@@ -436,10 +437,15 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 break
         else:
             m = _AGREE_PROSE.search(sentence)
-            if m and not _hedged(sentence, m) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence, re.IGNORECASE):
+            # A negation before the grant takes it back ("I'm not happy to give more time"); one
+            # after it only bounds it ("I can give you until Wednesday but not Friday").
+            if m and not _hedged(sentence, m) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence[:m.end()], re.IGNORECASE):
                 # The time given is read from the whole sentence ("content to give the team
-                # until the end of the month"): "start" marks it for _read_arguments.
-                prose.append(("AGREE", start, start))
+                # until the end of the month"): "start" marks it for _read_arguments. A grant
+                # that names its own date ("I can give you until Wednesday but not Friday") sets
+                # the IRO's timescale, whatever was asked: EXTEND.
+                own_date = re.search(r"\b(?:give|allow|grant)\s+[\w']+\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                prose.append(("EXTEND" if own_date else "AGREE", start, start))
     if not commands and not prose:
         # "Yes, that's fine - but not beyond that please." typed under a manager's request for
         # time: assent in prose, read as AGREE and confirmed with the IRO (with no request
@@ -486,7 +492,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = _asked_back(text) or _inside_a_statement(text[start:after])
+            doubt = _asked_back(text) or _inside_a_statement(text[start:after]) or _on_condition(text[after:end])
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
                            quoted=any(a <= after - 1 < b for a, b in quotes), **args)
@@ -574,6 +580,17 @@ def _inside_a_statement(head: str) -> str | None:
     return "the decision is written inside a longer sentence"
 
 
+# A decision given on a condition not yet met ("Resolved, subject to Leila being seen alone on
+# Friday"): whether it stands is the IRO's to say once the condition is met or not.
+_CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+long\s+as|so\s+long\s+as"
+                        r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on)\b", re.IGNORECASE)
+
+
+def _on_condition(rest: str) -> str | None:
+    found = _CONDITION.search(rest)
+    return f"the decision is given on a condition ({found.group()} ...)" if found else None
+
+
 def _asked_back(text: str) -> str | None:
     for start, end in sentences(text):
         sentence = text[start:end]
@@ -608,7 +625,17 @@ def subject_instruction(subject: str, sent: date | None) -> Instruction | None:
     user who writes "AGREE" in front of "Re:" and sends). Only a plain command counts there."""
     m = _SUBJECT_LEAD.match(subject or "")
     lead = m.group("lead").strip(" -–—:,") if m else ""
+    if not lead:
+        # Typed at the end instead ("RE: [DRP-2027-0874] ...: more time requested - due Tue 19
+        # Oct 2027 EXTEND to 22 October"): a decision word in capitals after the reference.
+        # mailbot's own subjects never hold one, so it is the writer's.
+        reference = _REFERENCE.search(subject or "")
+        tail = _SUBJECT_TAIL.search(subject, reference.end()) if reference else None
+        lead = tail.group().strip(" -–—:,") if tail else ""
     if not lead or len(lead) > 80:
         return None
     found = parse_instruction(lead, sent)
     return found if found is not None and found.doubt is None else None
+
+
+_SUBJECT_TAIL = re.compile(r"\b(?:RESOLVED|ESCALATE|EXTEND|AGREE|AGREED|WITHDRAW|CAFCASS)\b[^\[\]]*$")

@@ -187,7 +187,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # A new mail whose only timescale is in its subject ("Pre-Dispute Resolution - response
         # by Fri 2 July please"). Never a reply's subject: ours carry our own due dates.
         in_subject, _ = response_timescale(content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or ""),
-                                           sent)
+                                           sent, subject=True)
         if in_subject is not None:
             timescale, timescale_note = in_subject, None
     asks, request = content.extension_request(reply_text, sent)

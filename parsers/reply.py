@@ -286,6 +286,12 @@ def cut_at_own_signature(text: str, from_name: str) -> str:
     return text
 
 
+# "see my comments in red below": the answers are in the quoted text (their initials not named;
+# _ANSWERS_BELOW reads "my answers are below, marked PH").
+_POINTS_BELOW = re.compile(r"\b(?:comments?|answers?|responses?|replies|notes?)\s+(?:\w+\s+){0,3}?(?:below|inline|in\s+(?:red|blue|green|bold))\b"
+                            r"|\b(?:answered|replied|responded)\s+(?:\w+\s+){0,2}?(?:below|inline)\b", re.IGNORECASE)
+
+
 def answers_marked_with_name(text: str, from_name: str, already: str) -> list[str]:
     """Inline answers typed into the quoted history and tagged with the writer's name, as
     Outlook users do when they answer "in blue below": "[Morgan Ellis] Visit completed on 13
@@ -297,10 +303,13 @@ def answers_marked_with_name(text: str, from_name: str, already: str) -> list[st
     # "[Tom Whitaker]", "[Tom W]", "[Tom W.]", "[TW]": how people tag their own words.
     tags = "|".join(re.escape(t) for t in (name, f"{first} {last[0]}.", f"{first} {last[0]}", f"{first[0]}{last[0]}"))
     tag = re.compile(rf"^\s*\[\s*(?:{tags})\s*\]\s*:?\s*(?P<said>\S.*)$", re.IGNORECASE)
+    # Without brackets ("AC – Referral went in on 21/09."), only the writer's initials, in
+    # capitals, before a dash or colon, and only when the new text says the answers are below.
+    bare = re.compile(rf"^\s*{re.escape(first[0] + last[0])}\s*[-–—:]\s*(?P<said>\S.*)$") if _POINTS_BELOW.search(already) else None
     seen = " ".join(already.split())
     found = []
     for line in (text or "").replace("\r\n", "\n").split("\n"):
-        m = tag.match(line)
+        m = tag.match(line) or (bare.match(line) if bare else None)
         if m and " ".join(m.group("said").split()) not in seen:
             found.append(line.strip())  # the tag kept: it says whose words these are
     return found

@@ -180,11 +180,12 @@ def test_taken_back_or_past_dated_decisions_are_doubted(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "verb", "until"),
     [
-        # The decision taken back is replaced by the one written after the retraction.
+        # The decision taken back is replaced by the one written after the retraction (time
+        # given "until Friday" in the IRO's own words sets the IRO's date: EXTEND).
         ("ESCALATE - nothing by the deadline.\n\nActually, scratch that. He rang: I'll give him until "
-         "Friday, but if it isn't here on Friday I will be going to Jo.", "AGREE", date(2027, 5, 14)),
+         "Friday, but if it isn't here on Friday I will be going to Jo.", "EXTEND", date(2027, 5, 14)),
         ("Escalate to stage 3 please.\n\nIgnore the above for now - I'll give him until Friday and decide "
-         "after that.", "AGREE", date(2027, 5, 14)),
+         "after that.", "EXTEND", date(2027, 5, 14)),
     ],
 )
 def test_a_decision_taken_back_gives_way_to_the_later_one_and_is_confirmed(text: str, verb: str, until: date) -> None:
@@ -211,7 +212,8 @@ def test_an_unrelated_question_leaves_the_decision_standing() -> None:
     [
         ("So I'm happy for us to close this one.", "RESOLVED"),
         ("She has asked for this to be escalated to Bridget Owens at stage 4.", "ESCALATE"),
-        ("I'll give him until Friday, but if it isn't here I will go to the Service Manager.", "AGREE"),
+        # A date of the IRO's own: EXTEND (routing made AGREE with a date into EXTEND before).
+        ("I'll give him until Friday, but if it isn't here I will go to the Service Manager.", "EXTEND"),
     ],
 )
 def test_more_decisions_in_prose(text: str, verb: str) -> None:
