@@ -53,6 +53,7 @@ from .config import Config, files_read_by, load_config
 from .errors import ConfigError
 from .imap import MailboxUnavailable
 from .service import Mailbot, first_line
+from .parallel_reading import ReadingPool
 from .shell import Source, drain_mailbox
 
 log = logging.getLogger("mailbot.daemon")
@@ -94,6 +95,8 @@ class Daemon:
         if self.mailbox_lock is None:
             self.watching.set()
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
+        # A backlog's batches are read on another core while the one before is decided.
+        self.reading_pool = ReadingPool.for_this_machine()
 
     # ------------------------------------------------------------------ one pass
 
@@ -108,6 +111,8 @@ class Daemon:
         try:
             handled = 0
             if self.watching.is_set():
+                if self.reading_pool is not None:
+                    self.reading_pool.start()  # the worker imports the parsers while we connect
                 self._connect()
                 try:
                     handled = self.drain()
@@ -123,6 +128,8 @@ class Daemon:
                 self.retention_if_due()
             sent = self.send()
         finally:
+            if self.reading_pool is not None:
+                self.reading_pool.close()
             if took:
                 self._left_mailbox()
         return {"handled": handled, "swept": len(swept), "sent": len(sent)}
@@ -131,7 +138,7 @@ class Daemon:
 
     def drain(self) -> int:
         results = drain_mailbox(self.bot, self.clock, self.source, stop=self.stop,
-                                after_each=lambda _r: self.kick_sender())
+                                after_each=lambda _r: self.kick_sender(), pool=self.reading_pool)
         with self.bot.sessions.begin() as session:
             now = self.clock()
             repo.set_state(session, "last_poll", now.isoformat(), now)
@@ -356,6 +363,8 @@ class Daemon:
             code = self._watch()
         finally:
             self._disconnect()
+            if self.reading_pool is not None:
+                self.reading_pool.close()
             if self.scheduler is not None:
                 self.scheduler.shutdown(wait=True)  # let a send or sweep in progress finish
             log.info("mailbot stopped")

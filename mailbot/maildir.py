@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import create_private_file, make_private_dir
+from .outgoing import wire_bytes
 
 __all__ = ["InboundItem", "MaildirSource", "MaildirSink"]
 
@@ -202,7 +203,7 @@ class MaildirSink:
             raise TypeError(f"message must be an email message, got {type(message).__name__}")
         # Files in a Maildir conventionally end lines with LF, whatever the message's policy
         # (SMTP's is CRLF) would put on the wire.
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+        raw = wire_bytes(message, "\n")
         return _add_bytes(self.path, raw)
 
 

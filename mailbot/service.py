@@ -36,7 +36,7 @@ from parsers.authentication import SENDER_DIFFERS
 from parsers.mime import decode_header_value
 
 from . import domain as d
-from . import alert_list, reports, routing, workqueue
+from . import alert_list, parallel_reading, reports, routing, workqueue
 from .calendar import WorkingCalendar
 from .config import Config
 from .errors import UsageError
@@ -93,11 +93,8 @@ class _Reading:
     key: str
 
 
-def _read_arrival(arrival: Arrival, rules: parsers.ParseRules) -> _Reading:
-    try:
-        parsed, error = parsers.parse_message(arrival.raw, rules), None
-    except ParseError as exc:
-        parsed, error = None, exc.reason
+def _reading_of(arrival: Arrival, read: parallel_reading.Read) -> _Reading:
+    parsed, error = read
     return _Reading(arrival, parsed, error, dedupe_key(parsed.envelope.message_id if parsed else None, arrival.raw))
 
 
@@ -230,10 +227,12 @@ class Mailbot:
         ``size`` is given when the mailbox sent only the header of a message over the limit."""
         return self.ingest_batch([Arrival(raw, mailbox_key, uid, uidvalidity, size)], now)[0]
 
-    def ingest_batch(self, arrivals: Sequence[Arrival], now: datetime) -> list[IngestResult]:
+    def ingest_batch(self, arrivals: Sequence[Arrival], now: datetime,
+                     reading: parallel_reading.Reading | None = None) -> list[IngestResult]:
         """The inbound pipeline, for a batch of messages in mailbox order (issue 13):
 
-        1. read each message (pure: parse, dedupe key);
+        1. read each message (pure: parse, dedupe key); ``reading`` is the batch already being
+           read on another core (parallel_reading), used when it was read with today's rules;
         2. look up the batch's keys in the store in one query (seen before? set aside and moved
            back to the inbox by a person?);
         3. record and decide the ordinary messages in ONE transaction: what deciding them reads
@@ -248,7 +247,10 @@ class Mailbot:
         the messages before them are committed first, so the order of the mailbox is kept. The
         caller moves the messages out of the inbox only after this returns: a crash before that
         re-reads messages that are already recorded, which is a no-op."""
-        readings = [_read_arrival(arrival, self.parse_rules) for arrival in arrivals]
+        if reading is None or reading.rules is not self.parse_rules:
+            # (A configuration re-read since the batch was handed over: read with the new rules.)
+            reading = parallel_reading.Reading.here([a.raw for a in arrivals], self.parse_rules)
+        readings = [_reading_of(arrival, read) for arrival, read in zip(arrivals, reading.result(), strict=True)]
         with self.sessions() as session:
             seen = repo.messages_seen(session, [r.key for r in readings])
         results: list[IngestResult | None] = [None] * len(readings)

@@ -26,6 +26,7 @@ from .config import IMAP_SCHEMES, SMTP_SCHEMES, Config, parse_server_url
 from .errors import ConfigError, StoreError
 from .imap import ImapSource
 from .maildir import InboundItem, MaildirSink, MaildirSource
+from .parallel_reading import Reading, ReadingPool
 from .service import Arrival, IngestResult, Mailbot
 from .smtp import SmtpSink
 
@@ -52,24 +53,48 @@ def make_sink(config: Config) -> MaildirSink | SmtpSink:
 
 def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: Source | None = None,
                   stop: threading.Event | None = None,
-                  after_each: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+                  after_each: Callable[[IngestResult], None] | None = None,
+                  pool: ReadingPool | None = None) -> list[IngestResult]:
     """Handle every waiting message, oldest first, a batch at a time (the mailbox's batch_size):
     the batch is recorded and decided in one transaction (``bot.ingest_batch``), and only then
     moved out of the inbox, one move per folder (DESIGN §6.1). A stop request is honoured
-    between batches, never inside one."""
+    between batches, never inside one.
+
+    With a ``pool``, each batch is handed to another core to be read as soon as it is fetched,
+    and the batch before it is decided meanwhile (parallel_reading): the order in which batches
+    are decided and moved is the same."""
     source = source or make_source(bot.config)
     clock = now if callable(now) else (lambda: now)
     results: list[IngestResult] = []
-    for batch in _batches(source.pending(), bot.config.settings.mailbox.batch_size):
-        if stop is not None and stop.is_set():
-            break
-        done = bot.ingest_batch([Arrival(i.raw, i.key, i.uid, i.uidvalidity, i.size) for i in batch], clock())
+
+    def decide(batch: list[InboundItem], reading: Reading | None) -> None:
+        done = bot.ingest_batch([Arrival(i.raw, i.key, i.uid, i.uidvalidity, i.size) for i in batch], clock(), reading)
         # Committed: now the batch leaves the inbox.
         move_out(source, [(item.key, result) for item, result in zip(batch, done)])
         results.extend(done)
         if after_each:
             for result in done:
                 after_each(result)
+
+    ahead: tuple[list[InboundItem], Reading | None] | None = None  # fetched, being read, not yet decided
+    try:
+        for batch in _batches(source.pending(), bot.config.settings.mailbox.batch_size):
+            if stop is not None and stop.is_set():
+                break
+            reading = pool.read([item.raw for item in batch], bot.parse_rules) if pool is not None else None
+            if ahead is not None:
+                decide(*ahead)
+            ahead = None
+            if reading is None:
+                decide(batch, None)
+            else:
+                ahead = (batch, reading)
+        if ahead is not None and not (stop is not None and stop.is_set()):
+            decide(*ahead)
+            ahead = None
+    finally:
+        if ahead is not None and ahead[1] is not None:
+            ahead[1].cancel()  # left in the inbox, read again next time
     return results
 
 

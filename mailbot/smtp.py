@@ -20,6 +20,7 @@ import aiosmtplib
 from .config import SMTP_SCHEMES, OutboxConfig, parse_server_url
 from .imap import secret_from_env, tls_context
 from .oauth import SMTP_ROLE, TokenSource, TokenUnavailable, missing_role, refused_advice
+from .outgoing import wire_bytes
 
 log = logging.getLogger("mailbot.smtp")
 
@@ -133,7 +134,7 @@ class SmtpSink:
     async def _send(self, message: EmailMessage, token: str | None = None):
         # The bytes the message's own policy writes (outgoing.py's: long thread ids kept whole),
         # not aiosmtplib's re-serialisation under a stock policy, which would refold them.
-        return await aiosmtplib.send(message.as_bytes(), sender=self.envelope_sender,
+        return await aiosmtplib.send(wire_bytes(message), sender=self.envelope_sender,
                                      recipients=_recipients(message), **self._connection_options(token))
 
     async def _connect_only(self, token: str | None) -> None:

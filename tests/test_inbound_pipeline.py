@@ -140,6 +140,6 @@ def test_batches_follow_the_configured_size(bot: Mailbot, tmp_path: Path, root: 
         source.deliver(_raise(n))
     sizes = []
     real = small.ingest_batch
-    small.ingest_batch = lambda arrivals, now: (sizes.append(len(arrivals)), real(arrivals, now))[1]
+    small.ingest_batch = lambda arrivals, now, *reading: (sizes.append(len(arrivals)), real(arrivals, now, *reading))[1]
     assert len(drain_mailbox(small, WHEN, source)) == 5
     assert sizes == [2, 2, 1]

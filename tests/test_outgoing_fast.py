@@ -29,7 +29,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.outgoing import _quoted_printable, build_message
+from mailbot.outgoing import _quoted_printable, build_message, wire_bytes
 from mailbot.smtp import _recipients  # how the SMTP sink reads To and Cc from the message object
 
 LONDON = ZoneInfo("Europe/London")
@@ -153,6 +153,25 @@ def test_same_message_as_the_old_implementation(case):
     assert max(map(len, new_lines)) <= max(HEADER_LIMIT, max(map(len, old_lines))) <= 998
     # Serialising does not change the message, and the same arguments give the same bytes.
     assert new.as_bytes() == new_raw == build_message(**kwargs).as_bytes()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_sinks_serialiser_writes_what_as_bytes_writes(case):
+    # wire_bytes (what the SMTP and Maildir sinks hand over) writes bodies in one piece; the
+    # bytes must be as_bytes's, with either line end.
+    msg = build_message(**CASES[case])
+    assert wire_bytes(msg) == msg.as_bytes()
+    assert wire_bytes(msg, "\n") == msg.as_bytes(policy=msg.policy.clone(linesep="\n"))
+
+
+def test_the_sinks_serialiser_on_a_message_not_built_here():
+    # A compat32 message with every kind of line end in its body, and one without a final newline.
+    for body in ("one\r\ntwo\rthree\nfour", "ends with a newline\n", "", "\n\n"):
+        msg = email.message.Message()
+        msg["Subject"] = "x"
+        msg.set_payload(body)
+        assert wire_bytes(msg) == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        assert wire_bytes(msg, "\n") == msg.as_bytes(policy=msg.policy.clone(linesep="\n"))
 
 
 def test_folding_differs_only_where_the_old_moved_a_whole_value_to_its_own_line():

@@ -1,0 +1,144 @@
+"""Reading a batch on another core (mailbot/parallel_reading.py, issue 13): a real worker process
+(forkserver) reads the benchmark corpus exactly as this process does; a drain that hands its
+batches over decides, records and moves exactly as one that reads them itself; a worker that dies
+costs nothing but the speed-up; a batch of a few messages never leaves this process; and a batch
+read before the configuration changed is read again with the new rules. Real SQLite store and
+real Maildir folders; nothing is mocked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailbot import parallel_reading
+from mailbot.maildir import MaildirSource
+from mailbot.parallel_reading import Reading, ReadingPool, read_many
+from mailbot.service import Arrival
+from mailbot.shell import drain_mailbox
+
+from test_inbound_batch import _bot, _store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from drp_corpus import corpus, end_of  # noqa: E402
+
+
+@pytest.fixture
+def pool():
+    reading_pool = ReadingPool(1)
+    try:
+        yield reading_pool
+    finally:
+        reading_pool.close()
+
+
+def test_the_worker_reads_every_message_as_this_process_does(tmp_path: Path, root: Path, pool: ReadingPool) -> None:
+    bot = _bot(tmp_path / "bot", root)
+    raws = [m.raw for m in corpus(300)] + [b"", b"not an e-mail at all", b"From: x@y\r\n\r\n"]
+    here = read_many(raws, bot.parse_rules)
+    there = pool.read(raws, bot.parse_rules).result()
+    assert pool._executor is not None  # it was read by the worker, not here
+    assert there == here
+    assert [error for _parsed, error in there[-3:]] == [error for _parsed, error in here[-3:]]
+    assert any(error for _parsed, error in there)  # the unreadable ones say why, as here
+
+
+def test_a_drain_that_hands_batches_over_ends_as_one_that_reads_them_itself(tmp_path: Path, root: Path,
+                                                                          pool: ReadingPool) -> None:
+    messages = corpus(400)
+    when = end_of(messages)
+    ends = {}
+    for name, reading_pool in (("here", None), ("worker", pool)):
+        bot = _bot(tmp_path / name, root, {"per_sender_per_day": 100_000})
+        source = MaildirSource(bot.config.resolve_path("var/mail"))
+        for m in messages:
+            source.deliver(m.raw)
+        results = drain_mailbox(bot, when, source, pool=reading_pool)
+        assert len(results) == len(messages) and not list(source.pending())  # all decided and moved
+        ends[name] = ([(r.kind, r.status, r.alert, r.reason) for r in results], _store(bot))
+    assert pool._executor is not None
+    assert ends["worker"] == ends["here"]
+
+
+def test_a_worker_that_dies_costs_only_the_speed_up(tmp_path: Path, root: Path, pool: ReadingPool, caplog) -> None:
+    bot = _bot(tmp_path / "bot", root)
+    raws = [m.raw for m in corpus(64)]
+    pool.start()
+    pool.read(raws[:16], bot.parse_rules).result()  # the worker is up
+    for worker in list(pool._executor._processes.values()):
+        os.kill(worker.pid, signal.SIGKILL)
+    with caplog.at_level(logging.WARNING, logger="mailbot.parallel_reading"):
+        reading = pool.read(raws, bot.parse_rules)
+        assert reading.result() == read_many(raws, bot.parse_rules)
+        # From now on this process reads, and says so once.
+        assert pool.read(raws, bot.parse_rules).result() == read_many(raws, bot.parse_rules)
+    assert pool._executor is None
+    warnings = [r for r in caplog.records if "another core" in r.getMessage()]
+    assert len(warnings) == 1 and "BrokenProcessPool" in warnings[0].getMessage()
+
+
+def test_a_few_messages_are_read_here(tmp_path: Path, root: Path, pool: ReadingPool) -> None:
+    bot = _bot(tmp_path / "bot", root)
+    raws = [m.raw for m in corpus(parallel_reading.MIN_BATCH - 1)]
+    assert pool.read(raws, bot.parse_rules).result() == read_many(raws, bot.parse_rules)
+    assert pool._executor is None  # no process was started for them
+
+
+def test_a_batch_read_with_yesterdays_rules_is_read_again(tmp_path: Path, root: Path) -> None:
+    bot = _bot(tmp_path / "bot", root)
+    messages = [m for m in corpus(12) if m.kind == "new_alert"][:4]  # four alerts, none a reply to another
+    arrivals = [Arrival(m.raw) for m in messages]
+    raws = [a.raw for a in arrivals]
+    # A reading made with the rules in force is used as it is (a made-up one shows that it is).
+    made_up = Reading(raws[:1], bot.parse_rules, done=[(None, "made up")])
+    assert bot.ingest_batch(arrivals[:1], end_of(messages), made_up)[0].reason == "unreadable message: made up"
+    old_rules = bot.parse_rules
+    bot.replace_config(bot.config)  # a re-read configuration: new rules
+    assert bot.parse_rules is not old_rules
+    # One made with the rules before is not: the batch is read again.
+    made_up = Reading(raws[1:], old_rules, done=[(None, "made up")] * 3)
+    results = bot.ingest_batch(arrivals[1:], end_of(messages), made_up)
+    assert [r.status for r in results] == ["processed"] * 3
+
+
+WORKER_SCRIPT = """
+import sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
+from drp_corpus import corpus
+from mailbot.config import load_config
+from mailbot.parallel_reading import ReadingPool
+from mailbot.routing import parse_rules
+pool = ReadingPool(1)
+pool.read([m.raw for m in corpus(32)], parse_rules(load_config(sys.argv[1] + "/config.yaml"))).result()
+print(*pool._executor._processes, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_worker_ends_when_the_drain_is_killed(root: Path) -> None:
+    import subprocess
+    import time
+
+    drain = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in drain.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        drain.kill()
+        drain.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
