@@ -177,6 +177,10 @@ def _initials(name: str) -> set[str]:
     return {"".join(w[0] for w in words if w not in small), "".join(w[0] for w in words)} - {""}
 
 
+_TITLE_INITIALS = {"dcs": "Director", "ad": "Assistant Director", "hos": "Head of Service",
+                   "sm": "Service Manager", "tm": "Team Manager"}
+
+
 def stage_for_target(config: Config, process: Process, target: str) -> tuple[int | None, str | None]:
     """The stage that the words naming a rung or a person mean ("the Head of Service", "Morgan
     Ellis", "Locality Service Lead"), as (stage, None), or (None, why it is unclear)."""
@@ -204,6 +208,9 @@ def stage_for_target(config: Config, process: Process, target: str) -> tuple[int
                          for name in (s.name, *re.split(r"[/()]", s.name)) if short in _initials(name)})
         if len(stages) == 1:
             return stages[0], None
+        # A title known by its initials that no rung's own initials give ("the DCS" where the
+        # rung is just "Director"): read as the words it stands for.
+        wanted = _words(_TITLE_INITIALS.get(short, target))
     scores: list[tuple[int, int]] = []
     for s in process.stages:
         names = [s.name, s.responder.replace("_", " "), *re.split(r"[/()]", s.name)]

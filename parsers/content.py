@@ -156,7 +156,10 @@ _MAX_LABEL_WORDS = 7
 
 
 def label_key(label: str) -> str:
+    # A qualifier in brackets after the label's words names no other field: "MiCare ID (carer
+    # household)" is the ID's label, "Response required (date)" the timescale's.
     label = normalise(label).lower().replace("(s)", "s")
+    label = re.sub(r"(?<=\w)\s*\([^()]*\)\s*$", "", label) or label
     label = re.sub(r"[*?:.()]", " ", label)
     return " ".join(label.split())
 
@@ -398,8 +401,10 @@ def find_case_ids(
 # "For context only: her brother Jayden (3304590) is on a CP plan ..." names a child the alert is
 # not about: that paragraph's IDs are not the alert's.
 _CONTEXT_ONLY = re.compile(
-    r"\b(?:for\s+(?:context|information|background)(?:\s+only)?\b|not\s+raising\s+(?:anything|this|a\s+concern)\s+(?:about|for|on)"
+    r"\b(?:for\s+(?:context|information|background|completeness)(?:\s+only)?\b|not\s+raising\s+(?:anything|this|a\s+concern)\s+(?:about|for|on)"
     r"|(?:this|my)\s+(?:e-?mail|concern|alert)\s+is\s+(?:just|only)\s+about"
+    # "... so this recommendation is for Summer only."
+    r"|(?:this|my)\s+(?:e-?mail|concern|alert|recommendation|dispute|drp)\s+is\s+(?:for|about)\s+[A-Z][a-z]+\s+only\b"
     # "... that is being dealt with through the CP process, not this alert."
     r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b)", re.IGNORECASE)
 
@@ -446,8 +451,10 @@ _NAMED_BEFORE = re.compile(
     r"|\((?i:case|lcs|mosaic|micare|id|ref|household)"
     # "Riley Okonjo, 5581903."
     r"|\b[A-Z][a-z]+\s+[A-Z][A-Za-z'’\-]+,"
-    # "Ruby, 1190447." - a list line that is a first name and the ID.
-    r"|^\s*[A-Z][a-z]+,)"
+    # "Ruby, 1190447." - a list line that is a first name and the ID; "... and Blessing, #3301878".
+    r"|(?:^\s*|\band\s+)[A-Z][a-z]+,"
+    # "... and baby Esme who is 2204419".
+    r"|\b[A-Z][a-z]+\s+who\s+is)"
     # "Hope Okoye – #603925": a dash, then the number sign.
     r"\s*[(:#\-–]?\s*#?\s*$"
 )
@@ -612,7 +619,8 @@ _MORE_TIME = re.compile(
     # "The panel sits on Tuesday 14th ... can I respond the day after panel?"
     rf"|\b(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:respond|reply|come\s+back\s+to\s+you|get\s+back\s+to\s+you)\s+(?:on\s+)?(?P<dayafter>the\s+day\s+after)\b"
     # "I'm on leave until the 9th ..., so can it wait till then?"
-    rf"|\b(?:can|could)\s+(?:it|this|that|the\s+response)\s+wait\s+(?:till|until|to)\s+(?P<then>then)?"
+    # "... so can the placement plan part wait till then?", "can you bear with me until then?"
+    rf"|\b(?:(?:can|could)\s+(?:it|this|that|the\s+(?:[\w'-]+\s+){{0,3}}?[\w'-]+)\s+wait|(?:can|could)\s+you\s+bear\s+with\s+(?:me|us))\s+(?:till|until|to)\s+(?P<then>then)?"
     # Asking leave to answer later: "Would it be OK if I came back to you by Friday?",
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing|on)\b)"
@@ -648,6 +656,16 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
         earlier = _dates_in(text[max(0, sentence_start - 300):m.start()], sent)
         return Timescale(until=earlier[-1] + timedelta(days=1)) if earlier else None
     found = period_or_date(text, sent, start, end)
+    if found is None and m.group("then"):
+        # "Realistically it'll be the 30th before it's ready – can you bear with me until then?",
+        # "I'm on leave until the 9th ... Could it wait till then?": "then" is the last day named
+        # before it, in its sentence or the one before.
+        earlier = [(a, b) for a, b in spans if b <= sentence_start][-1:]
+        for a, b in [(sentence_start, m.start()), *earlier]:
+            days = _days_named(text, a, b, sent)
+            if days:
+                return Timescale(until=days[-1])
+        return None
     if found is not None and found.until is not None:
         # "on the Monday after panel, 21 June": the date written out is the one meant.
         written = _dates_in(text[start:end], sent, written_out=True)
@@ -748,6 +766,20 @@ _PROMISED_LATER = re.compile(
 _OK_CHECK = re.compile(
     r"\b(?:hope\s+(?:that|this)(?:'s|\s+is)\s+(?:ok|okay|alright|all\s+right|acceptable)|(?:is|if)\s+(?:that|this)(?:'s|\s+is)?\s+"
     r"(?:ok|okay|alright|all\s+right|acceptable)|sorry\s+it(?:'s|\s+is)\s+not\s+sooner)\b", re.IGNORECASE)
+
+
+_DAY_OF_MONTH = re.compile(r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def _days_named(text: str, start: int, end: int, sent: date | None) -> list[date]:
+    """The dates and bare days of the month ("the 9th") in text[start:end], in order."""
+    span = text[start:end]
+    found = [(span.find(f.text), f.date) for f in find_dates(span, sent) if f.date is not None]
+    for m in _DAY_OF_MONTH.finditer(span):
+        day = day_at(span, m.start(), sent)
+        if day is not None:
+            found.append((m.start(), day))
+    return [day for _at, day in sorted(found, key=lambda item: item[0])]
 
 
 def _dates_in(text: str, sent: date | None, written_out: bool = False) -> list[date]:

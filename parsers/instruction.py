@@ -90,7 +90,7 @@ _TARGET = re.compile(
 _TARGET_END = re.compile(
     # A spaced dash starts another clause: "to the AD – I'd want Jamie's response by Friday".
     r"\s+[–—]\s.*$|\s+-\s+(?!(?:stage|level)\b).*$|"
-    r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|for\s+(?:a|their|his|her)|with\s+a|"
+    r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|pls|plz|for\s+(?:a|their|his|her)|with\s+a|"
     r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?)\b.*$",
     re.IGNORECASE,
 )
@@ -115,7 +115,7 @@ _PROSE = (
     ("EXTEND", re.compile(
         r"\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
         # Granting in their own words: "Ok go on then, one more week", "fine, take till the 30th".
-        r"|\b(?:ok|okay|fine|alright|all\s+right)[,.!]?\s+(?:go\s+on\s+then|take|have)(?=[,.!]?\s+(?:(?:one|another|a)\s+(?:more\s+|further\s+)?(?:week|fortnight|days?)\b|(?:till|until|to)\b))",
+        r"|\b(?:ok|okay|fine|alright|all\s+right)[,.!]?\s+(?:go\s+on\s+then(?:\s*[-–—,]\s*take)?|take|have)(?=[,.!]?\s+(?:(?:one|another|a)\s+(?:more\s+|further\s+)?(?:week|fortnight|days?)\b|(?:till|until|to)\b))",
         re.IGNORECASE)),
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+){0,3}?\s+as\s+withdrawn"
@@ -227,6 +227,11 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
         if verb is not None:
             if _negated(words, index, sentence):
                 return None
+            # "I am now escalating this to the DCS": the writer telling what they are doing, as
+            # "I am now making a referral to Cafcass" is: prose, read and confirmed (issue 8).
+            if token.endswith("ing") and not word.group().isupper() and any(
+                    w.group().lower() in ("am", "i'm", "im") for w in words[max(0, index - 2):index]):
+                return None
             if verb in ("NOTE", "STATUS") and index > 0 and not _status_question(sentence):
                 return None
             # "close" is a command only as the clause's first word or after "please" ("Close
@@ -296,7 +301,7 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
         return True
     if verb == "AGREE":
         return bool(re.match(
-            r"\s*(?:$|[-–—,.;:!)]|(?:to|with(?!\s+(?:\w[\w-]*'s|the|your|her|his|their|its)\s+(?:plan|approach|assessment|analysis|view|points?|comments?|summary|update|concerns?|position|reasoning|suggestions?)\b)"
+            r"\s*(?:$|[-–—,.;:!)]|(?:to|with(?!\s+(?:\w[\w-]*'s|the|your|her|his|their|its)\s+(?:[\w-]+\s+){0,2}?(?:plan|approach|assessment|analysis|view|points?|comments?|summary|update|concerns?|position|reasoning|suggestions?)\b)"
             r"|until|till|that|this|thanks|thank|please|the\s+(?:extension|request|extra|further|new)|"
             # "Agree with Priya's plan, but ..." agrees with a point, not with a request for time.
             r"an?\s+(?:extension|further|extra))\b)", rest, re.IGNORECASE))
