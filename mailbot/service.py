@@ -1023,12 +1023,20 @@ class Mailbot:
                 if not claimed:
                     break
                 after_id = claimed[-1][0]
+                # The claimed alerts, their history, thread and outbox keys, loaded in a few
+                # queries for the batch (as an inbound batch's are), not a handful per notice.
+                repo.preload_batch(session, since=self._day_start(now), message_ids=(),
+                                   refs=[ref for _id, ref in claimed], senders=())
                 for _id, ref in claimed:
+                    mark = repo.batch_mark(session)
                     try:
                         with session.begin_nested():
                             done.extend(self._sweep_one(session, ref, now))
+                            repo.write_batch_audit(session)
                     except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
+                        repo.batch_rollback(session, mark)
                         log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
+                repo.end_batch(session)
         return done
 
     def _sweep_one(self, session: Session, ref: str, now: datetime) -> list[tuple[str, str]]:

@@ -95,3 +95,32 @@ def test_a_changed_configuration_has_every_next_due_instant_recomputed(bot, root
     with bot.sessions() as session:
         alert = repo.load_alert(session, ref)
     assert stored_next_due(bot, ref) == d.next_due_at(alert, bot.rules)
+
+
+def test_a_sweep_decided_from_the_preload_ends_as_one_asking_the_store(tmp_path: Path, root: Path, monkeypatch) -> None:
+    # The sweep preloads each claimed batch's alerts, history, thread and outbox keys (as an
+    # inbound batch does); the notices it queues (their history, thread headers) and its audit
+    # must be what asking the store one question at a time gives.
+    from test_inbound_batch import _store
+
+    raised = at("2027-05-04T10:00")
+    bots = []
+    for name in ("preloaded", "asking"):
+        data = yaml.safe_load((root / "config.yaml").read_text())
+        data["store"] = {"url": f"sqlite:///{tmp_path / name}.db"}
+        bot = Mailbot(config_from_data(data, base_dir=tmp_path))
+        for n in range(40):
+            raise_alert(bot, n, raised + timedelta(minutes=n))
+        for n in range(0, 40, 3):  # a third answered: their history differs, and so do their notices
+            bot.ingest(mail("dana.tm", "sam.iro", "RE: Pre-Dispute Resolution", "Visit booked.",
+                            raised + timedelta(hours=2), f"answer-{n}@luton", in_reply_to=f"raise-{n}@luton"),
+                       raised + timedelta(hours=2))
+        bots.append(bot)
+    preloaded, asking = bots
+    swept = []
+    for days in (13, 15, 30):  # a reminder, the lapse, and the formal cap
+        swept += preloaded.tick(raised + timedelta(days=days))
+    monkeypatch.setattr(repo, "preload_batch", lambda *args, **kwargs: None)
+    asked = [event for days in (13, 15, 30) for event in asking.tick(raised + timedelta(days=days))]
+    assert asked == swept and len({event for _ref, event in swept}) >= 2
+    assert _store(preloaded) == _store(asking)
