@@ -325,6 +325,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))
     if parsed.asks_for_more_time:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
+    promised = parsed.response_promised
+    if promised is not None and alert.episodes and alert.current.due is not None and promised > alert.current.due:
+        # "I will have my full response to you by the 20th", the deadline being today: the
+        # response itself is promised for after the deadline, which is asking for the time.
+        return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, None, promised),
+                     reason=f"promises the response for {promised.isoformat()}, after the deadline: read as asking for time")
     return Route(RESPONSE, "processed", d.ManagerResponse(sender, not_a_response=_not_a_response(parsed)),
                  reading=refused, not_entitled=refused is not None)
 

@@ -172,6 +172,9 @@ _LOOSE_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for canonical, pattern in (
         ("timescale", r"^(?!.*\bdate\s+(?:raised|completed|of)\b).*(?:\btimescales?\b|\bdeadline\b"
                       r"|\b(?:resolve|resolved|resolution|respond|response|reply|action|actioned|needed|required)\s+by$"
+                      # "Plan to be agreed by" (the response is the plan). Not "Action to be completed
+                      # by" (the work's own date) nor "Completed by" / "Raised by" (a person).
+                      r"|^(?:(?:the\s+)?plan\s+)?(?:to\s+be\s+)?agreed\s+by$"
                       r"|\b(?:response|reply|resolution|plan|action\s+plan)\s+(?:due|date|needed|required)\b"
                       # "By when: 10/02/2027"
                       r"|^by\s+when$|^(?:needed|required|wanted)\s+when$)"),
@@ -690,6 +693,24 @@ def _the_day_after(text: str, span: tuple[int, int], found: Timescale | None) ->
     if named and WEEKDAYS[named.group(1).lower()] == found.until.weekday():
         return found
     return Timescale(until=found.until + timedelta(days=1))
+
+
+# "I will have my full response to you by the 20th": the writer's response itself, promised for a
+# day. Routing compares the day with the deadline (a promise for after it is asking for time).
+_PROMISED_RESPONSE = re.compile(
+    r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:have|get|send|give|let\s+you\s+have)\s+(?:you\s+)?(?:my|our|the|a)\s+"
+    r"(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*(?:response|reply|answer)\s+(?:to\s+you\s+)?"
+    r"(?P<word>by|on|before)\s+", re.IGNORECASE)
+
+
+def promised_response(text: str, sent: date | None) -> date | None:
+    """The day the writer says their response will come, or None."""
+    text = normalise(text)
+    for m in _PROMISED_RESPONSE.finditer(text):
+        found = day_at(text, m.end(), sent)
+        if found is not None and (sent is None or found >= sent):
+            return found
+    return None
 
 
 def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | None]:

@@ -176,6 +176,12 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
         filler = _FILLER.match(text, pos)
         m = DATE_RE.match(text, filler.end() if filler else pos)
     if m is None:
+        # After a date word, "Weds 21st": the day of the month, when it falls on that weekday.
+        abbr_day = _WEEKDAY_ABBR_DAY.match(text, filler.end() if filler else pos)
+        if abbr_day is not None:
+            day = _ordinal_day(text, abbr_day.end(), sent)
+            if day is not None and day.weekday() == WEEKDAYS[abbr_day.group(1).lower()]:
+                return day, _ORDINAL_DAY.match(text, abbr_day.end()).end()
         # After a date word an abbreviated weekday alone is a day ("by Weds", "until Thurs");
         # elsewhere "wed" or "sat" are too often words to read as dates.
         abbr = _WEEKDAY_ABBR.match(text, filler.end() if filler else pos)
@@ -195,6 +201,8 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
 
 _GAP_TO_DAY = re.compile(r"\s+(?=(?:the\s+)?\d)")
 _WEEKDAY_ABBR = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?(?!\s*\d)", re.IGNORECASE)
+_WEEKDAY_ABBR_DAY = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?\s+(?=(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b)",
+                               re.IGNORECASE)
 
 
 def find_dates(text: str, sent: date | None) -> tuple[FoundDate, ...]:
@@ -414,6 +422,8 @@ _REQUEST_FRAME = re.compile(
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
+    # "the response date, which I've moved to Wednesday 17th": the IRO setting it anew.
+    r"|(?:i've|i\s+have)\s+(?:now\s+)?(?:moved|changed|amended|updated|put\s+back|pushed\s+back|extended)"
     # A subject line's clipped request: "need a response by tomorrow pm".
     r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
     # A line of its own: "Timescale: 10 working days."

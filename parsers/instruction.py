@@ -106,7 +106,7 @@ _PROSE = (
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
-        r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
+        r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
         r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
@@ -139,6 +139,8 @@ _PROSE = (
 _AGREE_PROSE = re.compile(
     r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|accept|go\s+along\s+with|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
+    # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
+    r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
@@ -449,7 +451,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # until the end of the month"): "start" marks it for _read_arguments. A grant
                 # that names its own date ("I can give you until Wednesday but not Friday") sets
                 # the IRO's timescale, whatever was asked: EXTEND.
-                own_date = re.search(r"\b(?:give|allow|grant)\s+[\w']+\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                own_date = (re.search(r"\b(?:give|allow|grant)\s+[\w']+\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                            or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
                 prose.append(("EXTEND" if own_date else "AGREE", start, start))
     if not commands and not prose:
         # "Yes, that's fine - but not beyond that please." typed under a manager's request for

@@ -72,7 +72,20 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
     found = parse_instruction(reply_text, sent) if reply_text.strip() else None
     if found is None and (len(reply_text.split()) <= 3 or _POINTS_AT_SUBJECT.search(reply_text)):
         found = subject_instruction(env.subject, sent)
+    if found is None and _ASSENT_ONLY.match(reply_text):
+        # "Confirmed." under mailbot's "please confirm your instruction": the instruction is the
+        # one that notice asked the IRO to send back (routing still checks who may give it).
+        command = _CONFIRM_COMMAND.search(env.text or "")
+        found = parse_instruction(command.group("command"), sent) if command else None
     return found
+
+
+# Only the words of a yes: "Confirmed.", "Yes please", "Yes, that's right".
+_ASSENT_ONLY = re.compile(r"^\W*(?:yes|yep|yeah|confirmed|confirm|correct|ok|okay|please\s+do|go\s+ahead)"
+                          r"(?:[\s,.!-]+(?:please|thanks|thank\s+you|that'?s\s+(?:right|correct)|go\s+ahead|do\s+it))*\W*$",
+                          re.IGNORECASE)
+# The command in mailbot's confirm_reading notice, as the reply quotes it (">" marks or not).
+_CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:\s*\n(?:[ \t>]*\n)*[ \t>]*(?P<command>[A-Za-z][^\n]{0,120})")
 
 
 def _concern_text(env: Envelope, reply_text: str) -> str:
@@ -183,13 +196,22 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
 
     timescale, timescale_note = _response_timescale(form, concern, sent)
     subject_is_new = content.strip_subject_prefixes(env.subject) == (env.subject or "").strip()
-    if timescale is None and not env.in_reply_to and subject_is_new:
-        # A new mail whose only timescale is in its subject ("Pre-Dispute Resolution - response
-        # by Fri 2 July please"). Never a reply's subject: ours carry our own due dates.
+    if not env.in_reply_to and subject_is_new:
+        # A new mail's subject may set the timescale ("Pre-Dispute Resolution - response by Fri
+        # 2 July please"). Never a reply's subject: ours carry our own due dates.
         in_subject, _ = response_timescale(content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or ""),
                                            sent, subject=True)
-        if in_subject is not None:
-            timescale, timescale_note = in_subject, None
+        if in_subject is not None and timescale is None and timescale_note is None:
+            timescale = in_subject
+        elif in_subject is not None and timescale is not None and in_subject != timescale and not form:
+            # "... - response by Fri 10 Dec" in the subject, "within 5 working days" in the body.
+            timescale, timescale_note = None, "the subject and the text ask for the response by different times"
+    elif _FORWARD.match(env.subject or "") and form and form.get("timescale"):
+        # The IRO forwarding her form with a new date in the covering text ("the response date,
+        # which I've moved to Wednesday 17th"): the newer statement stands.
+        covering, _ = response_timescale(reply_text, sent)
+        if covering is not None:
+            timescale, timescale_note = covering, None
     asks, request = content.extension_request(reply_text, sent)
 
     return ParsedMessage(
@@ -212,6 +234,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         timescale=timescale,
         extension_request=request,
         asks_for_more_time=asks,
+        response_promised=None if asks else content.promised_response(reply_text, sent),
         informal_processes=informal,
         dates=find_dates(reply_text, sent),
         form_source=form_source,

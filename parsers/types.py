@@ -316,3 +316,7 @@ class ParsedMessage:
     # ("From holds 2 addresses", "Sender differs from From"): None when nothing is wrong.
     sender_check: SenderCheck = SenderCheck("unchecked", "no authentication configured")
     sender_problem: str | None = None
+    # Added (issue 8): the day a manager says their response itself will come ("I will have my
+    # full response to you by the 20th"); routing reads it as asking for time when that day is
+    # after the deadline.
+    response_promised: date | None = None
