@@ -85,7 +85,9 @@ _ASSENT_ONLY = re.compile(r"^\W*(?:yes|yep|yeah|confirmed|confirm|correct|ok|oka
                           r"(?:[\s,.!-]+(?:please|thanks|thank\s+you|that'?s\s+(?:right|correct)|go\s+ahead|do\s+it))*\W*$",
                           re.IGNORECASE)
 # The command in mailbot's confirm_reading notice, as the reply quotes it (">" marks or not).
-_CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:\s*\n(?:[ \t>]*\n)*[ \t>]*(?P<command>[A-Za-z][^\n]{0,120})")
+# (The text notice puts it on a line of its own; the HTML one on the same line, in bold.)
+_CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:[ \t*]*(?:\n(?:[ \t>]*\n)*[ \t>*]*)?(?P<command>[A-Za-z][^\n*]{0,120})",
+                              re.IGNORECASE)
 
 
 def _concern_text(env: Envelope, reply_text: str) -> str:

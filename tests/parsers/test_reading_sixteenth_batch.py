@@ -96,3 +96,33 @@ def test_confirmed_answers_the_confirmation_mailbot_asked_for(bot: Mailbot) -> N
     result = bot.ingest(answer, asked + timedelta(hours=1))
     assert result.kind == "instruction"
     assert _alert(bot, ref).status.value == "resolved"
+
+
+@pytest.mark.parametrize("quoted", [
+    # As Outlook quotes the text notice, and as it quotes the HTML one (the command on the same line).
+    "> To carry it out, reply to this e-mail with just:\n>\n>     ESCALATE to stage 2\n>\n> If you meant something else",
+    "To carry it out, reply to this e-mail with just: *ESCALATE to stage 2*\n\nIf you meant something else",
+])
+def test_yes_under_the_quoted_confirmation_is_its_command(rules: ParseRules, quoted: str) -> None:
+    from email.message import EmailMessage
+
+    from parsers import parse_message
+
+    msg = EmailMessage()
+    msg["From"] = "sam.iro@luton.example.gov.uk"
+    msg["To"] = "drp@luton.example.gov.uk"
+    msg["Subject"] = "RE: [DRP-2027-0001] Team Manager: please confirm your instruction"
+    msg["Date"] = "Mon, 12 Jul 2027 09:00:00 +0100"
+    msg["Message-ID"] = "<yes-1@luton>"
+    msg["In-Reply-To"] = "<mailbot.drp-2027-0001.abc@luton.example.gov.uk>"
+    msg.set_content(f"Yes please.\n\nFrom: DRP tracker <drp@luton.example.gov.uk>\nSent: 12 July 2027 08:00\n"
+                    f"Subject: [DRP-2027-0001] Team Manager: please confirm your instruction\n\n{quoted}\n")
+    found = parse_message(msg.as_bytes(), rules).instruction
+    assert found is not None and (found.verb, found.stage) == ("ESCALATE", 2)
+    # The same words with no confirmation quoted are a plain "yes": no instruction.
+    plain = EmailMessage()
+    for name in ("From", "To", "Subject", "Date", "In-Reply-To"):
+        plain[name] = msg[name]
+    plain["Message-ID"] = "<yes-2@luton>"
+    plain.set_content("Yes please.\n")
+    assert parse_message(plain.as_bytes(), rules).instruction is None
