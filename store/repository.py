@@ -1,4 +1,5 @@
-"""Reads and writes of mailbot's records; the only module that issues SQL.
+"""Reads and writes of mailbot's records: the store's interface. With its parts (inbound_batch,
+erasure, bulk_import) the only modules that issue SQL.
 
 Functions take an open Session and never commit: the caller (mailbot.service) owns the
 transaction, so that a decision, its audit lines and its outbox rows commit together or not at
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain import Alert, Episode, PendingExtension, Status
 
@@ -30,6 +31,48 @@ from .models import (
     RefCounterRow,
     ServiceStateRow,
 )
+
+# The inbound batches, the retention and rights requests and the bulk import have modules of
+# their own; what callers use of them is named here, so that this stays the store's interface.
+from ._common import NEVER_DUE
+from .bulk_import import (  # noqa: F401 - part of the store's interface
+    add_audits,
+    insert_new_alerts,
+    refs_in_store,
+)
+from .erasure import (  # noqa: F401 - part of the store's interface
+    REMOVED,
+    alert_facts,
+    audit_by_id,
+    audit_facts,
+    compliment_facts,
+    compliments_by_id,
+    inbound_contents,
+    mail_facts,
+    messages_by_id,
+    outbox_by_id,
+    outbox_contents,
+    redact_audit,
+    remove_case_ids,
+    remove_compliment_case_ids,
+    remove_message_content,
+    remove_outbox_content,
+    remove_person,
+    removed_case_id,
+)
+from .inbound_batch import (  # noqa: F401 - part of the store's interface
+    BatchMark,
+    InboundBatch,
+    batch_add_row,
+    batch_mark,
+    batch_rollback,
+    end_batch,
+    preload_batch,
+    record_inbound_many,
+    write_batch_audit,
+)
+from ._common import in_chunks as _in_chunks
+from .inbound_batch import _batch, _complete, _Queued
 
 # ----------------------------------------------------------------------------- messages
 
@@ -215,9 +258,6 @@ def load_alert(session: Session, ref: str, for_update: bool = False) -> Alert | 
     return _to_domain(row) if row else None
 
 
-# "Nothing will ever be due" (a closed alert; a live one past its cap with no deadline running):
-# a real instant the sweep's "next_due_at <= now" never reaches, so the index serves it too.
-NEVER_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)
 _UNKNOWN = object()
 
 
@@ -629,288 +669,6 @@ def first_alert_opened(session: Session) -> datetime | None:
     return session.scalar(select(func.min(AlertRow.opened)))
 
 
-# ----------------------------------------------------------------------------- inbound batches
-#
-# Deciding one inbound message asks the store a dozen small questions: which alert its thread
-# names, that alert, whether the message is our own mail come back, the day's counts for the rate
-# limits and, for each notice it causes, whether that notice is queued already and the alert's
-# history and thread. Asked one message at a time, that was about 20 statements a message
-# (issue 13). ``preload_batch`` asks them for a whole batch in a few queries before its first
-# message is decided, and keeps the answers in the session, where the functions above find them.
-# What the batch writes itself (its messages, audit lines, outbox rows, new alerts) is added as
-# it is written and taken back with a message's savepoint (``batch_mark``/``batch_rollback``),
-# so every answer is the one the database would give at that moment. A question the preload did
-# not foresee (a Message-ID or an alert it did not load) goes to the database as before.
-
-_BATCH = "inbound_batch"
-_IN = 500  # values per IN (...) list
-
-
-def _in_chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    values = list(values)
-    for start in range(0, len(values), _IN):
-        yield values[start:start + _IN]
-
-
-@dataclass(frozen=True)
-class _Queued:
-    """An outbox row queued by the batch."""
-    key: str
-    message_id: str
-    alert_ref: str | None
-    template: str
-
-
-@dataclass(frozen=True)
-class BatchMark:
-    """How much the batch had written when a message's savepoint began."""
-    queued: int
-    lines: int
-    written: int
-
-
-class InboundBatch:
-    """What deciding one batch of inbound messages reads from the store (see preload_batch).
-
-    Every message row of the batch is new (recorded in this transaction): a batch holding a
-    message recorded earlier and not yet decided is decided without a preload. So the store's
-    answer to each question is what was there before the batch (loaded once) plus what the batch
-    has written since (kept here, or read live from its own message rows)."""
-
-    def __init__(self, since: datetime) -> None:
-        self.since = since  # the start of the local day the rate limits count from
-        # Loaded when the batch begins.
-        self.named: set[str] = set()  # Message-IDs the batch's messages carry or name
-        self.message_ref: dict[str, tuple[int, str]] = {}  # Message-ID -> lowest (id, ref) among messages in an alert
-        self.outbox_mid: dict[str, tuple[int, str | None, str]] = {}  # Message-ID -> (id, ref, template)
-        self.senders: dict[str, int] = {}  # sender -> inbound messages since `since`, the batch's included
-        self.in_thread: dict[str, int] = {}  # alert -> inbound messages in its thread since `since`, before the batch
-        self.alerts: set[str] = set()  # the alerts loaded (their history, keys and thread load with the first notice)
-        # Loaded with the first notice the batch queues, for every alert in `alerts` (the "base");
-        # complete for each alert in `complete` (those and the alerts the batch opens).
-        self.base_loaded = False
-        self.base_mark = BatchMark(0, 0, 0)
-        self.complete: set[str] = set()
-        self.history: dict[str, list[tuple[datetime, str, str]]] = {}  # ref -> (at, action, detail)
-        self.keys: set[str] = set()  # idempotency keys of their outbox rows
-        self.asked: dict[str, bool] = {}  # other keys asked about: was there a row before the batch?
-        self.thread: dict[str, list[tuple[int, str]]] = {}  # ref -> (id, Message-ID) of messages not of the batch
-        # Written by the batch.
-        self.rows: list[MessageRow] = []
-        self.row_ids: set[int] = set()
-        self.rows_by_mid: dict[str, list[MessageRow]] = {}
-        self.queued: list[_Queued] = []
-        self.queued_keys: set[str] = set()
-        self.queued_mid: dict[str, _Queued] = {}
-        self.lines: list[dict[str, Any]] = []  # audit lines, in order; the first `written` are in the database
-        self.written = 0
-
-    # ---- what the batch writes
-
-    def add_row(self, row: MessageRow) -> None:
-        self.rows.append(row)
-        self.row_ids.add(row.id)
-        if row.message_id:
-            self.rows_by_mid.setdefault(row.message_id, []).append(row)
-        if row.from_addr in self.senders:
-            self.senders[row.from_addr] += 1  # received now, so since `since`
-
-    def alert_created(self, ref: str) -> None:
-        # A new alert has no history, outbox rows or messages before the batch.
-        self.complete.add(ref)
-        self.history.setdefault(ref, [])
-        self.thread.setdefault(ref, [])
-        self.in_thread.setdefault(ref, 0)
-
-    def mark(self) -> BatchMark:
-        return BatchMark(len(self.queued), len(self.lines), self.written)
-
-    def rollback(self, mark: BatchMark) -> None:
-        """A message's savepoint was rolled back: forget what the batch wrote inside it."""
-        del self.queued[mark.queued:]
-        del self.lines[mark.lines:]
-        self.written = mark.written
-        self.queued_keys = {q.key for q in self.queued}
-        self.queued_mid = {q.message_id: q for q in self.queued}
-        if self.base_loaded and mark.written < self.base_mark.written:
-            # The base held audit lines now undone (it was loaded after they were written, in
-            # the savepoint now rolled back): it is loaded again when next needed.
-            self.base_loaded = False
-            self.complete -= self.alerts
-
-    # ---- answers
-
-    def thread_ref(self, ids: list[str]) -> str | None:
-        """As alert_ref_for_message_ids: the alert of the first recorded message (by id) named."""
-        best: tuple[int, str] | None = None
-        for mid in ids:
-            candidates = [self.message_ref[mid]] if mid in self.message_ref else []
-            candidates += [(row.id, row.alert_ref) for row in self.rows_by_mid.get(mid, ()) if row.alert_ref]
-            for candidate in candidates:
-                if best is None or candidate[0] < best[0]:
-                    best = candidate
-        if best is not None:
-            return best[1]
-        found = [self.outbox_mid[mid][:2] for mid in ids if mid in self.outbox_mid and self.outbox_mid[mid][1]]
-        if found:
-            return min(found)[1]
-        # Rows the batch queued come after every row before it, in the order queued.
-        queued = [q for q in self.queued if q.message_id in ids and q.alert_ref]
-        return queued[0].alert_ref if queued else None
-
-    def templates(self, ids: list[str]) -> dict[str, str]:
-        found = {mid: self.outbox_mid[mid][2] for mid in ids if mid in self.outbox_mid}
-        found.update({mid: self.queued_mid[mid].template for mid in ids if mid in self.queued_mid})
-        return found
-
-    def in_thread_count(self, ref: str) -> int:
-        return self.in_thread[ref] + sum(1 for row in self.rows if row.alert_ref == ref)
-
-    def history_of(self, ref: str) -> list[tuple[datetime, str, str]]:
-        later = self.lines[self.base_mark.written:] if ref in self.alerts else self.lines
-        return self.history[ref] + [(line["at"], line["action"], line["detail"]) for line in later
-                                    if line["alert_ref"] == ref]
-
-    def has_key(self, key: str) -> bool:
-        return key in self.keys or key in self.queued_keys
-
-    def thread_ids(self, ref: str) -> list[str]:
-        mine = [(row.id, row.message_id) for row in self.rows if row.message_id and row.alert_ref == ref]
-        return [mid for _id, mid in sorted(self.thread[ref] + mine)]
-
-
-def _batch(session: Session) -> InboundBatch | None:
-    return session.info.get(_BATCH)
-
-
-def preload_batch(session: Session, *, since: datetime, message_ids: Iterable[str], refs: Iterable[str],
-                  senders: Iterable[str]) -> InboundBatch:
-    """Load what deciding a batch of inbound messages reads, before its first message is decided:
-    the messages and outbox rows carrying ``message_ids`` (the batch's own Message-IDs and every
-    one its messages name), the alerts those threads and ``refs`` (references in subjects) name,
-    locked and with their children and episodes, and the day's counts since ``since`` per sender
-    in ``senders`` and per alert. Call it before the batch records anything; end_batch ends it."""
-    batch = InboundBatch(since)
-    batch.named = {m for m in message_ids if m}
-    for chunk in _in_chunks(batch.named):
-        for mid, id_, ref in session.execute(select(MessageRow.message_id, MessageRow.id, MessageRow.alert_ref)
-                                             .where(MessageRow.message_id.in_(chunk), MessageRow.alert_ref.is_not(None))):
-            if mid not in batch.message_ref or id_ < batch.message_ref[mid][0]:
-                batch.message_ref[mid] = (id_, ref)
-        for mid, id_, ref, template in session.execute(
-                select(OutboxRow.message_id, OutboxRow.id, OutboxRow.alert_ref, OutboxRow.template)
-                .where(OutboxRow.message_id.in_(chunk))):
-            batch.outbox_mid[mid] = (id_, ref, template)
-    wanted = {ref for _id, ref in batch.message_ref.values()}
-    wanted |= {ref for _id, ref, _template in batch.outbox_mid.values() if ref}
-    wanted |= {r for r in refs if r}
-    known = session.info.setdefault("alert_rows", {})
-    locked = session.info.setdefault("locked", set())
-    for chunk in _in_chunks(sorted(wanted)):
-        # In id order, as the sweep claims them: two transactions lock alerts in one order.
-        query = (select(AlertRow).where(AlertRow.ref.in_(chunk)).order_by(AlertRow.id).with_for_update()
-                 .options(selectinload(AlertRow.children), selectinload(AlertRow.episodes)))
-        for row in session.scalars(query):
-            known[row.ref] = row
-            locked.add(row.ref)
-            batch.alerts.add(row.ref)
-    today = (MessageRow.direction == "in", MessageRow.received_at >= since)
-    batch.senders = dict.fromkeys({s for s in senders if s}, 0)
-    for chunk in _in_chunks(batch.senders):
-        batch.senders.update(session.execute(select(MessageRow.from_addr, func.count(MessageRow.id))
-                                             .where(*today, MessageRow.from_addr.in_(chunk))
-                                             .group_by(MessageRow.from_addr)).all())
-    batch.in_thread = dict.fromkeys(batch.alerts, 0)
-    for chunk in _in_chunks(batch.alerts):
-        batch.in_thread.update(session.execute(select(MessageRow.alert_ref, func.count(MessageRow.id))
-                                               .where(*today, MessageRow.alert_ref.in_(chunk))
-                                               .group_by(MessageRow.alert_ref)).all())
-    session.info[_BATCH] = batch
-    return batch
-
-
-def record_inbound_many(session: Session, messages: Sequence[dict[str, Any]]) -> dict[str, MessageRow]:
-    """Record new inbound messages all at once, in the order given (the messages of an inbound
-    batch, before the first is decided): one INSERT, one SELECT. Each message has
-    record_inbound's keywords; returns dedupe key -> its row. The rows join the batch one by one
-    (batch_add_row), as each is decided: until then they count as not yet recorded."""
-    if not messages:
-        return {}
-    session.execute(insert(MessageRow.__table__), [{"direction": "in", "status": "received", **m} for m in messages])
-    keys = [m["dedupe_key"] for m in messages]
-    rows: dict[str, MessageRow] = {}
-    for chunk in _in_chunks(keys):
-        # The raw bytes stay in the store: deciding never reads them back.
-        rows.update((row.dedupe_key, row) for row in session.scalars(
-            select(MessageRow).where(MessageRow.dedupe_key.in_(chunk)).options(defer(MessageRow.raw))))
-    return rows
-
-
-def _load_batch_base(session: Session, batch: InboundBatch) -> None:
-    """The history, outbox keys and thread of every alert the batch loaded, as they stood before
-    the batch wrote anything to them: loaded with the first notice the batch queues."""
-    for ref in batch.alerts:
-        batch.history[ref], batch.thread[ref] = [], []
-    batch.keys = set()
-    mine = {q.key for q in batch.queued}
-    for chunk in _in_chunks(sorted(batch.alerts)):
-        # Audit lines the batch wrote so far are in the base; those not yet written come after it.
-        for ref, at, action, detail in session.execute(
-                select(AuditRow.alert_ref, AuditRow.at, AuditRow.action, AuditRow.detail)
-                .where(AuditRow.alert_ref.in_(chunk)).order_by(AuditRow.id)):
-            batch.history[ref].append((at, action, detail))
-        batch.keys.update(k for k in session.scalars(select(OutboxRow.idempotency_key)
-                                                      .where(OutboxRow.alert_ref.in_(chunk))) if k not in mine)
-        for ref, id_, mid in session.execute(select(MessageRow.alert_ref, MessageRow.id, MessageRow.message_id)
-                                             .where(MessageRow.alert_ref.in_(chunk), MessageRow.message_id.is_not(None))
-                                             .order_by(MessageRow.id)):
-            if id_ not in batch.row_ids:  # the batch's own rows are read live
-                batch.thread[ref].append((id_, mid))
-    batch.base_mark = batch.mark()
-    batch.base_loaded = True
-    batch.complete |= batch.alerts
-
-
-def _complete(session: Session, batch: InboundBatch | None, ref: str | None) -> bool:
-    """Whether the batch holds ``ref``'s history, outbox keys and thread (loading them if due)."""
-    if batch is None or ref is None:
-        return False
-    if ref in batch.alerts and not batch.base_loaded:
-        _load_batch_base(session, batch)
-    return ref in batch.complete
-
-
-def batch_add_row(session: Session, row: MessageRow) -> None:
-    batch = _batch(session)
-    if batch is not None:
-        batch.add_row(row)
-
-
-def batch_mark(session: Session) -> BatchMark | None:
-    batch = _batch(session)
-    return batch.mark() if batch is not None else None
-
-
-def batch_rollback(session: Session, mark: BatchMark | None) -> None:
-    batch = _batch(session)
-    if batch is not None and mark is not None:
-        batch.rollback(mark)
-
-
-def write_batch_audit(session: Session) -> None:
-    """Insert the audit lines the batch has added since the last call, in one statement."""
-    batch = _batch(session)
-    if batch is not None and batch.written < len(batch.lines):
-        session.execute(insert(AuditRow.__table__), batch.lines[batch.written:])
-        batch.written = len(batch.lines)
-
-
-def end_batch(session: Session) -> None:
-    """Write what is left of the batch and stop answering from it."""
-    write_batch_audit(session)
-    session.info.pop(_BATCH, None)
-
-
 def history_of(session: Session, ref: str) -> list[tuple[datetime, str, str]]:
     """(at, action, detail) of the alert's audit lines, oldest first (as audit_for)."""
     batch = _batch(session)
@@ -922,288 +680,3 @@ def history_of(session: Session, ref: str) -> list[tuple[datetime, str, str]]:
         found += [(line["at"], line["action"], line["detail"]) for line in batch.lines[batch.written:]
                   if line["alert_ref"] == ref]
     return found
-
-
-# ----------------------------------------------------------------------------- retention and rights
-# Issue 9: what mailbot.retention decides is due, and what a subject access request or an erasure
-# decision touches, is read and removed here. Content goes (raw bytes, bodies, audit details);
-# the rows stay, so dedupe, threading and the reports keep working. Audit lines are changed only
-# in the one way migration 0004's trigger allows: detail or actor replaced by REMOVED.
-
-from sqlalchemy import update  # noqa: E402
-
-from mailbot.retention import AlertFacts, AuditFacts, ComplimentFacts, MailFacts  # noqa: E402
-
-REMOVED = "[removed]"
-"""What takes the place of removed text: an audit detail or actor, an erased address, a reason."""
-
-
-def removed_case_id(position: int) -> str:
-    """A child's place-holder: unique within the alert (the children table requires it), so
-    each child is still counted, and plainly not a case ID."""
-    return f"[removed {position + 1}]"
-
-
-def _is_removed_case_id(case_id: str) -> bool:
-    return case_id.startswith("[removed")
-
-
-def alert_facts(session: Session) -> list[AlertFacts]:
-    out = []
-    for row in session.scalars(select(AlertRow).order_by(AlertRow.id)):
-        people = {row.raised_by, row.anchor or "", *(e.responder for e in row.episodes)} - {""}
-        case_ids = tuple(c.case_id for c in row.children)
-        out.append(AlertFacts(
-            ref=row.ref, status=row.status, closed=row.closed, case_ids=case_ids,
-            case_ids_removed=bool(case_ids) and all(_is_removed_case_id(c) for c in case_ids),
-            people=frozenset(p.lower() for p in people),
-        ))
-    return out
-
-
-def mail_facts(session: Session) -> list[MailFacts]:
-    """Every message received and every outbox row, without reading raw bytes or bodies."""
-    out = []
-    inbound = select(MessageRow.id, MessageRow.alert_ref, MessageRow.received_at,
-                     func.length(MessageRow.raw), MessageRow.from_addr).where(MessageRow.direction == "in")
-    for id_, ref, at, size, sender in session.execute(inbound.order_by(MessageRow.id)):
-        out.append(MailFacts("in", id_, ref, at, bool(size), False, (sender.lower(),) if sender else ()))
-    outbound = select(OutboxRow.id, OutboxRow.alert_ref, OutboxRow.created_at, func.length(OutboxRow.body_text),
-                      OutboxRow.body_html.is_not(None), OutboxRow.status, OutboxRow.to_addrs, OutboxRow.cc_addrs)
-    for id_, ref, at, size, has_html, status, to, cc in session.execute(outbound.order_by(OutboxRow.id)):
-        out.append(MailFacts("out", id_, ref, at, bool(size) or bool(has_html), status == "queued",
-                             tuple(a.lower() for a in (to or []) + (cc or []))))
-    return out
-
-
-def audit_facts(session: Session) -> list[AuditFacts]:
-    rows = session.execute(select(AuditRow.id, AuditRow.alert_ref, AuditRow.action, AuditRow.actor,
-                                  AuditRow.detail).order_by(AuditRow.id))
-    return [AuditFacts(i, ref, action, actor, detail, detail == REMOVED) for i, ref, action, actor, detail in rows]
-
-
-def compliment_facts(session: Session) -> list[ComplimentFacts]:
-    return [ComplimentFacts(c.id, c.received_at, c.raised_by, tuple(c.children),
-                            bool(c.children) and all(_is_removed_case_id(x) for x in c.children))
-            for c in session.scalars(select(ComplimentRow).order_by(ComplimentRow.id))]
-
-
-def inbound_contents(session: Session) -> Iterable[tuple[int, bytes]]:
-    """(id, raw) of every received message still holding its bytes, a few at a time."""
-    query = (select(MessageRow.id, MessageRow.raw)
-             .where(MessageRow.direction == "in", func.length(MessageRow.raw) > 0)
-             .order_by(MessageRow.id).execution_options(yield_per=50))
-    yield from session.execute(query)
-
-
-def outbox_contents(session: Session) -> Iterable[tuple[int, list[str], str, str]]:
-    """(id, recipients, subject, text) of every outbox row."""
-    query = select(OutboxRow.id, OutboxRow.to_addrs, OutboxRow.cc_addrs, OutboxRow.subject,
-                   OutboxRow.body_text).order_by(OutboxRow.id).execution_options(yield_per=200)
-    for id_, to, cc, subject, text in session.execute(query):
-        yield id_, list(to or []) + list(cc or []), subject, text or ""
-
-
-def messages_by_id(session: Session, ids: Iterable[int]) -> list[MessageRow]:
-    ids = list(ids)
-    return list(session.scalars(select(MessageRow).where(MessageRow.id.in_(ids)).order_by(MessageRow.id))) if ids else []
-
-
-def outbox_by_id(session: Session, ids: Iterable[int]) -> list[OutboxRow]:
-    ids = list(ids)
-    return list(session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id))) if ids else []
-
-
-def audit_by_id(session: Session, ids: Iterable[int]) -> list[AuditRow]:
-    ids = list(ids)
-    return list(session.scalars(select(AuditRow).where(AuditRow.id.in_(ids)).order_by(AuditRow.id))) if ids else []
-
-
-def compliments_by_id(session: Session, ids: Iterable[int]) -> list[ComplimentRow]:
-    ids = list(ids)
-    return list(session.scalars(select(ComplimentRow).where(ComplimentRow.id.in_(ids))
-                                .order_by(ComplimentRow.id))) if ids else []
-
-
-def remove_message_content(session: Session, ids: Iterable[int], erased_sender: str | None = None) -> int:
-    """Empty the raw bytes of received messages (the row, its Message-ID and dates stay, so a
-    copy read again is still a duplicate); a reason, which may quote the mail, goes too.
-    ``erased_sender``: that address, where it is the sender, is replaced as well."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    done = session.execute(update(MessageRow).where(MessageRow.id.in_(ids), func.length(MessageRow.raw) > 0)
-                           .values(raw=b"")).rowcount
-    session.execute(update(MessageRow).where(MessageRow.id.in_(ids), MessageRow.reason.is_not(None))
-                    .values(reason=REMOVED))
-    if erased_sender:
-        session.execute(update(MessageRow).where(MessageRow.id.in_(ids), func.lower(MessageRow.from_addr) == erased_sender)
-                        .values(from_addr=REMOVED))
-    return done
-
-
-def remove_outbox_content(session: Session, ids: Iterable[int], erased_recipient: str | None = None) -> int:
-    """Empty the bodies and attachments of mail already sent (or failed); a row still queued is
-    left alone, as it would go out blank. ``erased_recipient`` is replaced in To and Cc."""
-    rows = [r for r in outbox_by_id(session, ids) if r.status != "queued"]
-    for row in rows:
-        row.body_text, row.body_html, row.attachments = "", None, None
-        if row.last_error:
-            row.last_error = REMOVED
-        if erased_recipient:
-            row.to_addrs = [REMOVED if a.lower() == erased_recipient else a for a in row.to_addrs]
-            row.cc_addrs = [REMOVED if a.lower() == erased_recipient else a for a in row.cc_addrs]
-            if erased_recipient in row.idempotency_key.lower():
-                # Keys name the person a notice answered; a hash keeps the key unique and the
-                # same for the same notice, without the address.
-                import hashlib
-
-                row.idempotency_key = "erased:" + hashlib.sha256(row.idempotency_key.encode()).hexdigest()
-    session.flush()
-    return len(rows)
-
-
-def redact_audit(session: Session, ids: Iterable[int], erased_actor: str | None = None) -> int:
-    """Replace the details of audit lines with REMOVED (and ``erased_actor``, where it is the
-    actor): the only change migration 0004's trigger lets through."""
-    rows = audit_by_id(session, ids)
-    for row in rows:
-        row.detail = REMOVED
-        if erased_actor and row.actor.lower() == erased_actor:
-            row.actor = REMOVED
-    session.flush()
-    return len(rows)
-
-
-def remove_case_ids(session: Session, refs: Iterable[str], case_id: str | None = None) -> int:
-    """Replace the children's case IDs of the alerts ``refs`` (only ``case_id`` when given)
-    with place-holders; the children rows stay, so each child is still counted."""
-    refs = list(refs)
-    if not refs:
-        return 0
-    done = 0
-    query = select(ChildRow).join(AlertRow).where(AlertRow.ref.in_(refs))
-    for child in session.scalars(query):
-        if not _is_removed_case_id(child.case_id) and (case_id is None or child.case_id == case_id):
-            child.case_id = removed_case_id(child.position)
-            done += 1
-    session.flush()
-    return done
-
-
-def remove_compliment_case_ids(session: Session, ids: Iterable[int], case_id: str | None = None) -> int:
-    done = 0
-    for row in compliments_by_id(session, ids):
-        new = [removed_case_id(i) if case_id is None or c == case_id else c for i, c in enumerate(row.children)]
-        if new != list(row.children):
-            row.children = new
-            done += 1
-    session.flush()
-    return done
-
-
-def remove_person(session: Session, email: str) -> int:
-    """Replace an erased person's address where an alert or a compliment records it (raiser,
-    the addressed manager, each responder); return how many places."""
-    email = email.lower()
-    done = 0
-    for column in (AlertRow.raised_by, AlertRow.anchor):
-        done += session.execute(update(AlertRow).where(func.lower(column) == email)
-                                .values({column.key: REMOVED})).rowcount
-    done += session.execute(update(EpisodeRow).where(func.lower(EpisodeRow.responder) == email)
-                            .values(responder=REMOVED)).rowcount
-    done += session.execute(update(ComplimentRow).where(func.lower(ComplimentRow.raised_by) == email)
-                            .values(raised_by=REMOVED)).rowcount
-    session.expire_all()  # the bulk updates bypassed any rows already loaded
-    return done
-
-
-# ----------------------------------------------------------------------------- bulk writes (import)
-#
-# `mailbot import` stores up to hundreds of thousands of NEW alerts in one transaction (issue 13).
-# Going through save_alert and add_audit costs several statements and a flush per alert (10
-# minutes for 100,000 rows); these write the same rows with a few executemany statements per
-# thousand alerts. They only insert: an alert already in the store is the caller's to refuse.
-
-def refs_in_store(session: Session, refs: Iterable[str]) -> set[str]:
-    """Which of ``refs`` are alerts already: loads references only, a query per 500."""
-    found: set[str] = set()
-    for chunk in _in_chunks(dict.fromkeys(refs)):
-        found.update(session.scalars(select(AlertRow.ref).where(AlertRow.ref.in_(chunk))))
-    return found
-
-
-def _pending_extension_value(p: PendingExtension | None) -> dict | None:
-    # The same JSON as save_alert writes.
-    if p is None:
-        return None
-    return {"requested_by": p.requested_by, "requested_at": p.requested_at.isoformat(),
-            "working_days": p.working_days, "until": p.until.isoformat() if p.until else None}
-
-
-def insert_new_alerts(session: Session, alerts: Iterable[tuple[Alert, "datetime | None"]], *,
-                      imported: bool = False) -> None:
-    """Store alerts not yet in the store, with their children and episodes, as bulk inserts:
-    the same rows, field for field, as save_alert writes for a new alert. Each item is (alert,
-    domain.next_due_at of it; None: never due). Ids follow the order given, as one save_alert
-    after another would give them. Written a thousand alerts at a time, so that the parameter
-    lists held at once stay small whatever the number of alerts."""
-    batch: list[tuple[Alert, datetime | None]] = []
-    for item in alerts:
-        batch.append(item)
-        if len(batch) == _BULK_BATCH:
-            _insert_alert_batch(session, batch, imported)
-            batch = []
-    if batch:
-        _insert_alert_batch(session, batch, imported)
-
-
-_BULK_BATCH = 1000
-
-
-def _insert_alert_batch(session: Session, alerts: list[tuple[Alert, "datetime | None"]], imported: bool) -> None:
-    alert_rows = [
-        {
-            "ref": alert.ref, "root_message_id": None, "imported": imported,
-            "next_due_at": NEVER_DUE if next_due is None else next_due,
-            "process": alert.process, "status": alert.status.value, "raised_by": alert.raised_by,
-            "anchor": alert.anchor, "categories": list(alert.categories), "opened": alert.opened,
-            "closed": alert.closed, "resolved_at_stage": alert.resolved_at_stage,
-            "formal_started": alert.formal_started, "cap_breached": alert.cap_breached,
-            "pending_extension": _pending_extension_value(alert.pending_extension), "cafcass_at": alert.cafcass_at,
-        }
-        for alert, next_due in alerts
-    ]
-    session.execute(insert(AlertRow.__table__), alert_rows)
-    # Each alert's id for its children and episodes: asked for by reference, one query for the
-    # batch. (RETURNING in parameter order would do it too, but SQLite then inserts row by row.)
-    query = select(AlertRow.ref, AlertRow.id).where(AlertRow.ref.in_([alert.ref for alert, _ in alerts]))
-    ids = dict(session.execute(query).all())
-    children, episodes = [], []
-    for alert, _ in alerts:
-        alert_id = ids[alert.ref]
-        children.extend({"alert_id": alert_id, "position": i, "case_id": c} for i, c in enumerate(alert.children))
-        episodes.extend(
-            {"alert_id": alert_id, "seq": seq, "stage": e.stage, "step": e.step, "responder": e.responder,
-             "started": e.started, "due": e.due, "reminder_sent": e.reminder_sent, "lapsed": e.lapsed,
-             "responded_at": e.responded_at, "ended": e.ended, "outcome": e.outcome}
-            for seq, e in enumerate(alert.episodes)
-        )
-    if children:
-        session.execute(insert(ChildRow.__table__), children)
-    if episodes:
-        session.execute(insert(EpisodeRow.__table__), episodes)
-
-
-def add_audits(session: Session, events: Iterable[dict]) -> None:
-    """Append many audit lines at once; each event has add_audit's keywords (at, actor, action,
-    detail, and optionally alert_ref and message_id). Ids follow the order given."""
-    rows: list[dict] = []
-    for e in events:
-        rows.append({"at": e["at"], "alert_ref": e.get("alert_ref"), "actor": e["actor"],
-                     "message_id": e.get("message_id"), "action": e["action"], "detail": e["detail"]})
-        if len(rows) == _BULK_BATCH:
-            session.execute(insert(AuditRow.__table__), rows)
-            rows = []
-    if rows:
-        session.execute(insert(AuditRow.__table__), rows)
