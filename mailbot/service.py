@@ -373,7 +373,7 @@ class Mailbot:
             with session.begin_nested():
                 self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
                 result = self._handle(session, reading.key, parsed, now, row=row)
-                repo.write_batch_audit(session)  # the message's audit lines, in one statement
+                repo.write_batch_rows(session)  # the message's outbox rows and audit lines, a statement each
                 return result
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
             repo.batch_rollback(session, mark)  # what the batch holds forgets the undone writes
@@ -1032,7 +1032,7 @@ class Mailbot:
                     try:
                         with session.begin_nested():
                             done.extend(self._sweep_one(session, ref, now))
-                            repo.write_batch_audit(session)
+                            repo.write_batch_rows(session)
                     except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
                         repo.batch_rollback(session, mark)
                         log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)

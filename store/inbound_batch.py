@@ -41,6 +41,7 @@ class BatchMark:
     queued: int
     lines: int
     written: int
+    outbox_written: int = 0
 
 
 class InboundBatch:
@@ -78,6 +79,8 @@ class InboundBatch:
         self.queued_mid: dict[str, _Queued] = {}
         self.lines: list[dict[str, Any]] = []  # audit lines, in order; the first `written` are in the database
         self.written = 0
+        self.outbox: list[dict[str, Any]] = []  # outbox rows, as `queued`; the first `outbox_written` are in
+        self.outbox_written = 0
 
     # ---- what the batch writes
 
@@ -97,11 +100,20 @@ class InboundBatch:
         self.in_thread.setdefault(ref, 0)
 
     def mark(self) -> BatchMark:
-        return BatchMark(len(self.queued), len(self.lines), self.written)
+        return BatchMark(len(self.queued), len(self.lines), self.written, self.outbox_written)
+
+    def queue(self, values: dict[str, Any], queued: _Queued) -> None:
+        """An outbox row queued: its values (inserted by write_batch_rows) and what it answers."""
+        self.outbox.append(values)
+        self.queued.append(queued)
+        self.queued_keys.add(queued.key)
+        self.queued_mid[queued.message_id] = queued
 
     def rollback(self, mark: BatchMark) -> None:
         """A message's savepoint was rolled back: forget what the batch wrote inside it."""
         del self.queued[mark.queued:]
+        del self.outbox[mark.queued:]
+        self.outbox_written = mark.outbox_written
         del self.lines[mark.lines:]
         self.written = mark.written
         self.queued_keys = {q.key for q in self.queued}
@@ -271,9 +283,13 @@ def batch_rollback(session: Session, mark: BatchMark | None) -> None:
         batch.rollback(mark)
 
 
-def write_batch_audit(session: Session) -> None:
-    """Insert the audit lines the batch has added since the last call, in one statement."""
+def write_batch_rows(session: Session) -> None:
+    """Insert the outbox rows and audit lines the batch has added since the last call, a
+    statement each (called at the end of each message, inside its savepoint)."""
     batch = _batch(session)
+    if batch is not None and batch.outbox_written < len(batch.outbox):
+        session.execute(insert(OutboxRow.__table__), batch.outbox[batch.outbox_written:])
+        batch.outbox_written = len(batch.outbox)
     if batch is not None and batch.written < len(batch.lines):
         session.execute(insert(AuditRow.__table__), batch.lines[batch.written:])
         batch.written = len(batch.lines)
@@ -281,5 +297,5 @@ def write_batch_audit(session: Session) -> None:
 
 def end_batch(session: Session) -> None:
     """Write what is left of the batch and stop answering from it."""
-    write_batch_audit(session)
+    write_batch_rows(session)
     session.info.pop(_BATCH, None)

@@ -69,7 +69,7 @@ from .inbound_batch import (  # noqa: F401 - part of the store's interface
     end_batch,
     preload_batch,
     record_inbound_many,
-    write_batch_audit,
+    write_batch_rows,
 )
 from ._common import in_chunks as _in_chunks
 from .inbound_batch import _batch, _complete, _Queued
@@ -398,7 +398,7 @@ def add_audit(
     if batch is not None:
         if at.tzinfo is None:
             raise ValueError("naive datetime: mailbot stores only aware times")  # as UTCDateTime
-        # Written with the message's other lines in one statement (write_batch_audit). Held as
+        # Written with the message's other lines in one statement (write_batch_rows). Held as
         # the store gives it back (UTC), since the history of a notice is read from here.
         batch.lines.append({"at": at.astimezone(timezone.utc), "alert_ref": alert_ref, "actor": actor,
                             "message_id": message_id, "action": action, "detail": detail})
@@ -458,8 +458,8 @@ def _outbox_has_row(session: Session, idempotency_key: str) -> bool:
     return session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)) is not None
 
 
-def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxRow:
-    row = OutboxRow(
+def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> None:
+    values = dict(
         idempotency_key=mail.idempotency_key,
         message_id=mail.message_id,
         alert_ref=mail.alert_ref,
@@ -480,15 +480,13 @@ def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxRow
         attempts=0,
         created_at=now,
     )
-    # Inserted at the next flush (with the message's other rows, for an inbound message).
-    session.add(row)
     batch = _batch(session)
     if batch is not None:
-        queued = _Queued(mail.idempotency_key, mail.message_id, mail.alert_ref, mail.template)
-        batch.queued.append(queued)
-        batch.queued_keys.add(queued.key)
-        batch.queued_mid[queued.message_id] = queued
-    return row
+        # Inserted with the message's audit lines, in one statement (write_batch_rows): the
+        # unit of work's flush of one ORM object per notice was a good part of a decision.
+        batch.queue(values, _Queued(mail.idempotency_key, mail.message_id, mail.alert_ref, mail.template))
+        return
+    session.add(OutboxRow(**values))
 
 
 def outbox_rows(session: Session, status: str | None = None) -> list[OutboxRow]:
