@@ -159,7 +159,8 @@ def label_key(label: str) -> str:
     # A qualifier in brackets after the label's words names no other field: "MiCare ID (carer
     # household)" is the ID's label, "Response required (date)" the timescale's.
     label = normalise(label).lower().replace("(s)", "s")
-    label = re.sub(r"(?<=\w)\s*\([^()]*\)\s*$", "", label) or label
+    # ("Carer household (MiCare no.)" keeps its bracket: there the bracket says it is an ID.)
+    label = re.sub(r"(?<=\w)\s*\((?![^()]*\b(?:id|ids|no|nos|number|ref)\b)[^()]*\)\s*$", "", label) or label
     label = re.sub(r"[*?:.()]", " ", label)
     return " ".join(label.split())
 
@@ -610,7 +611,7 @@ _MORE_TIME = re.compile(
     # "Is there any flex on the date?"
     rf"|\b(?:any|some|a\s+bit\s+of)\s+(?:flex|flexibility|give)\s+(?:on|in|with|around)\s+(?:the\s+|this\s+|that\s+)?(?:date|deadline|timescale|timeframe|response\s+date)\b"
     # "Would a week on Monday be OK for my full response?"
-    rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+)?(?:response|reply|answer)\b"
+    rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine|workable|doable|feasible)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # "The panel sits on the 14th. Can I respond after that?", "He has asked whether he could
@@ -659,6 +660,11 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
         earlier = _dates_in(text[max(0, sentence_start - 300):m.start()], sent)
         return Timescale(until=earlier[-1] + timedelta(days=1)) if earlier else None
     found = period_or_date(text, sent, start, end)
+    if found is None and not m.group("then") and not m.group("after"):
+        # "Would the end of the month be workable for the full written response?": the day
+        # asked for is named inside the asking words themselves.
+        inside = _days_named(text, m.start(), m.end(), sent)
+        found = Timescale(until=inside[0]) if inside else None
     if found is None and m.group("then"):
         # "Realistically it'll be the 30th before it's ready – can you bear with me until then?",
         # "I'm on leave until the 9th ... Could it wait till then?": "then" is the last day named
@@ -698,9 +704,10 @@ def _the_day_after(text: str, span: tuple[int, int], found: Timescale | None) ->
 # "I will have my full response to you by the 20th": the writer's response itself, promised for a
 # day. Routing compares the day with the deadline (a promise for after it is asking for time).
 _PROMISED_RESPONSE = re.compile(
-    r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:have|get|send|give|let\s+you\s+have)\s+(?:you\s+)?(?:my|our|the|a)\s+"
+    r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:have|get|send|give|let\s+you\s+have)\s+(?:you\s+)?(?:(?:my|our|the|a)\s+"
     r"(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*(?:response|reply|answer)\s+(?:to\s+you\s+)?"
-    r"(?P<word>by|on|before)\s+", re.IGNORECASE)
+    # "I will have it to you by the 20th", answering a reminder: "it" is the response.
+    r"|it\s+to\s+you\s+)(?P<word>by|on|before)\s+", re.IGNORECASE)
 
 
 def promised_response(text: str, sent: date | None) -> date | None:
@@ -818,7 +825,8 @@ _RAISING_STAGE = re.compile(
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     # MiCare's Stage 1 is a recommendation: "Child Protection - Stage 1 recommendation - ...".
     r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s*[-–—:]?\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral|(?:starred\s+)?recommendation)\b"
-    r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?stage\s*(?P<k>\d|one|two|three|four|five)\b"
+    # ("Dispute resolution – level 3 (Head of Service)": another authority's word for a stage.)
+    r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?(?:stage|level)\s*(?P<k>\d|one|two|three|four|five)\b"
     # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
     r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",
     re.IGNORECASE,

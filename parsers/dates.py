@@ -424,6 +424,8 @@ _REQUEST_FRAME = re.compile(
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
     # "the response date, which I've moved to Wednesday 17th": the IRO setting it anew.
     r"|(?:i've|i\s+have)\s+(?:now\s+)?(?:moved|changed|amended|updated|put\s+back|pushed\s+back|extended)"
+    # "I'd be looking for his response by the end of next week".
+    r"|(?:i'd|i\s+would|i'll|i\s+will|i\s+am|i'm)\s+(?:be\s+)?looking\s+for"
     # A subject line's clipped request: "need a response by tomorrow pm".
     r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
     # A line of its own: "Timescale: 10 working days."
@@ -446,7 +448,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def response_timescale(text: str, sent: date | None, *, subject: bool = False) -> tuple[Timescale | None, str | None]:
+def response_timescale(text: str, sent: date | None, *, subject: bool = False,
+                       response_only: bool = False) -> tuple[Timescale | None, str | None]:
     """The timescale set for the response, and a note when one was stated but cannot be used.
 
     First, a sentence that asks for the response ("please respond within 3 working days", "I'd
@@ -457,6 +460,7 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False) -
     and of the history are facts either way. A date already past is not used (the note says so)
     and the process default applies. A ``subject`` line asks by being written ("Stage 1 - CP
     plan - response by Fri 15 Oct"): its response words need no "please" around them.
+    ``response_only``: only a sentence that asks for the response, not one that asks for work.
     """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
     frame = _ANY if subject else _REQUEST_FRAME
@@ -465,9 +469,9 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False) -
         # "Could you come back to me within 3 working days ...? ... I need your response by
         # Friday 25 June": two timescales for one response, and which is meant cannot be told.
         other = _scan(text, sent, _ASKS_FOR_RESPONSE, frame, period_or_date, after=found)[0]
-        if other is not None and other != found:
+        if other is not None and not same_deadline(other, found, sent):
             return None, f"two timescales are asked for ({_said(found)} and {_said(other)})"
-    if found is None:
+    if found is None and not response_only:
         found, later_note = _scan(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at)
         note = note or later_note
     return found, (None if found else note)
@@ -520,6 +524,23 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
         if found is not None and found[1] == word.start():
             return Timescale(until=found[0])
     return None
+
+
+def same_deadline(a: Timescale, b: Timescale, sent: date | None) -> bool:
+    """Do two timescales name the same day ("within 5 working days" and "by Wednesday 10th")?
+    Working days are counted over weekends only here (the parsers know no bank holidays): a
+    holiday between makes them differ, and the process default applies with the reason."""
+    return a == b or (sent is not None and _day_of(a, sent) == _day_of(b, sent))
+
+
+def _day_of(timescale: Timescale, sent: date) -> date | None:
+    if timescale.until is not None:
+        return timescale.until
+    day, left = sent, timescale.working_days or 0
+    while left > 0:
+        day += timedelta(days=1)
+        left -= day.weekday() < 5
+    return day
 
 
 def _said(timescale: Timescale) -> str:

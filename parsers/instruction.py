@@ -113,7 +113,9 @@ _PROSE = (
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
     ("EXTEND", re.compile(
-        r"\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
+        # "Can we make it Tuesday 13th rather than today though?": the IRO's own date.
+        r"\b(?:can|could)\s+we\s+make\s+it\s+(?=[^.?!\n]{0,40}\b(?:rather\s+than|instead\s+of)\b)"
+        r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
         # Granting in their own words: "Ok go on then, one more week", "fine, take till the 30th".
         r"|\b(?:ok|okay|fine|alright|all\s+right)[,.!]?\s+(?:go\s+on\s+then(?:\s*[-–—,]\s*take)?|take|have)(?=[,.!]?\s+(?:(?:one|another|a)\s+(?:more\s+|further\s+)?(?:week|fortnight|days?)\b|(?:till|until|to)\b))",
         re.IGNORECASE)),
@@ -130,6 +132,8 @@ _PROSE = (
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
+        # "I think at this point I have little choice but to escalate to Vikram at stage 2".
+        r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
@@ -141,7 +145,7 @@ _AGREE_PROSE = re.compile(
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
-    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -479,6 +483,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             _agrees_with_a_point(text[c[2]:c[3]]) or _TOPIC_THEN_AGREED.search(text[c[1]:c[2]]))]
         commands = [c for c in commands if c not in points]
         decisions = [c for c in decisions if c not in points]
+    if commands and not decisions and any(p[0] != "AGREE" for p in prose):
+        # "NOTE – Leanne rang ... Fine by me to give her till the 30th": a decision in prose
+        # beside a NOTE or STATUS is what the IRO means, and it is asked about (prose, below).
+        # (A bare "yes, fine" beside a NOTE is not taken for one.)
+        commands = []
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
 from .authentication import check_sender, sender_problem
-from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale
+from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale, same_deadline
 from .errors import ParseError
 from .instruction import parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
@@ -69,17 +69,21 @@ _POINTS_AT_SUBJECT = re.compile(
 def _instruction(env: Envelope, reply_text: str, sent: date | None):
     """The decision in the new text; failing that, when the new text says nothing of its own
     ("", "Thanks", "Thanks\nJo"), the one typed in front of the subject ("AGREE RE: ...")."""
+    if _ASSENT_ONLY.match(reply_text):
+        # "Yes" or "Confirmed." under mailbot's "please confirm your instruction": the
+        # instruction is the one that notice asked the IRO to send back (routing still checks
+        # who may give it). Without that notice quoted, a bare "yes" is read as below.
+        command = _CONFIRM_COMMAND.search((env.text or "").replace("\r\n", "\n"))
+        if command:
+            return parse_instruction(command.group("command"), sent)
     found = parse_instruction(reply_text, sent) if reply_text.strip() else None
     if found is None and (len(reply_text.split()) <= 3 or _POINTS_AT_SUBJECT.search(reply_text)):
         found = subject_instruction(env.subject, sent)
-    if found is None and _ASSENT_ONLY.match(reply_text):
-        # "Confirmed." under mailbot's "please confirm your instruction": the instruction is the
-        # one that notice asked the IRO to send back (routing still checks who may give it).
-        command = _CONFIRM_COMMAND.search(env.text or "")
-        found = parse_instruction(command.group("command"), sent) if command else None
     return found
 
 
+_AS_SOON_AS_POSSIBLE = re.compile(r"\b(?:asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+(?:possible|practicable)|urgent(?:ly)?|immediately)\b",
+                                  re.IGNORECASE)
 # Only the words of a yes: "Confirmed.", "Yes please", "Yes, that's right".
 _ASSENT_ONLY = re.compile(r"^\W*(?:yes|yep|yeah|confirmed|confirm|correct|ok|okay|please\s+do|go\s+ahead)"
                           r"(?:[\s,.!-]+(?:please|thanks|thank\s+you|that'?s\s+(?:right|correct)|go\s+ahead|do\s+it))*\W*$",
@@ -205,7 +209,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
                                            sent, subject=True)
         if in_subject is not None and timescale is None and timescale_note is None:
             timescale = in_subject
-        elif in_subject is not None and timescale is not None and in_subject != timescale and not form:
+        elif in_subject is not None and timescale is not None and not same_deadline(in_subject, timescale, sent) and not form:
             # "... - response by Fri 10 Dec" in the subject, "within 5 working days" in the body.
             timescale, timescale_note = None, "the subject and the text ask for the response by different times"
     elif _FORWARD.match(env.subject or "") and form and form.get("timescale"):
@@ -262,6 +266,10 @@ def _response_timescale(
     note = None
     if form and (form.get("timescale") or "").strip():
         value = form["timescale"]
+        if _AS_SOON_AS_POSSIBLE.search(value):
+            # "ASAP - he turns 18 on 30 October": no time set; the date is the reason.
+            found, sentence_note = response_timescale(reply_text, sent)
+            return found, (None if found else f"the form's timescale {' '.join(value.split())[:40]!r} sets no date")
         found = period_or_date(value, sent) or parse_timescale(value, sent)
         if found is None:
             bare = parse_uk_date(value, sent)
@@ -269,6 +277,10 @@ def _response_timescale(
         if found is not None and found.until is not None and sent is not None and found.until < sent:
             note = f"the form's timescale ({found.until.isoformat()}) had already passed"
         elif found is not None:
+            in_text, _ = response_timescale(reply_text, sent, response_only=True)
+            if in_text is not None and not same_deadline(in_text, found, sent):
+                # "I need your response by Friday 5th" above a form saying "5 working days".
+                return None, "the form and the text ask for the response by different times"
             return found, None
         else:
             note = f"the form's timescale {' '.join(value.split())[:40]!r} is not a date or a number of working days"

@@ -90,7 +90,7 @@ _DISCLAIMER = re.compile(
 _NAME_LINE = re.compile(r"^\s*[A-Z][\w'’.\-]*(?:\s+(?:[A-Z][\w'’.\-]*|of|and|&)){0,4}\s*$")
 _NAME_BLOCK_MAX = 4
 _GREETING_ONLY = re.compile(r"^\s*(hi|hello|hey|dear|morning|good\s+\w+)\b[^.!?]{0,30}[,!]?\s*$", re.IGNORECASE)
-_SIGNATURE_LINE_MAX = 80
+_SIGNATURE_LINE_MAX = 100  # "Business Support Officer, on behalf of Abi Cole (Team Manager, Children in Care Team)"
 _SIGNATURE_LINES_MAX = 15
 
 
@@ -209,6 +209,12 @@ _DASHED_TITLE = re.compile(
 )
 
 
+# A line that is a decision word alone ("Agreed.", "RESOLVED") is never part of a signature: after
+# "Thank you." typed under one quoted point, it answers the next ("> can I have until the 20th?").
+_DECISION_LINE = re.compile(r"^\s*(?:agreed?|resolved|escalate|extend(?:ed)?|withdraw(?:n)?|cafcass|note)\b\W*$",
+                            re.IGNORECASE)
+
+
 def _sign_off_start(lines: list[str]) -> int:
     """Index of a sign-off line followed only by a short signature block (len(lines) if none).
 
@@ -221,7 +227,7 @@ def _sign_off_start(lines: list[str]) -> int:
             rest = [r for r in lines[i + 1 :] if r.strip()]
             if len(rest) <= _SIGNATURE_LINES_MAX and all(
                 len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest
-            ):
+            ) and not any(_DECISION_LINE.match(r) for r in rest):
                 return i
         if line.strip():
             seen_text = True

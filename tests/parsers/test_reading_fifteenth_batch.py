@@ -17,7 +17,7 @@ SENT = date(2027, 9, 14)  # a Tuesday
 
 def test_a_second_timescale_after_ill_need() -> None:
     text = ("Could you respond within 3 working days please.\n\n"
-            "I'll need the revised plan and your response by Friday 17 September at the latest.")
+            "I'll need the revised plan and your response by Monday 20 September at the latest.")
     found, note = response_timescale(text, SENT)
     assert found is None and "two timescales" in note
 
