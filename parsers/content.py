@@ -353,7 +353,13 @@ def find_case_ids(
         return True
 
     subject = reference_pattern(rules.reference_prefix).sub(" ", normalise(subject))
-    if not take(m.group(0) for m in id_re.finditer(subject)):
+    body_lines = normalise(body).split("\n")
+    aside_lines = _context_only_lines(body_lines)
+    # "Noah (5561830) CP plan / Skye (4401772)" in the subject, and Skye's paragraph says it is
+    # only passed on: an ID the body gives only as context is not the alert's.
+    only_context = ({v for n in aside_lines for _s, _e, v in _id_matches(body_lines[n], id_re)}
+                    - {v for n, line in enumerate(body_lines) if n not in aside_lines for _s, _e, v in _id_matches(line, id_re)})
+    if not take(m.group(0) for m in id_re.finditer(subject) if m.group(0) not in only_context):
         return tuple(found)
     if form and form.get("case_ids") and not take(_ids_in(form["case_ids"], id_re)):
         return tuple(found)
@@ -409,6 +415,8 @@ _CONTEXT_ONLY = re.compile(
     r"|(?:this|my)\s+(?:e-?mail|concern|alert)\s+is\s+(?:just|only)\s+about"
     # "... so this recommendation is for Summer only."
     r"|(?:this|my)\s+(?:e-?mail|concern|alert|recommendation|dispute|drp)\s+is\s+(?:for|about)\s+[A-Z][a-z]+\s+only\b"
+    # "... Jo will pick this up with you when she's back; I'm only passing it on."
+    r"|\b(?:only|just)\s+passing\s+(?:it|this|that)\s+on\b"
     # "... that is being dealt with through the CP process, not this alert."
     r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b)", re.IGNORECASE)
 
@@ -419,7 +427,8 @@ def _context_only_lines(lines: list[str]) -> set[int]:
     start = 0
     for i in range(len(lines) + 1):
         if i == len(lines) or not lines[i].strip():
-            if any(_CONTEXT_ONLY.search(lines[j]) for j in range(start, i)):
+            # (The paragraph as one text: a client that wraps lines may break the words.)
+            if _CONTEXT_ONLY.search(" ".join(lines[start:i])):
                 out.update(range(start, i))
             start = i + 1
     return out
@@ -428,6 +437,8 @@ def _context_only_lines(lines: list[str]) -> set[int]:
 # An ID typed with a space in it ("211 8430", "503 320") after a label: the two groups joined
 # make one ID and neither is one alone; never part of a longer run of groups (a phone number).
 _SPLIT_ID = re.compile(r"(?<!\d)(?<!\d )(\d{2,5}) (\d{2,5})(?! ?\d)")
+# "Mosaic no. 15 66 034": typed in three groups, right after a case-system label.
+_SPLIT_ID_3 = re.compile(r"(?i:\b(?:mosaic|lcs|micare|case|person|child)\s+(?:no|number|id|ref)\.?)\s*(\d{2,4}) (\d{2,4}) (\d{2,4})(?! ?\d)")
 # "Children are 2301167 and 2301168", "Mia's ID is 2207318 and Kai is 2207 319".
 _LISTED_AFTER = re.compile(r"(\d+)\)?\s*(?:,|;|&|and|\+)\s*(?:[A-Z][a-z]+(?:'s)?\s+(?:(?i:id|number|no)\s+)?(?:is|:|-|–)\s*)?$")
 
@@ -439,6 +450,10 @@ def _id_matches(text: str, id_re: re.Pattern[str]) -> list[tuple[int, int, str]]
         joined = m.group(1) + m.group(2)
         if id_re.fullmatch(joined) and not id_re.fullmatch(m.group(1)) and not id_re.fullmatch(m.group(2)):
             found.append((m.start(), m.end(), joined))
+    for m in _SPLIT_ID_3.finditer(text):
+        joined = m.group(1) + m.group(2) + m.group(3)
+        if id_re.fullmatch(joined) and not any(start == m.start(1) for start, _e, _v in found):
+            found.append((m.start(1), m.end(), joined))
     return sorted(found)
 
 
@@ -649,7 +664,10 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
     """The time the request ``m`` asks for, from its own sentence, or None."""
     sentence_start, sentence_end = _sentence_of(text, spans, m)
     # After "respond after ..." only what follows is the time asked; "till then" points back.
-    start = m.start() if m.group("after") else sentence_start if m.group("then") else max(sentence_start, m.start() - 60)
+    # ... and after "I'll need until" only what follows ("off until Monday, so I'll need until
+    # Weds 23rd": Monday is the reason).
+    start = (m.start() if m.group("after") or re.search(r"\b(?:until|till)\s*$", m.group(), re.IGNORECASE)
+             else sentence_start if m.group("then") else max(sentence_start, m.start() - 60))
     end = min(sentence_end, m.end() + _WINDOW)
     if m.group("when"):
         named = day_at(text, m.start("when"), sent)
@@ -665,6 +683,12 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
         # asked for is named inside the asking words themselves.
         inside = _days_named(text, m.start(), m.end(), sent)
         found = Timescale(until=inside[0]) if inside else None
+    if found is None and re.search(r"\bend\s+of\s+that\s+week\b", text[m.start():sentence_end], re.IGNORECASE):
+        # "Panel sits on Tuesday 14th ... Could I have until the end of that week?": the Friday of
+        # the week of the last day named before it.
+        days = _days_named(text, max(0, sentence_start - 400), m.start(), sent)
+        if days:
+            return Timescale(until=days[-1] + timedelta(days=4 - days[-1].weekday()) if days[-1].weekday() <= 4 else days[-1])
     if found is None and m.group("then"):
         # "Realistically it'll be the 30th before it's ready – can you bear with me until then?",
         # "I'm on leave until the 9th ... Could it wait till then?": "then" is the last day named
@@ -707,7 +731,10 @@ _PROMISED_RESPONSE = re.compile(
     r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:have|get|send|give|let\s+you\s+have)\s+(?:you\s+)?(?:(?:my|our|the|a)\s+"
     r"(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*(?:response|reply|answer)\s+(?:to\s+you\s+)?"
     # "I will have it to you by the 20th", answering a reminder: "it" is the response.
-    r"|it\s+to\s+you\s+)(?P<word>by|on|before)\s+", re.IGNORECASE)
+    r"|it\s+to\s+you\s+)(?P<word>by|on|before)\s+"
+    # "Realistically you'll have my full response on the 19th".
+    r"|\byou(?:'ll|\s+will)\s+have\s+(?:my|our|the)\s+(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*"
+    r"(?:response|reply|answer)\s+(?:by|on|before)\s+", re.IGNORECASE)
 
 
 def promised_response(text: str, sent: date | None) -> date | None:
@@ -747,6 +774,10 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             # "I'll need a bit longer. [reasons] Would you be agreeable to another week?": the
             # amount is in a later sentence that asks again, not in the reasons between.
             continue
+        if found is None and any(later.group("after") for later in asks if later.start() >= sentence_end):
+            # "Is there any flex on the date? The panel sits on the 14th ... Can I respond after
+            # that?": the date between is the reason, and "after that" names none.
+            return True, None
         if found is None and sentence_end < len(text):
             # "Could I have a little longer? Friday 14th would work." - the next sentence.
             following = next(((a, b) for a, b in spans if a >= sentence_end), None)
@@ -825,8 +856,8 @@ _RAISING_STAGE = re.compile(
     r"[^.!?\n]{0,120}?\bstage\s*(?P<n>\d|one|two|three|four|five)\b"
     # MiCare's Stage 1 is a recommendation: "Child Protection - Stage 1 recommendation - ...".
     r"|\bstage\s*(?P<m>\d|one|two|three|four|five)\s*[-–—:]?\s+(?:drp|dispute|dispute\s+resolution|alert|concern|escalation|referral|(?:starred\s+)?recommendation)\b"
-    # ("Dispute resolution – level 3 (Head of Service)": another authority's word for a stage.)
-    r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?(?:stage|level)\s*(?P<k>\d|one|two|three|four|five)\b"
+    # ("Dispute resolution – level 3 (Head of Service)", "tier 3": other authorities' words for a stage.)
+    r"|\b(?:drp|dispute\s+resolution|dispute|(?:starred\s+|cp\s+)?recommendation)(?:\s+(?:alert|form|process|concern|recommendation))?\s*(?:[-:–(]\s*)?(?:at\s+)?(?:stage|level|tier)\s*(?P<k>\d|one|two|three|four|five)\b"
     # An agreed bypass: "bypass Stages 1 to 3 and come to you at Stage 4", "bypass to Stage 4".
     r"|\bbypass\w*\b[^.!?\n]{0,80}?\b(?:to|at)\s+stage\s*(?P<b>\d|one|two|three|four|five)\b(?!\s*(?:to|-|–))",
     re.IGNORECASE,

@@ -526,6 +526,16 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
     return None
 
 
+def _the_day_written(found: Timescale, text: str, start: int, end: int, sent: date | None) -> Timescale:
+    if found.working_days is None or sent is None:
+        return found
+    for written in find_dates(text[start:end], sent):
+        if written.date is not None and re.search(r"\d", written.text) and \
+                same_deadline(found, Timescale(until=written.date), sent):
+            return Timescale(until=written.date)
+    return found
+
+
 def same_deadline(a: Timescale, b: Timescale, sent: date | None) -> bool:
     """Do two timescales name the same day ("within 5 working days" and "by Wednesday 10th")?
     Working days are counted over weekends only here (the parsers know no bank holidays): a
@@ -554,20 +564,27 @@ def _scan(text, sent, trigger, frame, reader, after: Timescale | None = None) ->
     passed = after is None
     for start, end in sentences(text):
         sentence = text[start:end]
-        asks = trigger.search(sentence)
-        if asks is None or not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
+        if not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
-        # Past-tense or negated clauses tell history: "no response was received within 5 days".
-        # Only the clause that asks is looked at ("I don't think ..., so I need a response ...").
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, asks.start())), default=0)
-        if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or _PAST_OR_NEGATED.search(
-            sentence[asks.end() : asks.end() + 25]
-        ):
-            continue
-        # The period or date belongs to the request: it comes after the response word.
-        found = reader(text, sent, start + asks.start(), end)
+        found = None
+        for asks in trigger.finditer(sentence):
+            # Past-tense or negated clauses tell history: "no response was received within 5
+            # days". Only the clause that asks is looked at ("I don't think ..., so I need a
+            # response ..."); in dictated run-on text a later clause may ask ("... the one from
+            # January before he moved ... I need a date for the PEP by close of play Thursday").
+            clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, asks.start())), default=0)
+            if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or _PAST_OR_NEGATED.search(
+                sentence[asks.end() : asks.end() + 25]
+            ):
+                continue
+            # The period or date belongs to the request: it comes after the response word.
+            found = reader(text, sent, start + asks.start(), end)
+            break
         if found is None:
             continue
+        # "within 2 working days, i.e. by Friday 12 March": the day the IRO wrote, when it is
+        # the day the period gives.
+        found = _the_day_written(found, text, start, end, sent)
         if found.until is not None and sent is not None and found.until < sent:
             note = f"the date asked for ({found.until.isoformat()}) had already passed"
             continue

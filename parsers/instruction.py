@@ -83,7 +83,7 @@ _STAGE = re.compile(
 # The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 _TARGET = re.compile(
-    r"^\s*(?:[:\-–—]\s*)?(?:(?:this|it|the\s+(?:matter|concern|dispute|alert|issue|case|drp))\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
+    r"^\s*(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
     r"(?:to|into|onto)\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
@@ -517,6 +517,15 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         verbs = {p[0] for p in prose}
         verb, start, after = prose[0]
         args = _read_arguments(verb, text, after, sent)
+        if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
+            # "I have little choice but to escalate, and ... I am escalating this DRP to stage 3":
+            # the same decision said again, with its target, later in the text.
+            for again in dict(_PROSE)["ESCALATE"].finditer(text, after):
+                named = _read_arguments(verb, text, again.end(), sent)
+                if named.get("stage") is not None or named.get("target") is not None:
+                    named.pop("unusable", None)
+                    args = named
+                    break
         args.pop("unusable", None)
         doubt = "written as prose, not as an instruction word"
         if len(verbs) > 1:

@@ -271,9 +271,11 @@ def _response_timescale(
             found, sentence_note = response_timescale(reply_text, sent)
             return found, (None if found else f"the form's timescale {' '.join(value.split())[:40]!r} sets no date")
         found = period_or_date(value, sent) or parse_timescale(value, sent)
+        bare = parse_uk_date(value, sent)
         if found is None:
-            bare = parse_uk_date(value, sent)
             found = Timescale(until=bare) if bare else None
+        elif found.working_days is not None and bare is not None and same_deadline(found, Timescale(until=bare), sent):
+            found = Timescale(until=bare)  # "22/10/2027 (5 working days)": the day written
         if found is not None and found.until is not None and sent is not None and found.until < sent:
             note = f"the form's timescale ({found.until.isoformat()}) had already passed"
         elif found is not None:

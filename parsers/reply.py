@@ -311,12 +311,16 @@ def answers_marked_with_name(text: str, from_name: str, already: str) -> list[st
     tag = re.compile(rf"^\s*\[\s*(?:{tags})\s*\]\s*:?\s*(?P<said>\S.*)$", re.IGNORECASE)
     # Without brackets ("AC – Referral went in on 21/09."), only the writer's initials, in
     # capitals, before a dash or colon, and only when the new text says the answers are below.
-    bare = re.compile(rf"^\s*{re.escape(first[0] + last[0])}\s*[-–—:]\s*(?P<said>\S.*)$") if _POINTS_BELOW.search(already) else None
+    initials = re.escape(first[0] + last[0])
+    # ... or after the answer: "PEP meeting held 13/07; record uploaded this morning. – GO".
+    bare = re.compile(rf"^\s*{initials}\s*[-–—:]\s*(?P<said>\S.*)$|^\s*(?P<before>[^>\s].*?)\s+[-–—]\s*{initials}\s*$") \
+        if _POINTS_BELOW.search(already) else None
     seen = " ".join(already.split())
     found = []
     for line in (text or "").replace("\r\n", "\n").split("\n"):
         m = tag.match(line) or (bare.match(line) if bare else None)
-        if m and " ".join(m.group("said").split()) not in seen:
+        said = m and (m.groupdict().get("said") or m.groupdict().get("before"))
+        if said and " ".join(said.split()) not in seen:
             found.append(line.strip())  # the tag kept: it says whose words these are
     return found
 
