@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # A batch smaller than this is read in this process (IDLE brings one message at a time).
 MIN_BATCH = 16
 
-Read = tuple["ParsedMessage | None", "str | None"]  # (the message read, or why it cannot be)
+Read = tuple[ParsedMessage | None, str | None]  # (the message read, or why it cannot be)
 
 
 def read_one(raw: bytes, rules: parsers.ParseRules) -> Read:

@@ -368,15 +368,12 @@ class Mailbot:
         limit = self.config.settings.mailbox.max_message_bytes
         if full_size > limit:
             return self._set_aside(session, row, f"message is {full_size} bytes, over the configured limit of {limit}", now)
-        mark = repo.batch_mark(session)
         try:
-            with session.begin_nested():
+            with repo.batch_savepoint(session):
                 self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
                 result = self._handle(session, reading.key, parsed, now, row=row)
-                repo.write_batch_rows(session)  # the message's outbox rows and audit lines, a statement each
-                return result
+            return result
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
-            repo.batch_rollback(session, mark)  # what the batch holds forgets the undone writes
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)
@@ -478,6 +475,13 @@ class Mailbot:
             return self._finish(session, row, routing.UNRECOGNISED, "quarantined", limited,
                                 alert.ref if alert else None, now)
         if alert is not None:
+            ins = parsed.instruction
+            if ins is not None and ins.confirms and "confirm_reading" not in repo.outbox_template_of(
+                    session, env.in_reply_to + env.references).values():
+                # "Yes" under text that looks like our question, but not in reply to a question
+                # of ours (a pasted or forwarded copy): asked again, never carried out.
+                parsed = replace(parsed, instruction=replace(
+                    ins, doubt="the reply says yes, but not to a question mailbot asked in this thread"))
             route = routing.route_reply(parsed, alert, self.config)
         else:
             route = routing.route_new(parsed, self.config, self.mailbox)
@@ -1028,13 +1032,10 @@ class Mailbot:
                 repo.preload_batch(session, since=self._day_start(now), message_ids=(),
                                    refs=[ref for _id, ref in claimed], senders=())
                 for _id, ref in claimed:
-                    mark = repo.batch_mark(session)
                     try:
-                        with session.begin_nested():
+                        with repo.batch_savepoint(session):
                             done.extend(self._sweep_one(session, ref, now))
-                            repo.write_batch_rows(session)
                     except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
-                        repo.batch_rollback(session, mark)
                         log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
                 repo.end_batch(session)
         return done

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from .types import FoundDate, Timescale
@@ -463,16 +464,16 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False,
     ``response_only``: only a sentence that asks for the response, not one that asks for work.
     """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
-    frame = _ANY if subject else _REQUEST_FRAME
-    found, note = _scan(text, sent, _ASKS_FOR_RESPONSE, frame, period_or_date)
+    asked = _asked(text, sent, _ASKS_FOR_RESPONSE, _ANY if subject else _REQUEST_FRAME, period_or_date)
+    found, note = _first(asked)
     if found is not None:
         # "Could you come back to me within 3 working days ...? ... I need your response by
         # Friday 25 June": two timescales for one response, and which is meant cannot be told.
-        other = _scan(text, sent, _ASKS_FOR_RESPONSE, frame, period_or_date, after=found)[0]
+        other, _ = _first(asked)  # the same scan, on from the sentence that gave the first
         if other is not None and not same_deadline(other, found, sent):
             return None, f"two timescales are asked for ({_said(found)} and {_said(other)})"
     if found is None and not response_only:
-        found, later_note = _scan(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at)
+        found, later_note = _first(_asked(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
         note = note or later_note
     return found, (None if found else note)
 
@@ -526,7 +527,9 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
     return None
 
 
-def _the_day_written(found: Timescale, text: str, start: int, end: int, sent: date | None) -> Timescale:
+def the_day_written(found: Timescale, text: str, start: int, end: int, sent: date | None) -> Timescale:
+    """A period, or the day written in text[start:end] when it is the day the period ends
+    ("within 2 working days, i.e. by Friday 12 March", "22/10/2027 (5 working days)")."""
     if found.working_days is None or sent is None:
         return found
     for written in find_dates(text[start:end], sent):
@@ -557,11 +560,9 @@ def _said(timescale: Timescale) -> str:
     return f"{timescale.working_days} working days" if timescale.working_days else f"by {timescale.until.isoformat()}"
 
 
-def _scan(text, sent, trigger, frame, reader, after: Timescale | None = None) -> tuple[Timescale | None, str | None]:
-    """The first timescale a sentence asks for; with ``after``, the first one found in a later
-    sentence than the one that gave ``after`` (one sentence gives one timescale)."""
-    note = None
-    passed = after is None
+def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
+    """Each timescale the text's sentences ask for, in order, one per sentence; a date already
+    past is yielded as the note that says so (it is never the timescale)."""
     for start, end in sentences(text):
         sentence = text[start:end]
         if not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
@@ -584,15 +585,20 @@ def _scan(text, sent, trigger, frame, reader, after: Timescale | None = None) ->
             continue
         # "within 2 working days, i.e. by Friday 12 March": the day the IRO wrote, when it is
         # the day the period gives.
-        found = _the_day_written(found, text, start, end, sent)
+        found = the_day_written(found, text, start, end, sent)
         if found.until is not None and sent is not None and found.until < sent:
-            note = f"the date asked for ({found.until.isoformat()}) had already passed"
-            continue
-        if found.until is not None and sent is not None and (found.until - sent).days > _FURTHEST_RESPONSE_DAYS:
-            # "28 April" written in May resolves to next April: a date of the past, not a deadline.
-            continue
-        if not passed:
-            passed = found == after
-            continue
-        return found, None
+            yield f"the date asked for ({found.until.isoformat()}) had already passed"
+        elif found.until is not None and sent is not None and (found.until - sent).days > _FURTHEST_RESPONSE_DAYS:
+            continue  # "28 April" written in May resolves to next April: a date of the past
+        else:
+            yield found
+
+
+def _first(asked: Iterator[Timescale | str]) -> tuple[Timescale | None, str | None]:
+    """The next timescale ``asked`` gives, or None and the last note on the way."""
+    note = None
+    for item in asked:
+        if isinstance(item, Timescale):
+            return item, None
+        note = item
     return None, note

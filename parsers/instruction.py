@@ -280,10 +280,19 @@ _TIME_WORDS = re.compile(
 
 
 _ASSENT = re.compile(
-    r"^\W*(?:(?:yes|yep|yeah)\b(?:\s*[,.!\-–—]*\s*(?:that'?s|that\s+is|it'?s)?\s*(?:fine|ok(?:ay)?|agreed|no\s+problem)\b)?"
-    r"|(?:that'?s|that\s+is)\s+(?:fine|ok(?:ay)?)\b|fine\s+by\s+me\b|no\s+problem\b)(?=\s*(?:[,.!\-–—]|$))",
+    r"^\W*(?:(?:yes|yep|yeah)\b(?:\s*[,.!\-–—]*\s*(?:that'?s|that\s+is|it'?s)?\s*(?:fine|ok(?:ay)?|agreed|no\s+problem|right|correct)\b)?"
+    r"|(?:that'?s|that\s+is)\s+(?:fine|ok(?:ay)?|right|correct)\b|fine\s+by\s+me\b|no\s+problem\b"
+    # The words of a yes to mailbot's own "please confirm your instruction".
+    r"|confirm(?:ed)?\b|correct\b|ok(?:ay)?\b|go\s+ahead\b|please\s+do\b)(?=\s*(?:[,.!\-–—]|please\b|$))",
     re.IGNORECASE,
 )
+
+
+def only_assent(text: str) -> bool:
+    """Is ``text`` a yes and nothing more ("Yes", "Confirmed.", "Yes, that's fine - thanks")?"""
+    found = _ASSENT.match(text or "")
+    rest = text[found.end():] if found else ""
+    return found is not None and not re.sub(r"(?i)\b(?:please|thanks|thank\s+you|go\s+ahead|do\s+it)\b|[\W_]", "", rest)
 
 
 # "1. Contact with dad - agreed, ...": a topic, a dash or colon, then "agreed" answers that point.

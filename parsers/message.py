@@ -8,6 +8,7 @@ network or the clock.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,9 +17,10 @@ from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
 from .authentication import check_sender, sender_problem
-from .dates import find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale, same_deadline
+from .dates import (find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale, same_deadline,
+                    the_day_written)
 from .errors import ParseError
-from .instruction import parse_instruction, subject_instruction
+from .instruction import only_assent, parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
@@ -69,13 +71,14 @@ _POINTS_AT_SUBJECT = re.compile(
 def _instruction(env: Envelope, reply_text: str, sent: date | None):
     """The decision in the new text; failing that, when the new text says nothing of its own
     ("", "Thanks", "Thanks\nJo"), the one typed in front of the subject ("AGREE RE: ...")."""
-    if _ASSENT_ONLY.match(reply_text):
+    if only_assent(reply_text):
         # "Yes" or "Confirmed." under mailbot's "please confirm your instruction": the
         # instruction is the one that notice asked the IRO to send back (routing still checks
         # who may give it). Without that notice quoted, a bare "yes" is read as below.
         command = _CONFIRM_COMMAND.search((env.text or "").replace("\r\n", "\n"))
-        if command:
-            return parse_instruction(command.group("command"), sent)
+        found = parse_instruction(command.group("command"), sent) if command else None
+        if found is not None:
+            return replace(found, confirms=True, words=" ".join(reply_text.split()))
     found = parse_instruction(reply_text, sent) if reply_text.strip() else None
     if found is None and (len(reply_text.split()) <= 3 or _POINTS_AT_SUBJECT.search(reply_text)):
         found = subject_instruction(env.subject, sent)
@@ -84,10 +87,6 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
 
 _AS_SOON_AS_POSSIBLE = re.compile(r"\b(?:asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+(?:possible|practicable)|urgent(?:ly)?|immediately)\b",
                                   re.IGNORECASE)
-# Only the words of a yes: "Confirmed.", "Yes please", "Yes, that's right".
-_ASSENT_ONLY = re.compile(r"^\W*(?:yes|yep|yeah|confirmed|confirm|correct|ok|okay|please\s+do|go\s+ahead)"
-                          r"(?:[\s,.!-]+(?:please|thanks|thank\s+you|that'?s\s+(?:right|correct)|go\s+ahead|do\s+it))*\W*$",
-                          re.IGNORECASE)
 # The command in mailbot's confirm_reading notice, as the reply quotes it (">" marks or not).
 # (The text notice puts it on a line of its own; the HTML one on the same line, in bold.)
 _CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:[ \t*]*(?:\n(?:[ \t>]*\n)*[ \t>*]*)?(?P<command>[A-Za-z][^\n*]{0,120})",
@@ -271,11 +270,11 @@ def _response_timescale(
             found, sentence_note = response_timescale(reply_text, sent)
             return found, (None if found else f"the form's timescale {' '.join(value.split())[:40]!r} sets no date")
         found = period_or_date(value, sent) or parse_timescale(value, sent)
-        bare = parse_uk_date(value, sent)
         if found is None:
+            bare = parse_uk_date(value, sent)
             found = Timescale(until=bare) if bare else None
-        elif found.working_days is not None and bare is not None and same_deadline(found, Timescale(until=bare), sent):
-            found = Timescale(until=bare)  # "22/10/2027 (5 working days)": the day written
+        else:
+            found = the_day_written(found, value, 0, len(value), sent)  # "22/10/2027 (5 working days)"
         if found is not None and found.until is not None and sent is not None and found.until < sent:
             note = f"the form's timescale ({found.until.isoformat()}) had already passed"
         elif found is not None:

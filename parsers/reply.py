@@ -294,8 +294,12 @@ def cut_at_own_signature(text: str, from_name: str) -> str:
 
 # "see my comments in red below": the answers are in the quoted text (their initials not named;
 # _ANSWERS_BELOW reads "my answers are below, marked PH").
-_POINTS_BELOW = re.compile(r"\b(?:comments?|answers?|responses?|replies|notes?)\s+(?:\w+\s+){0,3}?(?:below|inline|in\s+(?:red|blue|green|bold))\b"
-                            r"|\b(?:answered|replied|responded)\s+(?:\w+\s+){0,2}?(?:below|inline)\b", re.IGNORECASE)
+# The new text saying its answers are in the quote below ("see my comments in red below",
+# "answered inline"); _ANSWERS_BELOW adds the initials that mark them when the text names them.
+_SAYS_BELOW = (r"\b(?:answers?|responses?|replies|comments?|updates?|notes?)\b[^\n]{0,40}"
+               r"\b(?:below|inline|in\s+(?:blue|red|green|bold))\b")
+_POINTS_BELOW = re.compile(rf"{_SAYS_BELOW}|\b(?:answered|replied|responded)\s+(?:\w+\s+){{0,2}}?(?:below|inline)\b",
+                           re.IGNORECASE)
 
 
 def answers_marked_with_name(text: str, from_name: str, already: str) -> list[str]:
@@ -480,7 +484,7 @@ _MAX_UNWRAP = 10
 # "My answers are below, marked PH (in blue if you're reading it in Outlook)": the answers are
 # typed into the quoted original without ">" marks, each line opening with the writer's initials.
 _ANSWERS_BELOW = re.compile(
-    r"\b(?:answers?|responses?|replies|comments?|updates?)\b[^\n]{0,40}\b(?:below|inline|in\s+(?:blue|red|green|bold))\b"
+    rf"{_SAYS_BELOW}"
     r"[^\n]{0,60}?(?:\(([A-Z]{2,3})\)|\bmarked\s+(?:with\s+)?([A-Z]{2,3})\b)"
     r"|\b(?:marked|initials?)\s+([A-Z]{2,3})\b[^\n]{0,40}\b(?:below|inline)\b")
 

@@ -248,6 +248,9 @@ class Instruction:
     # The decision word sits inside quotation marks: someone's earlier words quoted ("I saw your
     # note - "ESCALATE to stage 2 if nothing by Friday" - so here it is").
     quoted: bool = False
+    # Read from mailbot's own "please confirm your instruction" notice, quoted under a bare "Yes"
+    # or "Confirmed.": the service checks that the reply answers that notice of ours.
+    confirms: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ history and thread. Asked one message at a time, that was about 20 statements a 
 message is decided, and keeps the answers in the session, where the functions of
 store.repository find them. What the batch writes itself (its messages, audit lines, outbox
 rows, new alerts) is added as it is written and taken back with a message's savepoint
-(``batch_mark``/``batch_rollback``), so every answer is the one the database would give at that
+(``batch_savepoint``), so every answer is the one the database would give at that
 moment. A question the preload did not foresee (a Message-ID or an alert it did not load) goes
 to the database as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -272,15 +274,21 @@ def batch_add_row(session: Session, row: MessageRow) -> None:
         batch.add_row(row)
 
 
-def batch_mark(session: Session) -> BatchMark | None:
+@contextmanager
+def batch_savepoint(session: Session) -> Iterator[None]:
+    """A savepoint for one message (or one swept alert) of a batch: what it queued and audited
+    is inserted at its end, a statement per table; if it fails, the savepoint is rolled back and
+    the batch forgets what was written inside it (its answers stay the database's)."""
     batch = _batch(session)
-    return batch.mark() if batch is not None else None
-
-
-def batch_rollback(session: Session, mark: BatchMark | None) -> None:
-    batch = _batch(session)
-    if batch is not None and mark is not None:
-        batch.rollback(mark)
+    mark = batch.mark() if batch is not None else None
+    try:
+        with session.begin_nested():
+            yield
+            write_batch_rows(session)
+    except BaseException:
+        if batch is not None:
+            batch.rollback(mark)
+        raise
 
 
 def write_batch_rows(session: Session) -> None:

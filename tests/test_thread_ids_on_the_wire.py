@@ -20,21 +20,16 @@ from mailbot.maildir import MaildirSink
 from mailbot.service import Mailbot
 from mailbot.smtp import SmtpSink
 
+from test_service import mail
+
 LONDON = ZoneInfo("Europe/London")
-DOMAIN = "luton.example.gov.uk"
 OUTLOOK_ID = "LO4P265MB77486331CC9A6BF3061FB013EBAE77943027@LO4P265MB7748.GBRP265.PROD.OUTLOOK.COM"
 
 
 def raising_mail() -> bytes:
-    msg = email.message.EmailMessage()
-    msg["From"] = f"sam.iro@{DOMAIN}"
-    msg["To"] = f"dana.tm@{DOMAIN}"
-    msg["Cc"] = f"drp@{DOMAIN}"
-    msg["Subject"] = "Pre-Dispute Resolution"
-    msg["Date"] = email.utils.format_datetime(datetime(2027, 5, 4, 10, tzinfo=LONDON))
-    msg["Message-ID"] = f"<{OUTLOOK_ID}>"
-    msg.set_content("Child ID: 1234567\n\nThe PEP is missing. Please respond within 5 working days.")
-    return msg.as_bytes()
+    return mail("sam.iro", "dana.tm", "Pre-Dispute Resolution",
+                "Child ID: 1234567\n\nThe PEP is missing. Please respond within 5 working days.",
+                datetime(2027, 5, 4, 10, tzinfo=LONDON), OUTLOOK_ID)
 
 
 def bot_for(root: Path, folder: Path, outbox_url: str) -> Mailbot:

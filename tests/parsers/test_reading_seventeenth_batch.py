@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from parsers import ParseRules, Timescale, parse_instruction
+from parsers import Timescale, parse_instruction
 from parsers.content import extension_request, label_key, promised_response, stated_stage
 from parsers.dates import response_timescale, same_deadline
 from parsers.reply import new_text

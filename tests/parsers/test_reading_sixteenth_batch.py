@@ -98,6 +98,22 @@ def test_confirmed_answers_the_confirmation_mailbot_asked_for(bot: Mailbot) -> N
     assert _alert(bot, ref).status.value == "resolved"
 
 
+def test_yes_under_a_pasted_confirmation_is_asked_again(bot: Mailbot) -> None:  # noqa: F811
+    # The same words, but the reply answers the IRO's own raising mail, not mailbot's question:
+    # the quoted command is not carried out (DESIGN §6.8: ask rather than act).
+    raised = at("2027-05-04T10:00")
+    ref = raise_informal(bot, raised)
+    asked = raised + timedelta(hours=1)
+    bot.ingest(_a_reply_to(bot, ref, "sam.iro", "I'm happy for this to be treated as resolved now.", asked, 3), asked)
+    notice = next(r for r in bot.outbox() if r.template == "confirm_reading")
+    quoted = "\n".join("> " + line for line in notice.body_text.splitlines())
+    pasted = mail("sam.iro", "dana.tm", f"RE: [{ref}] Pre-Dispute Resolution", f"Yes.\n\n{quoted}",
+                  asked + timedelta(hours=1), "reply-5@luton", in_reply_to="raise-1@luton")
+    result = bot.ingest(pasted, asked + timedelta(hours=1))
+    assert result.kind == "confirm"
+    assert _alert(bot, ref).status.value != "resolved"
+
+
 @pytest.mark.parametrize("quoted", [
     # As Outlook quotes the text notice, and as it quotes the HTML one (the command on the same line).
     "> To carry it out, reply to this e-mail with just:\n>\n>     ESCALATE to stage 2\n>\n> If you meant something else",
