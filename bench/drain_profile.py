@@ -16,7 +16,7 @@ sender, as the backlog tests do.
 ``--root`` measures another checkout (a ``git worktree`` of an earlier commit, for an A/B run
 in one sitting on a noisy machine); the corpus always comes from this checkout's bench/.
 
-    python bench/drain_profile.py [-n 2000] [--batch 200] [--imap [--send]] [--profile] [--root DIR]
+    python bench/drain_profile.py [-n 2000] [--batch 200] [--imap [--send]] [--profile] [--statements] [--root DIR]
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--send", action="store_true",
                         help="with --imap: a whole `run --once` pass (drain, sweep, send), not the drain alone")
     parser.add_argument("--profile", action="store_true", help="print the 35 costliest calls (cumulative)")
+    parser.add_argument("--statements", action="store_true",
+                        help="print how many SQL statements of each shape were run (the first words of each)")
     return parser.parse_args()
 
 
@@ -115,6 +117,12 @@ def main() -> None:
         config = load_config(path)
         bot = Mailbot(config)
         statements = [0]
+        shapes: Counter = Counter()
+
+        def count_statement(_conn, _cursor, statement, _parameters, _context, executemany) -> None:
+            statements[0] += 1
+            if args.statements:
+                shapes[(" ".join(statement.split()[:5])[:70], executemany)] += 1
         engine = bot.sessions.kw["bind"]
         if args.imap:
             from mailbot.daemon import Daemon
@@ -125,7 +133,7 @@ def main() -> None:
                 for m in messages:
                     client.append("INBOX", m.raw)
             daemon = Daemon(bot, make_source(config), MaildirSink(work / "out"), clock=lambda: when)
-            event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
+            event.listen(engine, "before_cursor_execute", count_statement)
             profile = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
             if profile:
@@ -147,7 +155,7 @@ def main() -> None:
             for m in messages:
                 parsers.parse_message(m.raw, bot.parse_rules)
             parsing = time.perf_counter() - started
-            event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
+            event.listen(engine, "before_cursor_execute", count_statement)
             profile = cProfile.Profile() if args.profile else None
             results = []
             started = time.perf_counter()
@@ -168,6 +176,8 @@ def main() -> None:
         if kinds:
             print("outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         print(f"fingerprint ({args.limits} limits): {fingerprint(bot)}")
+        for (shape, many), n in shapes.most_common():
+            print(f"{n / handled:6.2f}/msg  {'executemany ' if many else ''}{shape}")
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
     finally:

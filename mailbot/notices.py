@@ -105,8 +105,11 @@ class Renderer:
             folders.append(FileSystemLoader(str(path)))
         folders.append(FileSystemLoader(str(Path(default_templates.__file__).parent)))
         loader = ChoiceLoader(folders)
+        # auto_reload off: a template is read once per Renderer (one per configuration read),
+        # not checked on disk before every notice; an edited template is taken up when the
+        # configuration is read again, as the rest of an authority's settings are.
         options = dict(loader=loader, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True)
+                       keep_trailing_newline=True, auto_reload=False)
         self.text_env = Environment(autoescape=False, **options)
         self.html_env = Environment(autoescape=True, **options)
 

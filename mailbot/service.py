@@ -98,6 +98,10 @@ def _reading_of(arrival: Arrival, read: parallel_reading.Read) -> _Reading:
     return _Reading(arrival, parsed, error, dedupe_key(parsed.envelope.message_id if parsed else None, arrival.raw))
 
 
+class _DecideCarefully(Exception):
+    """A message of a batch decided without savepoints failed: decide the batch again with them."""
+
+
 def _log_outcome(result: IngestResult) -> None:
     """One line per message handled. A message set aside for a person says why (the reasons are
     mailbot's own words and addresses, never the mail's text)."""
@@ -277,15 +281,14 @@ class Mailbot:
         if not run:
             return
         try:
-            with self.decisions, self.sessions.begin() as session:
-                # What deciding reads is loaded, and the new messages recorded, before the first
-                # is decided: a few statements for the run instead of a dozen per message.
-                preloaded = self._preload(session, run, seen, now)
-                in_advance = self._record_in_advance(session, run, seen, now) if preloaded else {}
-                recorded: dict[str, Any] = {}
-                decided = [(index, self._decide_one(session, reading, seen.get(reading.key), recorded, now, in_advance))
-                           for index, reading in run]
-                repo.end_batch(session)
+            try:
+                decided = self._decide_in_one_transaction(run, seen, now, careful=len(run) == 1)
+            except _DecideCarefully as failed:
+                # One message failed: the batch, undone with its transaction, is decided again
+                # with a savepoint per message, so that message alone is set aside.
+                log.debug("a message of a batch of %d failed (%s); deciding the batch again, message by message",
+                          len(run), failed.__cause__)
+                decided = self._decide_in_one_transaction(run, seen, now, careful=True)
         except Exception as exc:  # noqa: BLE001 - retried one by one below; a lone failure propagates
             if len(run) == 1:
                 raise
@@ -300,6 +303,25 @@ class Mailbot:
         for index, result in decided:
             results[index] = result
             _log_outcome(result)
+
+    def _decide_in_one_transaction(self, run: list[tuple[int, _Reading]], seen: dict[str, Any], now: datetime,
+                                   careful: bool) -> list[tuple[int, IngestResult]]:
+        """Record and decide ``run`` in one transaction. ``careful``: each message in a savepoint
+        of its own, its rows written at its end, so a failure undoes that message alone. Not
+        careful (the ordinary case): no savepoints, and everything the batch changed is written
+        at its end, a few statements in all; a message's failure raises _DecideCarefully and
+        undoes the whole transaction (see _decide_run)."""
+        with self.decisions, self.sessions.begin() as session:
+            # What deciding reads is loaded, and the new messages recorded, before the first
+            # is decided: a few statements for the run instead of a dozen per message.
+            preloaded = self._preload(session, run, seen, now)
+            in_advance = self._record_in_advance(session, run, seen, now) if preloaded else {}
+            recorded: dict[str, Any] = {}
+            decided = [(index, self._decide_one(session, reading, seen.get(reading.key), recorded, now, in_advance,
+                                                careful=careful))
+                       for index, reading in run]
+            repo.end_batch(session)
+        return decided
 
     def _preload(self, session: Session, run: list[tuple[int, _Reading]], seen: dict[str, Any],
                  now: datetime) -> bool:
@@ -339,8 +361,9 @@ class Mailbot:
         return datetime.combine(self.calendar.local_date(now), time(0), tzinfo=self.calendar.tz)
 
     def _decide_one(self, session: Session, reading: _Reading, earlier: Any, recorded: dict[str, Any],
-                    now: datetime, in_advance: dict[str, Any] | None = None) -> IngestResult:
-        """Record (unless recorded in advance) and decide one message, in a savepoint of its own."""
+                    now: datetime, in_advance: dict[str, Any] | None = None, careful: bool = True) -> IngestResult:
+        """Record (unless recorded in advance) and decide one message; ``careful``: in a savepoint
+        of its own (else its failure raises _DecideCarefully)."""
         parsed, arrival = reading.parsed, reading.arrival
         message_id = parsed.envelope.message_id if parsed else None
         if reading.key in recorded:
@@ -369,11 +392,15 @@ class Mailbot:
         if full_size > limit:
             return self._set_aside(session, row, f"message is {full_size} bytes, over the configured limit of {limit}", now)
         try:
+            self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
+            if not careful:
+                return self._handle(session, reading.key, parsed, now, row=row)
             with repo.batch_savepoint(session):
-                self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
                 result = self._handle(session, reading.key, parsed, now, row=row)
             return result
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
+            if not careful:
+                raise _DecideCarefully() from exc
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)

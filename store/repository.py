@@ -181,7 +181,6 @@ def next_ref(session: Session, prefix: str, year: int) -> str:
         session.add(counter)
     counters[year] = counter
     counter.last += 1
-    session.flush()
     ref = f"{prefix}-{year}-{counter.last:04d}"
     # Names no alert yet: saving its alert need not ask the database for it (see _alert_row).
     session.info.setdefault("fresh_refs", set()).add(ref)
