@@ -185,7 +185,7 @@ def score(expect: dict[str, Any], got: dict[str, Any]) -> dict[str, bool]:
     marks: dict[str, bool] = {}
     reading = expect.get("reading")
     marks["reading"] = got.get("reading") == reading
-    if reading in ("instruction", "confirm", "refused"):
+    if reading in ("instruction", "confirm", "refused") and "verb" in expect:
         marks["verb"] = got.get("verb") == expect.get("verb")
     if reading in ("instruction", "confirm") and expect.get("verb") == "ESCALATE":
         marks["target_stage"] = got.get("target_stage") == expect.get("target_stage")

@@ -315,10 +315,13 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         return Route(RESPONSE, "processed", d.ManagerResponse(sender),
                      reading=Reading(ins.verb, ins.stage, words=ins.words), not_entitled=True)
     # "Agreed" from a manager is usually agreement with the concern; only with a request for time
-    # pending is it a manager granting time, which is the IRO's to give.
-    if ins is not None and ins.verb in DECISIONS and not ins.prose and not ins.quoted and (
-        ins.verb != "AGREE" or alert.pending_extension is not None
-    ):
+    # pending is it a manager granting time, which is the IRO's to give. In prose, only closing
+    # the alert is a decision a manager may think theirs ("Please treat this as resolved and
+    # close the alert"); a manager's "I'll escalate this to my Head of Service" or "happy to
+    # extend" is about their own work.
+    if ins is not None and ins.verb in DECISIONS and not ins.quoted and (
+        not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW")
+    ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if parsed.extension_request is not None:
         ask = parsed.extension_request

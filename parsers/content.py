@@ -608,6 +608,8 @@ _MORE_TIME = re.compile(
     rf"(?:\b(?:an?\s+)?extension\b|\b(?:more|further|additional|extra|longer)\s+time\b|\bmore\s+days\b|\blonger\s+to\b"
     rf"|\b(?:a|an)\s+(?:further|additional|extra|another)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\b(?:another|a\s+further|one\s+more|a\s+couple\s+more|a\s+few\s+more)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
+    # "Can I ask for the further 24 hours the DRP guidance allows": the procedure's own allowance.
+    rf"|\b(?:ask(?:ing)?\s+for|request(?:ing)?|have|take)\s+the\s+(?:further|additional|extra)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
     rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER_WORDS, parse_uk_date, period_or_date, response_timescale, sentences
+from .dates import NUMBER, NUMBER_WORDS, number_value, parse_uk_date, period_or_date, response_timescale, sentences
 from .types import Instruction
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
@@ -101,7 +101,13 @@ _PROSE = (
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
-        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now)\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        # "I think we can call it resolved now the carers have agreed".
+        r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?call\s+(?:this|it)\s+(?:resolved|closed|concluded)"
+        # A decision word hedged at once: "Resolved I think - Kwame's plan is fine."
+        r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
+        # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
+        r"|(?:can|could|would)\s+you\s+(?:please\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
@@ -401,22 +407,33 @@ def _without_later_points(text: str, pos: int) -> str:
 _BARE_DAYS = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|further\s+|extra\s+)?days?\b", re.IGNORECASE)
 
 
+_PERIOD_NOT_THE_DEFAULT = re.compile(
+    rf"\b(?P<days>{NUMBER})\s+working\s+days?\s*,?\s*(?:not|rather\s+than|instead\s+of)\s+"
+    rf"(?:the\s+)?(?:usual\s+|standard\s+|normal\s+)?{NUMBER}\b(?!\s*(?:st|nd|rd|th|/))",
+    re.IGNORECASE)
+
+
 def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
     clause = _clause_after(text, after)
     args: dict = {}
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
         # A response timescale may come with the escalation ("..., response within 3 working days").
-        timescale, unusable = response_timescale(_without_later_points(text, after), sent)
+        later = _without_later_points(text, after)
+        timescale, unusable = response_timescale(later, sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif unusable:
             args["unusable"] = unusable
+        elif (corrected := _PERIOD_NOT_THE_DEFAULT.search(later)) is not None:
+            # "Escalate to Morgan pls. ... 3 working days not 5": the period set in place of the
+            # ladder's own, said with the one it replaces.
+            args["working_days"] = number_value(corrected.group("days"))
     elif verb in ("EXTEND", "AGREE"):
         timescale = period_or_date(clause, sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
-            if verb == "EXTEND" and _BARE_DAYS.search(clause):
+            if verb == "EXTEND" and timescale.until is None and _BARE_DAYS.search(clause):
                 # "extend by 5 days": calendar or working? The ladders count working days, and the
                 # IRO is asked rather than one of the two guessed.
                 args["unusable"] = "'days' may mean calendar days or working days"
