@@ -1185,9 +1185,11 @@ class Mailbot:
 
     def _record_hand_over(self, outcomes: dict[int, tuple[str, Exception | None]], untried: dict[int, Any],
                           now: datetime) -> list[str]:
-        sent = []
         with self.sessions.begin() as session:
-            for row in repo.outbox_by_id(session, [*outcomes, *untried]):
+            # The ordinary outcome, in a few statements for the batch; the others row by row.
+            sent = repo.mark_sent(session, [row_id for row_id, (what, _exc) in outcomes.items() if what == "sent"], now)
+            others = [row_id for row_id, (what, _exc) in outcomes.items() if what != "sent"]
+            for row in repo.outbox_by_id(session, [*others, *untried]):
                 if row.status != "sending":
                     continue  # reported as interrupted meanwhile (a hand-off past SENDING_GRACE)
                 if row.id in untried:
@@ -1195,13 +1197,7 @@ class Mailbot:
                     row.status, row.attempts, row.next_attempt_at = "queued", row.attempts - 1, untried[row.id]
                     continue
                 what, exc = outcomes[row.id]
-                if what == "sent":
-                    row.status, row.sent_at, row.next_attempt_at = "sent", now, None
-                    repo.add_audit(session, at=now, actor="mailbot", action="sent",
-                                   detail=f"{row.template} sent to {', '.join(row.to_addrs)}",
-                                   alert_ref=row.alert_ref, message_id=row.message_id)
-                    sent.append(row.message_id)
-                elif what == "refused":
+                if what == "refused":
                     self._send_failed(session, row, now, f"refused: {exc}")
                 elif what == "login_refused":
                     row.status = "queued"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
 
@@ -515,6 +515,27 @@ def claim_outbox(session: Session, now: datetime, *, after_id: int, limit: int) 
              .limit(limit)
              .with_for_update(skip_locked=True))
     return list(session.scalars(query))
+
+
+def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> list[str]:
+    """Record the rows ``ids``, handed over to the mail server, as sent, each with its audit line,
+    in three statements; a row no longer "sending" (reported as interrupted meanwhile, a hand-off
+    past SENDING_GRACE) is left as it is. Returns the Message-IDs recorded sent, in id order."""
+    rows = []
+    for chunk in _in_chunks(sorted(ids)):
+        rows += session.execute(select(OutboxRow.id, OutboxRow.message_id, OutboxRow.alert_ref, OutboxRow.template,
+                                       OutboxRow.to_addrs)
+                                .where(OutboxRow.id.in_(chunk), OutboxRow.status == "sending")
+                                .order_by(OutboxRow.id).with_for_update()).all()
+    if not rows:
+        return []
+    for chunk in _in_chunks([row.id for row in rows]):
+        session.execute(update(OutboxRow).where(OutboxRow.id.in_(chunk))
+                        .values(status="sent", sent_at=now, next_attempt_at=None))
+    session.execute(insert(AuditRow.__table__), [
+        {"at": now, "actor": "mailbot", "action": "sent", "detail": f"{row.template} sent to {', '.join(row.to_addrs)}",
+         "alert_ref": row.alert_ref, "message_id": row.message_id} for row in rows])
+    return [row.message_id for row in rows]
 
 
 def claim_interrupted_sending(session: Session, handed_over_before: datetime) -> list[OutboxRow]:
