@@ -173,10 +173,11 @@ def main() -> None:
               f"{handled / elapsed:.0f} msg/s; {statements[0] / handled:.1f} SQL statements/msg"
               + ("" if args.imap else f"; parsing alone {len(messages) / parsing:.0f} msg/s "
                  f"({parsing / elapsed:.0%} of the time)"))
+        counted = dict(shapes)  # before the fingerprint's own queries
         if kinds:
             print("outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         print(f"fingerprint ({args.limits} limits): {fingerprint(bot)}")
-        for (shape, many), n in shapes.most_common():
+        for (shape, many), n in sorted(counted.items(), key=lambda item: -item[1]):
             print(f"{n / handled:6.2f}/msg  {'executemany ' if many else ''}{shape}")
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
