@@ -52,28 +52,33 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def fingerprint(bot) -> str:
-    """A digest of every outcome the store holds: equal for two runs that decided alike."""
+def fingerprint(bot, ordered: bool = True) -> str:
+    """A digest of every outcome the store holds: equal for two runs that decided alike.
+    ``ordered=False``: each table's rows in any order (the audit lines of notices sent while the
+    drain went on fall between the decisions' lines, where a later send puts them after)."""
     from sqlalchemy import select
     from store import repository as repo
     from store.models import AuditRow, MessageRow, OutboxRow
 
     digest = hashlib.sha256()
+    lines: list[bytes] = []
     with bot.sessions() as session:
         for m in session.execute(select(MessageRow.dedupe_key, MessageRow.kind, MessageRow.status, MessageRow.reason,
                                         MessageRow.alert_ref, MessageRow.from_addr, MessageRow.handled_at)
                                  .order_by(MessageRow.id)):
-            digest.update(repr(tuple(m)).encode())
+            lines.append(repr(tuple(m)).encode())
         for alert in repo.list_alerts(session):
-            digest.update(repr(alert).encode())
+            lines.append(repr(alert).encode())
         for a in session.execute(select(AuditRow.at, AuditRow.alert_ref, AuditRow.actor, AuditRow.message_id,
                                         AuditRow.action, AuditRow.detail).order_by(AuditRow.id)):
-            digest.update(repr(tuple(a)).encode())
+            lines.append(repr(tuple(a)).encode())
         for o in session.execute(select(OutboxRow.idempotency_key, OutboxRow.message_id, OutboxRow.alert_ref,
                                         OutboxRow.template, OutboxRow.to_addrs, OutboxRow.cc_addrs, OutboxRow.subject,
                                         OutboxRow.body_text, OutboxRow.body_html, OutboxRow.in_reply_to,
                                         OutboxRow.references, OutboxRow.status).order_by(OutboxRow.id)):
-            digest.update(repr(tuple(o)).encode())
+            lines.append(repr(tuple(o)).encode())
+    for line in (lines if ordered else sorted(lines)):
+        digest.update(line)
     return digest.hexdigest()[:16]
 
 
@@ -176,7 +181,7 @@ def main() -> None:
         counted = dict(shapes)  # before the fingerprint's own queries
         if kinds:
             print("outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-        print(f"fingerprint ({args.limits} limits): {fingerprint(bot)}")
+        print(f"fingerprint ({args.limits} limits): {fingerprint(bot)}; rows in any order: {fingerprint(bot, False)}")
         for (shape, many), n in sorted(counted.items(), key=lambda item: -item[1]):
             print(f"{n / handled:6.2f}/msg  {'executemany ' if many else ''}{shape}")
         if profile:

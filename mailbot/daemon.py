@@ -108,6 +108,14 @@ class Daemon:
         took = self.mailbox_lock is not None and self.mailbox_lock.try_acquire()
         if took:
             self._took_mailbox()
+        sent_while_draining: list[str] = []
+
+        def send_a_batch() -> bool:
+            """One batch of queued notices sent (a job for the drain's wait); False if none was."""
+            sent_now = self.bot.send(self.clock(), self.sink, batches=1)
+            sent_while_draining.extend(sent_now)
+            return bool(sent_now)
+
         try:
             handled = 0
             if self.watching.is_set():
@@ -115,7 +123,9 @@ class Daemon:
                     self.reading_pool.start()  # the worker imports the parsers while we connect
                 self._connect()
                 try:
-                    handled = self.drain()
+                    # Notices the drain has queued go out while the next batch is being read
+                    # on the other core, rather than all after the drain.
+                    handled = self.drain(while_waiting=send_a_batch)
                 finally:
                     self._disconnect()
             else:
@@ -126,7 +136,9 @@ class Daemon:
                 self.digest_if_due()
                 self.reports_if_due()
                 self.retention_if_due()
-            sent = self.send()
+            if sent_while_draining:
+                log.info("sent %d message(s) while the mailbox was read", len(sent_while_draining))
+            sent = sent_while_draining + self.send()
         finally:
             if self.reading_pool is not None:
                 self.reading_pool.close()
@@ -136,9 +148,10 @@ class Daemon:
 
     # ------------------------------------------------------------------ jobs
 
-    def drain(self) -> int:
+    def drain(self, while_waiting: Callable[[], bool] | None = None) -> int:
         results = drain_mailbox(self.bot, self.clock, self.source, stop=self.stop,
-                                after_each=lambda _r: self.kick_sender(), pool=self.reading_pool)
+                                after_each=lambda _r: self.kick_sender(), pool=self.reading_pool,
+                                while_waiting=while_waiting)
         with self.bot.sessions.begin() as session:
             now = self.clock()
             repo.set_state(session, "last_poll", now.isoformat(), now)

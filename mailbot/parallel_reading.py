@@ -95,6 +95,10 @@ class Reading:
         """The batch read in this process, now."""
         return cls(raws, rules, done=read_many(raws, rules))
 
+    def ready(self) -> bool:
+        """Whether ``result()`` would return at once (read here, or the worker has finished)."""
+        return self._done is not None or self._future is None or self._future.done()
+
     def result(self) -> list[Read]:
         if self._done is None:
             try:

@@ -1089,7 +1089,7 @@ class Mailbot:
     # once): the batch is kept small, and well within SENDING_GRACE (see _send_batch_size).
     SEND_BATCH = 50
 
-    def send(self, now: datetime, sink: Sink) -> list[str]:
+    def send(self, now: datetime, sink: Sink, *, batches: int | None = None) -> list[str]:
         """Deliver every queued row through ``sink``; each row is sent at most once.
 
         In batches (issue 13): a batch of queued rows is claimed (FOR UPDATE SKIP LOCKED, so
@@ -1097,11 +1097,15 @@ class Mailbot:
         "sending" in one commit before any is handed to the server; then each is handed over,
         and what happened to the batch ("sent" with its audit line, or a failure) is recorded
         in one commit. A process killed in between leaves its rows "sending", and they are
-        never handed over again: ``reconcile_sending`` reports them instead (issue 9)."""
+        never handed over again: ``reconcile_sending`` reports them instead (issue 9).
+
+        ``batches``: send at most that many batches (a small job done while waiting for
+        something else; what is left waits for the next call)."""
         sent: list[str] = []
         self.reconcile_sending(now)
         after_id = 0
-        while True:
+        while batches is None or batches > 0:
+            batches = None if batches is None else batches - 1
             with self.sessions.begin() as session:
                 rows = repo.claim_outbox(session, now, after_id=after_id, limit=self._send_batch_size())
                 if not rows:

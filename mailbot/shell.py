@@ -54,7 +54,8 @@ def make_sink(config: Config) -> MaildirSink | SmtpSink:
 def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: Source | None = None,
                   stop: threading.Event | None = None,
                   after_each: Callable[[IngestResult], None] | None = None,
-                  pool: ReadingPool | None = None) -> list[IngestResult]:
+                  pool: ReadingPool | None = None,
+                  while_waiting: Callable[[], bool] | None = None) -> list[IngestResult]:
     """Handle every waiting message, oldest first, a batch at a time (the mailbox's batch_size):
     the batch is recorded and decided in one transaction (``bot.ingest_batch``), and only then
     moved out of the inbox, one move per folder (DESIGN §6.1). A stop request is honoured
@@ -62,7 +63,9 @@ def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: 
 
     With a ``pool``, each batch is handed to another core to be read as soon as it is fetched,
     and the batch before it is decided meanwhile (parallel_reading): the order in which batches
-    are decided and moved is the same."""
+    are decided and moved is the same. ``while_waiting`` is given the time this process would
+    spend waiting for the worker: it is called, one small job at a time (a batch of notices
+    sent), until the batch is read or it returns False (nothing left to do)."""
     source = source or make_source(bot.config)
     clock = now if callable(now) else (lambda: now)
     results: list[IngestResult] = []
@@ -83,6 +86,7 @@ def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: 
                 break
             reading = pool.read([item.raw for item in batch], bot.parse_rules) if pool is not None else None
             if ahead is not None:
+                _use_the_wait(ahead[1], while_waiting)
                 decide(*ahead)
             ahead = None
             if reading is None:
@@ -90,12 +94,19 @@ def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: 
             else:
                 ahead = (batch, reading)
         if ahead is not None and not (stop is not None and stop.is_set()):
+            _use_the_wait(ahead[1], while_waiting)
             decide(*ahead)
             ahead = None
     finally:
         if ahead is not None and ahead[1] is not None:
             ahead[1].cancel()  # left in the inbox, read again next time
     return results
+
+
+def _use_the_wait(reading: Reading | None, while_waiting: Callable[[], bool] | None) -> None:
+    while reading is not None and while_waiting is not None and not reading.ready():
+        if not while_waiting():
+            return
 
 
 def _batches(items: Iterable[InboundItem], size: int) -> Iterator[list[InboundItem]]:

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,72 @@ def test_a_drain_that_hands_batches_over_ends_as_one_that_reads_them_itself(tmp_
         ends[name] = ([(r.kind, r.status, r.alert, r.reason) for r in results], _store(bot))
     assert pool._executor is not None
     assert ends["worker"] == ends["here"]
+
+
+class _PoolTheTestFinishes:
+    """Stands in for ReadingPool: each batch's reading is a real Reading whose future this test
+    completes (from the batch read here) when it chooses, so "still being read" is not left to
+    the timing of a real worker."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Future, list[bytes], object]] = []
+
+    def read(self, raws, rules) -> Reading:
+        future: Future = Future()
+        self.pending.append((future, list(raws), rules))
+        return Reading(raws, rules, future=future)
+
+    def finish_one(self) -> bool:
+        future, raws, rules = next(((f, r, ru) for f, r, ru in self.pending if not f.done()), (None, None, None))
+        if future is None:
+            return False
+        future.set_result(read_many(raws, rules))
+        return True
+
+
+def test_the_wait_for_a_batch_being_read_is_given_to_other_work(tmp_path: Path, root: Path) -> None:
+    """``while_waiting`` is called while the batch to decide next is still being read, and only
+    then; the drain ends as one that read every batch itself."""
+    messages = corpus(150)  # three batches of config.yaml's 50
+    when = end_of(messages)
+    ends = {}
+    for name in ("here", "waiting"):
+        bot = _bot(tmp_path / name, root, {"per_sender_per_day": 100_000})
+        assert bot.config.settings.mailbox.batch_size == 50
+        source = MaildirSource(bot.config.resolve_path("var/mail"))
+        for m in messages:
+            source.deliver(m.raw)
+        calls: list[int] = []
+        if name == "here":
+            results = drain_mailbox(bot, when, source)
+        else:
+            pool = _PoolTheTestFinishes()
+
+            def while_waiting() -> bool:
+                # Each call is one small job; the second finishes the reading it waits for.
+                calls.append(sum(1 for f, _r, _ru in pool.pending if f.done()))
+                return len(calls) % 2 == 1 or pool.finish_one()
+
+            results = drain_mailbox(bot, when, source, pool=pool, while_waiting=while_waiting)
+            assert len(pool.pending) == 3
+        ends[name] = ([(r.kind, r.status, r.alert, r.reason) for r in results], _store(bot))
+        assert not list(source.pending())
+    assert ends["waiting"] == ends["here"]
+    # Two calls for each of the three batches, each made while that batch was not yet read.
+    assert calls == [0, 0, 1, 1, 2, 2]
+
+
+def test_with_nothing_left_to_do_the_drain_waits_for_the_reading(tmp_path: Path, root: Path,
+                                                                  pool: ReadingPool) -> None:
+    messages = corpus(50)
+    bot = _bot(tmp_path / "bot", root, {"per_sender_per_day": 100_000})
+    source = MaildirSource(bot.config.resolve_path("var/mail"))
+    for m in messages:
+        source.deliver(m.raw)
+    calls: list[None] = []
+    results = drain_mailbox(bot, end_of(messages), source, pool=pool, while_waiting=lambda: bool(calls.append(None)))
+    assert len(results) == len(messages) and not list(source.pending())
+    assert len(calls) <= 1  # one batch; asked at most once, then the drain waited
 
 
 def test_a_worker_that_dies_costs_only_the_speed_up(tmp_path: Path, root: Path, pool: ReadingPool, caplog) -> None:
