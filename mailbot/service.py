@@ -1043,29 +1043,51 @@ class Mailbot:
         after_id = 0
         # Only alerts whose next instant has come (or is not computed yet): the cost grows with
         # what is due, not with what is open (issue 13). Committed in batches (one commit per
-        # alert was most of a large sweep's time); each alert in a savepoint of its own, so one
-        # alert's fault loses only its own changes. Each batch is claimed with FOR UPDATE SKIP
+        # alert was most of a large sweep's time). Each batch is claimed with FOR UPDATE SKIP
         # LOCKED: instances sharing a PostgreSQL store sweep side by side, each alert handled by
         # one of them. Claims go forward by id, so an alert that failed is not met again until
         # the next sweep.
         while True:
-            with self.decisions, self.sessions.begin() as session:
-                claimed = repo.claim_due_alerts(session, now, d.LIVE, after_id=after_id, limit=SWEEP_BATCH)
-                if not claimed:
-                    break
-                after_id = claimed[-1][0]
-                # The claimed alerts, their history, thread and outbox keys, loaded in a few
-                # queries for the batch (as an inbound batch's are), not a handful per notice.
-                repo.preload_batch(session, since=self._day_start(now), message_ids=(),
-                                   refs=[ref for _id, ref in claimed], senders=())
-                for _id, ref in claimed:
+            try:
+                swept = self._sweep_batch(now, after_id, careful=False)
+            except _DecideCarefully as failed:
+                log.debug("an alert of a sweep batch failed (%s); sweeping the batch again, alert by alert",
+                          failed.__cause__)
+                swept = self._sweep_batch(now, after_id, careful=True)
+            if swept is None:
+                return done
+            after_id, events = swept
+            done += events
+
+    def _sweep_batch(self, now: datetime, after_id: int, careful: bool) -> tuple[int, list[tuple[str, str]]] | None:
+        """Claim the next batch of due alerts after ``after_id`` and apply what is due, in one
+        transaction; returns (the last id claimed, the events applied), or None when nothing is
+        left. ``careful``: each alert in a savepoint of its own, so one alert's fault (logged)
+        loses only its own changes. Not careful (the ordinary case): no savepoints, the batch's
+        changes written at its end; an alert's fault raises _DecideCarefully, undoing the batch."""
+        events: list[tuple[str, str]] = []
+        with self.decisions, self.sessions.begin() as session:
+            claimed = repo.claim_due_alerts(session, now, d.LIVE, after_id=after_id, limit=SWEEP_BATCH)
+            if not claimed:
+                return None
+            # The claimed alerts, their history, thread and outbox keys, loaded in a few
+            # queries for the batch (as an inbound batch's are), not a handful per notice.
+            repo.preload_batch(session, since=self._day_start(now), message_ids=(),
+                               refs=[ref for _id, ref in claimed], senders=())
+            for _id, ref in claimed:
+                if not careful:
                     try:
-                        with repo.batch_savepoint(session):
-                            done.extend(self._sweep_one(session, ref, now))
-                    except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
-                        log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
-                repo.end_batch(session)
-        return done
+                        events += self._sweep_one(session, ref, now)
+                    except Exception as exc:
+                        raise _DecideCarefully() from exc
+                    continue
+                try:
+                    with repo.batch_savepoint(session):
+                        events += self._sweep_one(session, ref, now)
+                except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
+                    log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
+            repo.end_batch(session)
+        return claimed[-1][0], events
 
     def _sweep_one(self, session: Session, ref: str, now: datetime) -> list[tuple[str, str]]:
         done = []
