@@ -84,12 +84,16 @@ def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: 
         for batch in _batches(source.pending(), bot.config.settings.mailbox.batch_size):
             if stop is not None and stop.is_set():
                 break
-            reading = pool.read([item.raw for item in batch], bot.parse_rules) if pool is not None else None
+            # The first batch is read here, once the second has been handed over: the worker
+            # (still starting) reads the second meanwhile, instead of this process waiting for
+            # it to read the first.
+            handed_over = pool is not None and ahead is not None
+            reading = pool.read([item.raw for item in batch], bot.parse_rules) if handed_over else None
             if ahead is not None:
                 _use_the_wait(ahead[1], while_waiting)
                 decide(*ahead)
             ahead = None
-            if reading is None:
+            if pool is None:
                 decide(batch, None)
             else:
                 ahead = (batch, reading)
