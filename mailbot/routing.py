@@ -398,6 +398,9 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         process = choose_process(config, person, parsed, need_informal=False)
         return Route(COMPLIMENT, "processed", process=process)
     if not raising:
+        if parsed.declines_to_raise:
+            return Route(UNRECOGNISED, "quarantined",
+                         reason=f"says it raises no concern ({parsed.declines_to_raise!r}): kept for a person")
         return Route(UNRECOGNISED, "quarantined", reason="not part of a known thread and not a Pre-Dispute Resolution e-mail or DRP form")
     if person is None or not raiser_processes(config, person):
         # Also a Business Manager sending an IRO's concern "on her behalf": a person raises it

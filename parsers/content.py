@@ -93,6 +93,24 @@ def find_reference(prefix: str, subject: str, body: str, body_lines: int = 5) ->
     return None if m is None else f"{prefix.upper()}-{m.group(1)}-{m.group(2)}"
 
 
+_DECLINES_TO_RAISE = re.compile(
+    r"\bnot\s+(?:yet\s+)?(?:formally\s+)?(?:raising\s+|logging\s+)?(?:this\s+as\s+)?(?:a\s+|an\s+)?(?:formal\s+)?"
+    r"(?:pre[\s-]*dispute|drp|dispute(?:\s+resolution)?|alert)\b(?!\s+(?:stage|process|procedure))"
+    r"|\b(?:please\s+)?(?:don't|do\s+not)\s+log\s+(?:this|it)\b",
+    re.IGNORECASE)
+
+
+def declines_to_raise(subject: str, text: str) -> str | None:
+    """The words of a new mail saying it raises nothing ("heads up (not a pre-dispute)", "I am
+    NOT raising a pre-dispute on this at this stage", "please don't log this one"); None if it
+    says no such thing."""
+    for where in (subject or "", text or ""):
+        found = _DECLINES_TO_RAISE.search(normalise(where))
+        if found:
+            return " ".join(found.group().split())
+    return None
+
+
 def matching_processes(text: str, phrases_by_process: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     """Process keys, in configuration order, whose phrases occur in ``text``."""
     return tuple(key for key, phrases in phrases_by_process.items() if has_phrase(text, phrases))
@@ -655,6 +673,10 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _WINDOW = 160
+# "(the Virtual School need 5 working days to QA it)": someone else's time, a reason in a
+# response, not the writer asking for theirs.
+_SOMEONE_ELSE = re.compile(r"\b(?:the\s+[\w'-]+(?:\s+[\w'-]+)?|they|he|she|it)\s+(?:will\s+|would\s+|may\s+|might\s+)?$",
+                           re.IGNORECASE)
 
 
 def _sentence_of(text: str, spans: list[tuple[int, int]], m: re.Match[str]) -> tuple[int, int]:
@@ -761,7 +783,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     # time asked for. Blanked (positions kept) so only the time asked is read.
     text = _CURRENT_DEADLINE.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
-    asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])]
+    asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
+            and not (m.group().lower().startswith("need") and _SOMEONE_ELSE.search(text[max(0, m.start() - 40) : m.start()]))]
     if asks:
         spans = sentences(text)
     for m in asks:

@@ -141,6 +141,9 @@ _PROSE = (
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
+        # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
+        r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
+        r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
@@ -556,6 +559,15 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         doubt = "written as prose, not as an instruction word"
         if len(verbs) > 1:
             doubt = "the reply reads as " + " and ".join(sorted(verbs))
+        taken_back = _taken_back(verb, text, after)
+        later = [p for p in prose if taken_back is not None and p[1] >= taken_back[1] and p[0] != verb]
+        if later:
+            # "Resolved I think - ... Actually no, ... Probably needs to go up to Joanne?": what
+            # the writer came round to is the reading asked about.
+            verb, start, after = later[0]
+            args = _read_arguments(verb, text, after, sent)
+            args.pop("unusable", None)
+            doubt = taken_back[0]
         sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
         return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
                            words=" ".join(text[start:sentence_end].split()), prose=True, **args)

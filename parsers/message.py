@@ -189,6 +189,13 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     )
 
     informal = content.matching_processes(subject, rules.informal_phrases)
+    stated_stage = None if form else content.stated_stage(subject, concern)
+    declined = None
+    if not (env.in_reply_to or env.references) and form is None and stated_stage is None:
+        # ("Not a pre-dispute: I am raising Stage 1" raises Stage 1.)
+        declined = content.declines_to_raise(subject, concern)
+        if declined is not None:
+            informal = ()  # the phrase is there only to say it is not one
     hint = content.process_hint(subject, form, rules)
     informal_process = hint if hint in informal else (informal[0] if informal else None)
 
@@ -244,7 +251,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         dates=find_dates(reply_text, sent),
         form_source=form_source,
         timescale_note=timescale_note,
-        stated_stage=None if form else content.stated_stage(subject, concern),
+        stated_stage=stated_stage,
+        declines_to_raise=declined,
         processes_by_child=() if env.in_reply_to else content.processes_by_child(concern, rules),
         asks_for_several_alerts=not env.in_reply_to and content.asks_for_several_alerts(concern),
         sender_check=check_sender(env, rules),

@@ -323,3 +323,6 @@ class ParsedMessage:
     # full response to you by the 20th"); routing reads it as asking for time when that day is
     # after the deadline.
     response_promised: date | None = None
+    # Added (issue 8): the words of a new mail that says it raises nothing ("heads up (not a
+    # pre-dispute)", "please don't log this one"): kept for a person, never raised.
+    declines_to_raise: str | None = None

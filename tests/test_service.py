@@ -239,3 +239,13 @@ def test_incomplete_form_from_a_stranger_gets_no_reply(bot: Mailbot) -> None:
     assert result.status == "quarantined"
     with bot.sessions() as session:
         assert repo.outbox_rows(session) == []
+
+
+def test_a_heads_up_that_says_it_is_not_a_pre_dispute_is_kept_for_a_person(bot: Mailbot) -> None:
+    raw = mail("sam.iro", "dana.tm", "Heads up (not a pre-dispute)",
+               "Child ID: 1234567\n\nDates not set at conference; I'll raise it if they're not in by Weds.",
+               at("2027-05-04T18:00"), "heads-up@luton")
+    result = bot.ingest(raw, at("2027-05-04T18:00"))
+    assert (result.status, result.alert) == ("quarantined", None)
+    assert result.reason == "says it raises no concern ('not a pre-dispute'): kept for a person"
+    assert bot.alerts() == []
