@@ -19,11 +19,12 @@ import hashlib
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,8 +99,37 @@ def _reading_of(arrival: Arrival, read: parallel_reading.Read) -> _Reading:
     return _Reading(arrival, parsed, error, dedupe_key(parsed.envelope.message_id if parsed else None, arrival.raw))
 
 
+_T = TypeVar("_T")
+
+
 class _DecideCarefully(Exception):
-    """A message of a batch decided without savepoints failed: decide the batch again with them."""
+    """A message (or swept alert) of a batch decided without savepoints failed: the batch is
+    undone and decided again with them."""
+
+
+@contextmanager
+def _one_of_a_batch(session: Session, careful: bool) -> Iterator[None]:
+    """Decide one message or swept alert of a batch. ``careful``: in a savepoint of its own, so
+    its failure (raised on) undoes it alone. Not careful (the ordinary case, far cheaper): its
+    rows are written with the batch's at the end, and its failure raises _DecideCarefully, which
+    undoes the whole batch to be decided again carefully."""
+    if careful:
+        with repo.batch_savepoint(session):
+            yield
+        return
+    try:
+        yield
+    except Exception as exc:
+        raise _DecideCarefully() from exc
+
+
+def _at_once_or_one_by_one(decide: Callable[[bool], _T], what: str) -> _T:
+    """``decide(careful=False)``; if one of its batch failed, ``decide(careful=True)``."""
+    try:
+        return decide(False)
+    except _DecideCarefully as failed:
+        log.debug("one of %s failed (%s); deciding it again one by one", what, type(failed.__cause__).__name__)
+        return decide(True)
 
 
 def _log_outcome(result: IngestResult) -> None:
@@ -281,14 +311,9 @@ class Mailbot:
         if not run:
             return
         try:
-            try:
-                decided = self._decide_in_one_transaction(run, seen, now, careful=len(run) == 1)
-            except _DecideCarefully as failed:
-                # One message failed: the batch, undone with its transaction, is decided again
-                # with a savepoint per message, so that message alone is set aside.
-                log.debug("a message of a batch of %d failed (%s); deciding the batch again, message by message",
-                          len(run), failed.__cause__)
-                decided = self._decide_in_one_transaction(run, seen, now, careful=True)
+            decided = _at_once_or_one_by_one(
+                lambda careful: self._decide_in_one_transaction(run, seen, now, careful=careful or len(run) == 1),
+                f"a batch of {len(run)} messages")
         except Exception as exc:  # noqa: BLE001 - retried one by one below; a lone failure propagates
             if len(run) == 1:
                 raise
@@ -393,14 +418,12 @@ class Mailbot:
             return self._set_aside(session, row, f"message is {full_size} bytes, over the configured limit of {limit}", now)
         try:
             self._replying_to = parsed.envelope.in_reply_to + parsed.envelope.references
-            if not careful:
-                return self._handle(session, reading.key, parsed, now, row=row)
-            with repo.batch_savepoint(session):
+            with _one_of_a_batch(session, careful):
                 result = self._handle(session, reading.key, parsed, now, row=row)
             return result
+        except _DecideCarefully:
+            raise
         except Exception as exc:  # one bad message never stops the mailbox (DESIGN §6.2)
-            if not careful:
-                raise _DecideCarefully() from exc
             reason = f"internal error: {type(exc).__name__}: {first_line(exc)}"
             log.error("message %s could not be handled: %s", message_id, reason)
             log.debug("traceback for message %s", message_id, exc_info=True)
@@ -1048,12 +1071,8 @@ class Mailbot:
         # one of them. Claims go forward by id, so an alert that failed is not met again until
         # the next sweep.
         while True:
-            try:
-                swept = self._sweep_batch(now, after_id, careful=False)
-            except _DecideCarefully as failed:
-                log.debug("an alert of a sweep batch failed (%s); sweeping the batch again, alert by alert",
-                          failed.__cause__)
-                swept = self._sweep_batch(now, after_id, careful=True)
+            swept = _at_once_or_one_by_one(lambda careful: self._sweep_batch(now, after_id, careful),
+                                           "a sweep batch")
             if swept is None:
                 return done
             after_id, events = swept
@@ -1075,15 +1094,11 @@ class Mailbot:
             repo.preload_batch(session, since=self._day_start(now), message_ids=(),
                                refs=[ref for _id, ref in claimed], senders=())
             for _id, ref in claimed:
-                if not careful:
-                    try:
-                        events += self._sweep_one(session, ref, now)
-                    except Exception as exc:
-                        raise _DecideCarefully() from exc
-                    continue
                 try:
-                    with repo.batch_savepoint(session):
+                    with _one_of_a_batch(session, careful):
                         events += self._sweep_one(session, ref, now)
+                except _DecideCarefully:
+                    raise
                 except Exception:  # noqa: BLE001 - logged; the rest of the sweep goes on
                     log.exception("sweep: %s could not be handled; it is tried again at the next sweep", ref)
             repo.end_batch(session)
