@@ -255,6 +255,17 @@ def label_of(line: str) -> tuple[str, str] | None:
     return key, m.group("value").strip().strip("*").strip()
 
 
+def _bare_label(line: str, index: LabelIndex) -> tuple[str, str] | None:
+    """A known label alone on its line, its value on the lines below: a two-column table as
+    Outlook writes it in the plain-text part ("Response required", a blank line, "In writing
+    within 5 working days")."""
+    bare = line.strip().strip("*").strip()
+    if not bare or len(bare.split()) > 5 or bare[-1] in ".,;!?":
+        return None
+    key = label_key(bare)
+    return (key, "") if index.get(key) is not None else None
+
+
 def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
     """Canonical field -> value when ``text`` is a "Label: value" DRP form (>= 2 known labels).
 
@@ -272,7 +283,7 @@ def parse_form(text: str, rules: ParseRules) -> dict[str, str] | None:
             # line, then a paragraph whose "four weeks" is no part of the field).
             current = None
             continue
-        labelled = label_of(line)
+        labelled = label_of(line) or _bare_label(line, index)
         if labelled is not None:
             key, value = labelled
             canonical = index.get(key)

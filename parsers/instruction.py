@@ -102,6 +102,10 @@ _PROSE = (
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        # "I think we can put this one to bed now", "happy with this" (said to a response).
+        r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?put\s+(?:this|it)(?:\s+one)?\s+to\s+bed"
+        # (The writer's own view: "the carers are happy with the plan" is someone else's.)
+        r"|(?:\b(?:i'm|i\s+am|am)\s+(?:now\s+|quite\s+|very\s+)?|(?:^|[,;:!-])\s*)(?:happy|content|satisfied)\s+with\s+(?:this|that|the\s+(?:response|plan|update)|your\s+(?:response|plan|update))(?:\s+now)?\s*(?:[.!,;]|$)"
         # "I think we can call it resolved now the carers have agreed".
         r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?call\s+(?:this|it)\s+(?:resolved|closed|concluded)"
         # A decision word hedged at once: "Resolved I think - Kwame's plan is fine."
@@ -144,6 +148,8 @@ _PROSE = (
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
         r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
+        # "so I think this probably has to go to Ruth".
+        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
@@ -538,7 +544,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = _asked_back(text) or _inside_a_statement(text[start:after]) or _on_condition(text[after:end])
+            doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _on_condition(text[after:end])
+                     or _condition_first(text[start:after]))
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
                            quoted=any(a <= after - 1 < b for a, b in quotes), **args)
@@ -653,6 +660,16 @@ _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+
 def _on_condition(rest: str) -> str | None:
     found = _CONDITION.search(rest)
     return f"the decision is given on a condition ({found.group()} ...)" if found else None
+
+
+# "If it's not on LCS by Monday lunchtime then please escalate to stage 1": the condition comes
+# first, and the decision is for when it is not met.
+_CONDITION_FIRST = re.compile(r"^\W*(?:if|unless|should\s+(?:it|this|that|they|he|she)|in\s+case)\b", re.IGNORECASE)
+
+
+def _condition_first(head: str) -> str | None:
+    found = _CONDITION_FIRST.search(head)
+    return f"the decision is given on a condition ({found.group().strip()} ...)" if found else None
 
 
 def _asked_back(text: str) -> str | None:

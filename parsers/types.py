@@ -54,6 +54,11 @@ DEFAULT_FORM_LABELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "timescale for resolution",
             "response required by",
             "resolution required by",
+            "response required",
+            "response timescale",
+            "timescale for response",
+            "time allowed for response",
+            "response due",
         ),
         "responder": ("to", "manager", "responsible manager", "team manager"),
     }
