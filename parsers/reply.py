@@ -471,9 +471,9 @@ def _dash_name_start(lines: list[str]) -> int:
 
 
 # "...at all. On 14 Jan 2027, at 16:55, Dana <dana@x> wrote:" - a client that joined the
-# attribution to the last line of the new text.
+# attribution to the last line of the new text (after a dashed rule, too: "reply--- On ...").
 _SHARED_ATTRIBUTION = re.compile(
-    r"^(?!\s*>)(.*[A-Za-z]\S*)\s+((?:On|Am|Le|Op|El|Il|Em|Ar)\s+[^\n]{6,200}?(?:\d|@)[^\n]{0,200}?\b(?:wrote|schrieb|a\s+écrit|schreef|escribió|ha\s+scritto|escreveu|skrev|ysgrifennodd)\s*:?\s*)$",
+    r"^(?!\s*>)(.*[A-Za-z]\S*?)(?:\s*[-–—]{2,})?\s+((?:On|Am|Le|Op|El|Il|Em|Ar)\s+[^\n]{6,200}?(?:\d|@)[^\n]{0,200}?\b(?:wrote|schrieb|a\s+écrit|schreef|escribió|ha\s+scritto|escreveu|skrev|ysgrifennodd)\s*:?\s*)$",
     re.MULTILINE,
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parsers.mime import html_to_text
 from parsers.reply import new_text, strip_html_history
 
@@ -186,3 +188,13 @@ def test_inline_answers_tagged_with_the_writers_name_are_theirs() -> None:
                "(2) Visit not completed.\n[Morgan Ellis] Visit completed on 13 July.\n[Lee Carter] Not mine.")
     assert answers_marked_with_name(history, "Morgan Ellis", "Sam - my answers are below.") == [
         "[Morgan Ellis] Agreed; it will be signed the week of 26 July.", "[Morgan Ellis] Visit completed on 13 July."]
+
+
+@pytest.mark.parametrize("text, new", [
+    ("reply--- On Wed, Apr 4, 2012 at 3:59 PM, me@domain.com wrote:\n> Hi\n", "reply"),
+    ("reply\nbla-bla - bla--- On Wed, Apr 4, 2012 at 3:59 PM, me@domain.com wrote:\n> Hi\n", "reply\nbla-bla - bla"),
+    ("Agreed - thanks. On 14 Jan 2027, at 16:55, Dana <dana@x.example> wrote:\n> Can I have until Friday?\n",
+     "Agreed - thanks."),
+])
+def test_an_attribution_joined_to_the_last_line_after_a_dashed_rule(text: str, new: str) -> None:
+    assert new_text(text).strip() == new
