@@ -544,8 +544,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _on_condition(text[after:end])
-                     or _condition_first(text[start:after]))
+            doubt = (_asked_back(text) or _inside_a_statement(text[start:after])
+                     or _on_condition(text[start:after], text[after:end]))
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
                            quoted=any(a <= after - 1 < b for a, b in quotes), **args)
@@ -657,19 +657,16 @@ _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+
                         r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on)\b", re.IGNORECASE)
 
 
-def _on_condition(rest: str) -> str | None:
-    found = _CONDITION.search(rest)
-    return f"the decision is given on a condition ({found.group()} ...)" if found else None
-
-
 # "If it's not on LCS by Monday lunchtime then please escalate to stage 1": the condition comes
 # first, and the decision is for when it is not met.
 _CONDITION_FIRST = re.compile(r"^\W*(?:if|unless|should\s+(?:it|this|that|they|he|she)|in\s+case)\b", re.IGNORECASE)
 
 
-def _condition_first(head: str) -> str | None:
-    found = _CONDITION_FIRST.search(head)
-    return f"the decision is given on a condition ({found.group().strip()} ...)" if found else None
+def _on_condition(head: str, rest: str) -> str | None:
+    """Why a command is doubted when its sentence gives it on a condition, before the verb
+    (``head``) or after it (``rest``)."""
+    found = _CONDITION_FIRST.search(head) or _CONDITION.search(rest)
+    return f"the decision is given on a condition ({found.group().strip(' ,;-')} ...)" if found else None
 
 
 def _asked_back(text: str) -> str | None:
