@@ -90,6 +90,7 @@ def test_confirmed_answers_the_confirmation_mailbot_asked_for(bot: Mailbot) -> N
                        asked)
     assert first.kind == "confirm" and _alert(bot, ref).status.value != "resolved"
     notice = next(r for r in bot.outbox() if r.template == "confirm_reading")
+    assert 'A reply of just "Yes" to this e-mail does the same.' in notice.body_text  # the notice says so
     quoted = "\n".join("> " + line for line in notice.body_text.splitlines())
     answer = mail("sam.iro", "dana.tm", f"RE: {notice.subject}", f"Confirmed.\n\n{quoted}", asked + timedelta(hours=1),
                   "reply-4@luton", in_reply_to=notice.message_id)
