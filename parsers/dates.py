@@ -486,6 +486,9 @@ _DEADLINE_FRAME = re.compile(
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
     r"|^\W*if"
+    # An agreed action with its deadline, as a list item: "- SW report to be completed and
+    # shared with mum and dad by the end of Wednesday (21 July)".
+    r"|(?:(?<=^)|(?<=^-\s)|(?<=^\*\s)|(?<=^•\s)|(?<=^·\s))(?:the\s+)?(?:[\w'-]+\s+){1,4}to\s+be\s+(?:completed|done|shared|uploaded|sent|provided|held|booked|agreed|signed)\b"
     # A recommendation is what the IRO asks for: "Recommendation: ... a plan agreed within 10 working days."
     r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"

@@ -111,7 +111,7 @@ _PROSE = (
         # A decision word hedged at once: "Resolved I think - Kwame's plan is fine."
         r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
-        r"|(?:can|could|would)\s+you\s+(?:please\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
+        r"|(?:(?:can|could|would)\s+you\s+(?:please\s+)?|\bplease\s+)close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
@@ -137,7 +137,9 @@ _PROSE = (
     ("CAFCASS", re.compile(
         r"\b(?:mak(?:e|ing)|made|submit(?:ting|ted)?|send(?:ing)?|complet(?:e|ing))\s+(?:a|the|my)\s+referral\s+to\s+cafcass"
         r"|\brefer(?:ring|red)?\s+(?:this|the\s+(?:case|matter|child)|[A-Z][a-z]+(?:'s\s+case)?)\s+(?:on\s+)?to\s+cafcass"
-        r"|\bcafcass\s+referral",
+        r"|\bcafcass\s+referral"
+        # "I want this referred to CAFCASS please."
+        r"|\b(?:want|would\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
@@ -145,6 +147,8 @@ _PROSE = (
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
+        # "please take this email as my escalation to Bridget at Stage 4"
+        r"|\btake\s+this\s+(?:e-?mail\s+|message\s+)?as\s+my\s+(?:formal\s+)?escalation(?=\s+(?:to|up)\b)"
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
         r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
@@ -160,7 +164,7 @@ _AGREE_PROSE = re.compile(
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
-    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -449,7 +453,21 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         elif verb == "EXTEND":
             # "Extend Friday 28th May": the date without a date word.
             args["until"] = parse_uk_date(clause, sent)
+        if args.get("until") is None and args.get("working_days") is None and _UNTIL_THEN.search(clause):
+            # "She says it will be signed off by Friday. Let's give her until then": the day
+            # named in the sentence before.
+            here = next((a for a, b in sentences(text) if a <= after <= b), after)
+            before = [(a, b) for a, b in sentences(text) if b <= here]
+            named = period_or_date(text[before[-1][0]:before[-1][1]], sent) if before else None
+            if named is not None and named.until is not None:
+                args["until"] = named.until
     return args
+
+
+# A decision declared in so many words ("take this email as my escalation"): even when it is
+# given on a condition, it is the writer's decision for later, and asked about.
+_AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
+_UNTIL_THEN = re.compile(r"\b(?:until|till|til)\s+then\b", re.IGNORECASE)
 
 
 # Words in quotation marks are someone else's: "I saw your note - "ESCALATE to stage 2 if
@@ -470,6 +488,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     quotes = [q.span() for q in _QUOTED.finditer(text)]
     commands: list[tuple[str, int, int, int]] = []  # (verb, sentence start, verb end, sentence end)
     prose: list[tuple[str, int, int]] = []
+    conditional: list[tuple[str, int, int]] = []  # decisions stated for when a condition is (not) met
     for start, end in sentences(text):
         sentence = text[start:end]
         found = _command(sentence)
@@ -478,9 +497,14 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
-            if m and not _hedged(sentence, m) and not _NEGATED_BEFORE.search(sentence[: m.start()]):
-                prose.append((verb, start, start + m.end()))
-                break
+            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]):
+                if not _hedged(sentence, m):
+                    prose.append((verb, start, start + m.end()))
+                    break
+                if _AS_MY_DECISION.search(m.group()):
+                    # "... but if it is not on file by Thursday, please take this email as my
+                    # escalation to Bridget at Stage 4": a decision for later, asked about.
+                    conditional.append((verb, start, start + m.end()))
         else:
             m = _AGREE_PROSE.search(sentence)
             # A negation before the grant takes it back ("I'm not happy to give more time"); one
@@ -510,10 +534,17 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             if found and (alone or (opens and re.search(r"fine|ok|agreed|no\s+problem", found.group(), re.IGNORECASE))):
                 prose.append(("AGREE", start, start))
                 break
+    if not commands and not prose and conditional:
+        verb, start, after = conditional[0]
+        args = _read_arguments(verb, text, after, sent)
+        args.pop("unusable", None)
+        sentence_end = next((e for s0, e in sentences(text) if s0 <= start < e), after)
+        return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt="the decision is given on a condition",
+                           words=" ".join(text[start:sentence_end].split()), prose=True, **args)
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
-    if len({c[0] for c in decisions}) > 1:
+    if len({c[0] for c in decisions} | {p[0] for p in prose}) > 1:
         # "Agreed, that part of the dispute falls away." agrees with a point of an interleaved
-        # reply; beside another decision ("Withdraw, please.") it is not a second one.
+        # reply; beside another decision ("Withdraw, please.", or one in prose) it is not a second one.
         points = [c for c in decisions if c[0] == "AGREE" and (
             _agrees_with_a_point(text[c[2]:c[3]]) or _TOPIC_THEN_AGREED.search(text[c[1]:c[2]]))]
         commands = [c for c in commands if c not in points]
