@@ -674,13 +674,25 @@ def _withdraw(alert: Alert, ev: Withdraw, now: datetime, rules: Rules) -> Outcom
     )
 
 
-def _cafcass(alert: Alert, ev: ReferToCafcass, now: datetime, rules: Rules) -> Outcome:
-    process = rules.process(alert.process)
+def referral_refused(config: Config, alert: Alert, sender: str) -> str | None:
+    """Why ``sender`` may not refer ``alert`` to its process's final body (Cafcass), or None if
+    they may: the process has none, or the sender is not the alert's IRO in a role that may.
+    Routing asks it too: a referral that can never be made by this sender is refused at once,
+    not asked about."""
+    process = config.processes[alert.process]
     if process.final is None:
-        raise TransitionRefused(f"the {process.label} process has no referral to Cafcass")
-    sender = rules.config.person(ev.sender)
-    if ev.sender != alert.raised_by or sender is None or not sender.has_role(*process.final.raised_by):
-        raise TransitionRefused(f"only the alert's IRO may refer {alert.ref} to {process.final.name}")
+        return f"the {process.label} process has no referral to Cafcass"
+    person = config.person(sender)
+    if sender != alert.raised_by or person is None or not person.has_role(*process.final.raised_by):
+        return f"only the alert's IRO may refer {alert.ref} to {process.final.name}"
+    return None
+
+
+def _cafcass(alert: Alert, ev: ReferToCafcass, now: datetime, rules: Rules) -> Outcome:
+    refused = referral_refused(rules.config, alert, ev.sender)
+    if refused:
+        raise TransitionRefused(refused)
+    process = rules.process(alert.process)
     audit = [f"referred to {process.final.name} by {ev.sender}"]
     if alert.stage < process.last_stage:
         audit.append(f"referred before the last stage (at {rung_name(process, alert.stage)})")

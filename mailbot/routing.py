@@ -272,14 +272,6 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     return Reading(verb, stage, instruction.working_days, instruction.until, instruction.words, doubt)
 
 
-def _never_theirs(reading: Reading, alert: d.Alert, config: Config, person) -> bool:
-    """A decision the sender could not give however it was meant (a CP Chair's "I want this
-    referred to CAFCASS", in a process with no referral or not by their role): asking them to
-    confirm it would only lead to a refusal, so it is refused now, with the reason."""
-    final = config.processes[alert.process].final
-    return reading.verb == "CAFCASS" and (final is None or not person.has_role(*final.raised_by))
-
-
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
@@ -304,7 +296,11 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
                          reason="agrees, but no request for more time is pending: recorded as a note")
         if ins is not None and ins.verb in DECISIONS + ("STATUS",):
             reading = read_instruction(ins, alert, config, sent)
-            if reading.doubt and not _never_theirs(reading, alert, config, person):
+            # A decision the sender can never give, however it was meant (a CP Chair's "I want
+            # this referred to CAFCASS"): asking would only lead to a refusal, so the domain
+            # refuses it now, with the reason.
+            never_theirs = reading.verb == "CAFCASS" and d.referral_refused(config, alert, sender) is not None
+            if reading.doubt and not never_theirs:
                 return Route(CONFIRM, "processed", None, reason=f"unsure: {reading.doubt}", reading=reading)
             return Route(INSTRUCTION, "processed", instruction_event(reading, sender), reading=reading)
         if ins is not None:

@@ -1137,9 +1137,11 @@ class Mailbot:
         never handed over again: ``reconcile_sending`` reports them instead (issue 9).
 
         ``batches``: send at most that many batches (a small job done while waiting for
-        something else; what is left waits for the next call)."""
+        something else; what is left waits for the next call, which reports interrupted rows:
+        they are never claimed again, so leaving them to it costs nothing)."""
         sent: list[str] = []
-        self.reconcile_sending(now)
+        if batches is None:
+            self.reconcile_sending(now)
         after_id = 0
         while batches is None or batches > 0:
             batches = None if batches is None else batches - 1
