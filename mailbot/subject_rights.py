@@ -43,9 +43,8 @@ def retention_plan(bot, now: datetime) -> list[Removal]:
 
 
 def _plan(bot, session, now: datetime) -> list[Removal]:
-    return policy.due_for_removal(now, bot.config.settings.retention, repo.alert_facts(session),
-                                  repo.mail_facts(session), repo.audit_facts(session),
-                                  repo.compliment_facts(session))
+    rules = bot.config.settings.retention
+    return policy.due_for_removal(now, rules, *repo.retention_facts(session, now, rules))
 
 
 def apply_retention(bot, now: datetime) -> list[Removal]:

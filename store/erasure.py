@@ -8,10 +8,11 @@ in the one way migration 0004's trigger allows: detail or actor replaced by REMO
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.retention import AlertFacts, AuditFacts, ComplimentFacts, MailFacts
 
@@ -31,9 +32,13 @@ def _is_removed_case_id(case_id: str) -> bool:
     return case_id.startswith("[removed")
 
 
-def alert_facts(session: Session) -> list[AlertFacts]:
+def alert_facts(session: Session, closed_by: datetime | None = None) -> list[AlertFacts]:
+    """Every alert's facts; with ``closed_by``, only those of alerts closed at or before it."""
+    query = select(AlertRow).options(selectinload(AlertRow.episodes), selectinload(AlertRow.children))
+    if closed_by is not None:
+        query = query.where(AlertRow.closed.is_not(None), AlertRow.closed <= closed_by)
     out = []
-    for row in session.scalars(select(AlertRow).order_by(AlertRow.id)):
+    for row in session.scalars(query.order_by(AlertRow.id)):
         people = {row.raised_by, row.anchor or "", *(e.responder for e in row.episodes)} - {""}
         case_ids = tuple(c.case_id for c in row.children)
         out.append(AlertFacts(
@@ -44,31 +49,68 @@ def alert_facts(session: Session) -> list[AlertFacts]:
     return out
 
 
-def mail_facts(session: Session) -> list[MailFacts]:
-    """Every message received and every outbox row, without reading raw bytes or bodies."""
+def mail_facts(session: Session, alert_refs: Iterable[str] | None = None,
+               unlinked_by: datetime | None = None) -> list[MailFacts]:
+    """Every message received and every outbox row, without reading raw bytes or bodies.
+
+    With ``alert_refs`` and ``unlinked_by``, only the mail of those alerts and the mail of no
+    alert the store knows that is dated at or before ``unlinked_by``."""
     out = []
     inbound = select(MessageRow.id, MessageRow.alert_ref, MessageRow.received_at,
                      func.length(MessageRow.raw), MessageRow.from_addr).where(MessageRow.direction == "in")
-    for id_, ref, at, size, sender in session.execute(inbound.order_by(MessageRow.id)):
-        out.append(MailFacts("in", id_, ref, at, bool(size), False, (sender.lower(),) if sender else ()))
     outbound = select(OutboxRow.id, OutboxRow.alert_ref, OutboxRow.created_at, func.length(OutboxRow.body_text),
                       OutboxRow.body_html.is_not(None), OutboxRow.status, OutboxRow.to_addrs, OutboxRow.cc_addrs)
+    if alert_refs is not None:
+        inbound = inbound.where(_of_or_unlinked(MessageRow.alert_ref, MessageRow.received_at, alert_refs, unlinked_by))
+        outbound = outbound.where(_of_or_unlinked(OutboxRow.alert_ref, OutboxRow.created_at, alert_refs, unlinked_by))
+    for id_, ref, at, size, sender in session.execute(inbound.order_by(MessageRow.id)):
+        out.append(MailFacts("in", id_, ref, at, bool(size), False, (sender.lower(),) if sender else ()))
     for id_, ref, at, size, has_html, status, to, cc in session.execute(outbound.order_by(OutboxRow.id)):
         out.append(MailFacts("out", id_, ref, at, bool(size) or bool(has_html), status == "queued",
                              tuple(a.lower() for a in (to or []) + (cc or []))))
     return out
 
 
-def audit_facts(session: Session) -> list[AuditFacts]:
-    rows = session.execute(select(AuditRow.id, AuditRow.alert_ref, AuditRow.action, AuditRow.actor,
-                                  AuditRow.detail).order_by(AuditRow.id))
+def _of_or_unlinked(ref_column, at_column, alert_refs: Iterable[str], unlinked_by: datetime | None):
+    """Mail of one of ``alert_refs``, or of no alert the store knows and dated by ``unlinked_by``."""
+    unlinked = or_(ref_column.is_(None), ref_column.not_in(select(AlertRow.ref)))
+    if unlinked_by is not None:
+        unlinked = and_(unlinked, at_column <= unlinked_by)
+    return or_(ref_column.in_(list(alert_refs)), unlinked)
+
+
+def audit_facts(session: Session, alert_refs: Iterable[str] | None = None) -> list[AuditFacts]:
+    """Every audit line's facts; with ``alert_refs``, only those of these alerts."""
+    query = select(AuditRow.id, AuditRow.alert_ref, AuditRow.action, AuditRow.actor, AuditRow.detail)
+    if alert_refs is not None:
+        query = query.where(AuditRow.alert_ref.in_(list(alert_refs)))
+    rows = session.execute(query.order_by(AuditRow.id))
     return [AuditFacts(i, ref, action, actor, detail, detail == REMOVED) for i, ref, action, actor, detail in rows]
 
 
-def compliment_facts(session: Session) -> list[ComplimentFacts]:
+def compliment_facts(session: Session, received_by: datetime | None = None) -> list[ComplimentFacts]:
+    """Every compliment's facts; with ``received_by``, only those received at or before it."""
+    query = select(ComplimentRow)
+    if received_by is not None:
+        query = query.where(ComplimentRow.received_at <= received_by)
     return [ComplimentFacts(c.id, c.received_at, c.raised_by, tuple(c.children),
                             bool(c.children) and all(_is_removed_case_id(x) for x in c.children))
-            for c in session.scalars(select(ComplimentRow).order_by(ComplimentRow.id))]
+            for c in session.scalars(query.order_by(ComplimentRow.id))]
+
+
+def retention_facts(session: Session, now: datetime, rules) -> tuple[list[AlertFacts], list[MailFacts],
+                                                                     list[AuditFacts], list[ComplimentFacts]]:
+    """The facts ``retention.due_for_removal`` needs at ``now``, read only where something can
+    be due: alerts closed long enough ago (with their mail and audit lines), mail of no alert
+    older than its rule, compliments old enough. The daily pass then costs what is due, not
+    what is held. The cut-offs are a day generous (a year of 365 days, less one for 29
+    February); the policy decides exactly on what is read."""
+    long_ago = now - timedelta(days=365 * rules.closed_alert_years - 1)
+    alerts = alert_facts(session, closed_by=long_ago)
+    refs = [a.ref for a in alerts]
+    unlinked_by = now - timedelta(days=rules.unlinked_mail_days)
+    return (alerts, mail_facts(session, refs, unlinked_by), audit_facts(session, refs),
+            compliment_facts(session, received_by=long_ago))
 
 
 def inbound_contents(session: Session) -> Iterable[tuple[int, bytes]]:

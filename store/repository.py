@@ -58,6 +58,7 @@ from .erasure import (  # noqa: F401 - part of the store's interface
     remove_message_content,
     remove_outbox_content,
     remove_person,
+    retention_facts,
     removed_case_id,
 )
 from .inbound_batch import (  # noqa: F401 - part of the store's interface

@@ -570,3 +570,31 @@ def test_the_daemon_applies_retention_once_a_day_without_anyone_running_it(tmp_p
         raws = [m.raw for m in session.query(MessageRow).filter(MessageRow.direction == "in")]
         assert raws and all(b"PEP" not in raw for raw in raws)
         assert [a.action for a in repo.audit_for(session, ref)].count("retention") == 1
+
+
+def test_the_daily_pass_reads_only_what_can_be_due_and_plans_the_same(demo: Path) -> None:
+    """retention_facts reads candidates only (issue 13: the daily pass costs what is due, not what
+    is held); planned on them, the removals are exactly those planned on every fact held, at
+    each moment around the demo's closing anniversaries and the unlinked-mail cut-off."""
+    config = load_config(demo / "config.yaml")
+    rules = config.settings.retention
+    sessions = open_store(config.store_url)
+    with sessions() as session:
+        everything = (repo.alert_facts(session), repo.mail_facts(session), repo.audit_facts(session),
+                      repo.compliment_facts(session))
+        closed = sorted({a.closed for a in everything[0] if a.closed is not None})
+        mail_times = sorted({m.at for m in everything[1]})
+        assert closed and mail_times
+        moments = [policy.add_years(c, rules.closed_alert_years) + delta for c in closed
+                   for delta in (timedelta(seconds=-1), timedelta(0), timedelta(days=1))]
+        moments += [t + timedelta(days=rules.unlinked_mail_days) + delta for t in mail_times[:3]
+                    for delta in (timedelta(seconds=-1), timedelta(0))]
+        for now in moments:
+            read = repo.retention_facts(session, now, rules)
+            assert policy.due_for_removal(now, rules, *read) == policy.due_for_removal(now, rules, *everything), now
+        # Long before anything is due, nothing is read at all.
+        first = min(closed + mail_times)
+        assert repo.retention_facts(session, first + timedelta(days=1), rules) == ([], [], [], [])
+        # And at the end, everything closed is a candidate.
+        late = repo.retention_facts(session, datetime(2040, 1, 1, tzinfo=timezone.utc), rules)
+        assert {a.ref for a in late[0]} == {a.ref for a in everything[0] if a.closed is not None}
