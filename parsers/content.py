@@ -388,7 +388,7 @@ def find_case_ids(
     # only passed on: an ID the body gives only as context is not the alert's.
     only_context = ({v for n in aside_lines for _s, _e, v in _id_matches(body_lines[n], id_re)}
                     - {v for n, line in enumerate(body_lines) if n not in aside_lines for _s, _e, v in _id_matches(line, id_re)})
-    if not take(m.group(0) for m in id_re.finditer(subject) if m.group(0) not in only_context):
+    if not take(value for value in _with_shortened(subject, id_re) if value not in only_context):
         return tuple(found)
     if form and form.get("case_ids") and not take(_ids_in(form["case_ids"], id_re)):
         return tuple(found)
@@ -421,6 +421,14 @@ def find_case_ids(
             if number in aside:
                 continue
             for start, end, value in _id_matches(line, id_re):
+                written = line[start:end]
+                if written.isdigit() and len(written) < len(value):
+                    # Written short after a sibling's ID ("1150431, -32"): one of the alert's
+                    # when the ID it shortens was taken.
+                    if any(f[: len(value) - len(written)] == value[: len(value) - len(written)] for f in found) \
+                            and not take((value,)):
+                        return tuple(found)
+                    continue
                 before, after = line[max(0, start - 24) : start], line[end : end + 3]
                 if _PHONE_LINE.search(line[max(0, start - 40) : start]):
                     continue  # "Tel: 01582 546000", "mob 07700 900123"
@@ -472,9 +480,39 @@ _SPLIT_ID_3 = re.compile(r"(?i:\b(?:mosaic|lcs|micare|case|person|child)\s+(?:no
 _LISTED_AFTER = re.compile(r"(\d+)\)?\s*(?:,|;|&|and|\+)\s*(?:[A-Z][a-z]+(?:'s)?\s+(?:(?i:id|number|no)\s+)?(?:is|:|-|–)\s*)?$")
 
 
+# Siblings' IDs written short after the first: "1150431/32/33", "Mosaic 1150431, -32 and -33":
+# each short group replaces the last digits of the ID before it.
+# (Never the first group of an ID typed with a space in it: "3085521 / 308 5522".)
+_SHORTENED_NEXT = re.compile(r"(?:\s?/\s?-?|\s*,\s*-|\s+(?:and|&)\s+-)(\d{1,3})(?!\d)(?!\s\d)")
+
+
+def _shortened_after(text: str, end: int, value: str, id_re: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """The IDs written short right after ``value`` (which ends at ``end``), each in full."""
+    out = []
+    while (m := _SHORTENED_NEXT.match(text, end)) is not None:
+        tail = m.group(1)
+        full = value[: len(value) - len(tail)] + tail
+        if len(tail) >= len(value) or not id_re.fullmatch(full) or full == value:
+            break
+        out.append((m.start(1), m.end(), full))
+        end = m.end()
+    return out
+
+
+def _with_shortened(text: str, id_re: re.Pattern[str]) -> list[str]:
+    """IDs in ``text`` as the pattern finds them, each followed by any written short after it."""
+    out = []
+    for m in id_re.finditer(text):
+        out.append(m.group(0))
+        out.extend(v for _s, _e, v in _shortened_after(text, m.end(), m.group(0), id_re))
+    return out
+
+
 def _id_matches(text: str, id_re: re.Pattern[str]) -> list[tuple[int, int, str]]:
-    """(start, end, ID) of each ID in ``text``, in order, with IDs typed with one space joined."""
+    """(start, end, ID) of each ID in ``text``, in order, with IDs typed with one space joined and
+    siblings' IDs written short after the first ("1150431/32/33") given in full."""
     found = [(m.start(), m.end(), m.group(0)) for m in id_re.finditer(text)]
+    found += [short for _s, end, value in list(found) for short in _shortened_after(text, end, value, id_re)]
     for m in _SPLIT_ID.finditer(text):
         joined = m.group(1) + m.group(2)
         if id_re.fullmatch(joined) and not id_re.fullmatch(m.group(1)) and not id_re.fullmatch(m.group(2)):
@@ -499,8 +537,9 @@ _NAMED_BEFORE = re.compile(
     r"|\((?i:case|lcs|mosaic|micare|id|ref|household)"
     # "Riley Okonjo, 5581903."
     r"|\b[A-Z][a-z]+\s+[A-Z][A-Za-z'’\-]+,"
-    # "Ruby, 1190447." - a list line that is a first name and the ID; "... and Blessing, #3301878".
-    r"|(?:^\s*|\band\s+)[A-Z][a-z]+,"
+    # "Ruby, 1190447." - a list line that is a first name and the ID; "... and Blessing, #3301878";
+    # "Children: Child A – Kai, 612 884; Child B – Ruby-Mae, 612 885".
+    r"|(?:^\s*|\band\s+|[:;–\-]\s*)[A-Z][a-z]+(?:-[A-Z][a-z]+)?,"
     # "... and baby Esme who is 2204419".
     r"|\b[A-Z][a-z]+\s+who\s+is)"
     # "Hope Okoye – #603925": a dash, then the number sign.
@@ -795,6 +834,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     text = _CURRENT_DEADLINE.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
+            and not _HINDSIGHT.search(text[max(0, m.start() - 40) : m.start()])
             and not (m.group().lower().startswith("need") and _SOMEONE_ELSE.search(text[max(0, m.start() - 40) : m.start()]))]
     if asks:
         spans = sentences(text)
@@ -852,6 +892,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     return False, None
 
 
+# "I should have asked you for more time rather than let it lapse": regret, not a request.
+_HINDSIGHT = re.compile(r"\b(?:should|could|would|might)(?:\s+have|'ve)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 _CONTACT_PROMISE = re.compile(r"\b(?:ring|call|phone|speak\s+to|talk\s+to|catch\s+up|chat|drop\s+you\s+a\s+line)\b",
                               re.IGNORECASE)
 _CURRENT_DEADLINE = re.compile(r"\b(?:on|of|past|beyond|for)\s+(?:the|this|that|our|your)\s+(?:current\s+)?[^.?!\n,]{1,30}?\s+deadline\b",

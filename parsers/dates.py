@@ -563,6 +563,14 @@ def _said(timescale: Timescale) -> str:
     return f"{timescale.working_days} working days" if timescale.working_days else f"by {timescale.until.isoformat()}"
 
 
+# "I'm setting 3 working days for Nick's response given the level of risk: ... due by 20 August":
+# the period comes before the response it is set for; the dates after it are the reasons.
+_PERIOD_SET_FOR_RESPONSE = re.compile(
+    r"\b(?:i'm|i\s+am|i've|i\s+have|i'll|i\s+will)\s+(?:now\s+)?(?:setting|set|allowing|allow|giving|give)\s+"
+    r"(?P<period>(?:him|her|them|you|\w+)?\s*[^.;:!?\n]{1,30}?)\s+for\s+(?:[\w-]+'s|his|her|their|your|the|a)\s+"
+    r"(?:(?:written|full|formal)\s+)?(?:response|reply)\b", re.IGNORECASE)
+
+
 def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
     """Each timescale the text's sentences ask for, in order, one per sentence; a date already
     past is yielded as the note that says so (it is never the timescale)."""
@@ -570,7 +578,11 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
         sentence = text[start:end]
         if not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
-        found = None
+        set_for = _PERIOD_SET_FOR_RESPONSE.search(sentence) if trigger is _ASKS_FOR_RESPONSE else None
+        found = period_or_date(text, sent, start + set_for.start("period"), start + set_for.end("period")) if set_for else None
+        if found is not None:
+            yield found
+            continue
         for asks in trigger.finditer(sentence):
             # Past-tense or negated clauses tell history: "no response was received within 5
             # days". Only the clause that asks is looked at ("I don't think ..., so I need a

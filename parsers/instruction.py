@@ -56,7 +56,7 @@ _COURTESY = frozenset(
     be now like want wish need intend have has decided to going ok okay yes right so then
     this it matter case dispute alert drp concern issue the hi hello dear thanks thank
     and just also therefore such given that happy content satisfied being been should shall
-    must let's lets us i've ive""".split()
+    must let's lets us i've ive mailbox inbox tracker mailbot""".split()
 )
 _NEGATIONS = {
     "not", "no", "never", "don't", "dont", "doesn't", "isn't", "isnt", "aren't", "wasn't",
@@ -84,14 +84,14 @@ _STAGE = re.compile(
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 _TARGET = re.compile(
     r"^\s*(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
-    r"(?:to|into|onto)\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
+    r"(?:to|into|onto|with(?=\s+(?-i:[A-Z])))\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
 _TARGET_END = re.compile(
     # A spaced dash starts another clause: "to the AD – I'd want Jamie's response by Friday".
     r"\s+[–—]\s.*$|\s+-\s+(?!(?:stage|level)\b).*$|"
     r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|pls|plz|for\s+(?:a|their|his|her)|with\s+a|"
-    r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?)\b.*$",
+    r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?|this\s+(?:week|morning|afternoon)|tomorrow|next\s+week)\b.*$",
     re.IGNORECASE,
 )
 # Prose that plainly states a decision without a command: read, then confirmed with the IRO.
@@ -113,6 +113,8 @@ _PROSE = (
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
         r"|(?:(?:can|could|would)\s+you\s+(?:please\s+)?|\bplease\s+)close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        # "I would ask that this alert is now closed as resolved at Stage 2."
+        r"|\bask\s+that\s+(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))(?:\s+alert)?\s+(?:is|be)\s+(?:now\s+)?(?:closed|resolved|concluded)"
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
@@ -136,13 +138,19 @@ _PROSE = (
         re.IGNORECASE)),
     ("CAFCASS", re.compile(
         r"\b(?:mak(?:e|ing)|made|submit(?:ting|ted)?|send(?:ing)?|complet(?:e|ing))\s+(?:a|the|my)\s+referral\s+to\s+cafcass"
-        r"|\brefer(?:ring|red)?\s+(?:this|the\s+(?:case|matter|child)|[A-Z][a-z]+(?:'s\s+case)?)\s+(?:on\s+)?to\s+cafcass"
+        r"|\brefer(?:ring|red)?\s+(?:this|the\s+(?:case|matter|child)|[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:'s\s+(?:case|matter))?)\s+(?:on\s+)?to\s+cafcass"
+        # "Please record this alert as referred to Cafcass."
+        r"|\b(?:record|mark|log|treat|close)\s+(?:this|it|the)(?:\s+\w+){0,2}?\s+as\s+(?:now\s+)?referred\s+(?:on\s+)?to\s+cafcass"
         r"|\bcafcass\s+referral"
         # "I want this referred to CAFCASS please."
         r"|\b(?:want|would\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
+        # "Im going to take this to Morgan", "I'll be raising this with Jo Whitfield this week":
+        # the writer taking it to a named manager (the rung is read from the name).
+        r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|ill|i'm|im|i\s+am)\s+(?:now\s+)?(?:be\s+|going\s+to\s+)?"
+        r"(?:tak(?:e|ing)\s+(?:this|it)(?:\s+up)?|rais(?:e|ing)\s+(?:this|it))(?=\s+(?:to|with)\s+(?-i:[A-Z][a-z]+)\b)"
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
@@ -164,7 +172,9 @@ _AGREE_PROSE = re.compile(
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
-    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)"
+    # "You can have until Monday 19 July to get section 4 completed."
+    r"|^\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -257,6 +267,11 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             if token.endswith("ing") and not word.group().isupper() and any(
                     w.group().lower() in ("am", "i'm", "im") for w in words[max(0, index - 2):index]):
                 return None
+            # "I escalated this to stage 2 this morning, but ...": what the writer did before, a
+            # fact of the story, not a decision given now.
+            if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
+                    and index > 0 and words[index - 1].group().lower() in ("i", "we"):
+                return None
             if verb in ("NOTE", "STATUS") and index > 0 and not _status_question(sentence):
                 return None
             # "close" is a command only as the clause's first word or after "please" ("Close
@@ -338,14 +353,18 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
             r"\s*(?:$|[-–—,.;:!)]|(?:to|with(?!\s+(?:\w[\w-]*'s|the|your|her|his|their|its)\s+(?:[\w-]+\s+){0,2}?(?:plan|approach|assessment|analysis|view|points?|comments?|summary|update|concerns?|position|reasoning|suggestions?)\b)"
             r"|until|till|that|this|thanks|thank|please|the\s+(?:extension|request|extra|further|new)|"
             # "Agree with Priya's plan, but ..." agrees with a point, not with a request for time.
-            r"an?\s+(?:extension|further|extra))\b)", rest, re.IGNORECASE))
+            r"an?\s+(?:extension|further|extra)"
+            # "Yes agreed Abi can have the extra week she asked for" (typed on a phone, no comma).
+            r"|(?:she|he|they|you|(?-i:[A-Z][a-z]+))\s+can\s+have)\b)", rest, re.IGNORECASE))
     if verb in ("STATUS", "NOTE"):
         return False
     return bool(_AFTER_PARTICIPLE.match(rest))
 
 
 def _status_question(sentence: str) -> bool:
-    return bool(re.search(r"\b(what(?:'s|\s+is)\s+the\s+(?:current\s+)?status|status\s+(?:update|please|\?)|where\s+(?:are|is)\s+we\s+up\s+to)", sentence, re.IGNORECASE))
+    return bool(re.search(r"\b(what(?:'s|\s+is)\s+the\s+(?:current\s+)?status|status\s+(?:update|please|\?)|where\s+(?:are|is)\s+we\s+up\s+to"
+                          # "Can you tell me where it's up to?"
+                          r"|(?:tell|let)\s+me\s+(?:know\s+)?where\s+(?:it's|it\s+is|this\s+is|this's|things\s+are|we\s+are)\s+up\s+to)", sentence, re.IGNORECASE))
 
 
 def _target(rest: str) -> tuple[int | None, str | None]:
@@ -514,7 +533,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # until the end of the month"): "start" marks it for _read_arguments. A grant
                 # that names its own date ("I can give you until Wednesday but not Friday") sets
                 # the IRO's timescale, whatever was asked: EXTEND.
-                own_date = (re.search(r"\b(?:give|allow|grant)\s+[\w']+\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
                             or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
                 prose.append(("EXTEND" if own_date else "AGREE", start, start))
     if not commands and not prose:
@@ -623,7 +642,9 @@ _RETRACTION = re.compile(
     re.IGNORECASE,
 )
 # "it isn't right to keep it open" gives the reason for closing, not a retraction.
-_NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need)\b[^.!?]{0,20}$", re.IGNORECASE)
+# "... through the next review rather than keep this open" is the reason for closing too.
+_NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need|\brather\s+than|\binstead\s+of)\b[^.!?]{0,20}$",
+                                  re.IGNORECASE)
 _UNDONE = {
     "RESOLVED": re.compile(r"\b(?:don't|do\s+not|not|please\s+don't|can't|cannot|won't)\s+(?:\w+\s+){0,2}(?:close|resolve|resolved|closed)\b", re.IGNORECASE),
     "ESCALATE": re.compile(r"\b(?:don't|do\s+not|not|no\s+need\s+to|hold\s+off)\s+(?:\w+\s+){0,2}escalat", re.IGNORECASE),
@@ -693,11 +714,24 @@ _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+
 _CONDITION_FIRST = re.compile(r"^\W*(?:if|unless|should\s+(?:it|this|that|they|he|she)|in\s+case)\b", re.IGNORECASE)
 
 
+# "... I'm on leave from Friday, so if there's still nothing from Morgan by Friday then please
+# escalate it to the AD": the condition opens the clause that holds the command, after a comma or
+# "so"/"and"/"but", and is closed by "then" or a comma before it. "If possible, ..." and "if you
+# could ..." are courtesy, not conditions.
+_CONDITION_CLAUSE = re.compile(
+    r"(?:[,;:]\s*|\s[-–—]\s*|\b(?:so|and|but)\s+)(?P<cond>if|unless)\s+"
+    r"(?!(?:possible|poss|you\s+(?:could|would|can|don't\s+mind)|ok|okay|that's\s+ok)\b)"
+    r"[^.;!?]*?(?:\bthen|,)\s*(?:(?:please|pls|can\s+you|could\s+you)\s+)?\S*$", re.IGNORECASE)
+
+
 def _on_condition(head: str, rest: str) -> str | None:
     """Why a command is doubted when its sentence gives it on a condition, before the verb
     (``head``) or after it (``rest``)."""
-    found = _CONDITION_FIRST.search(head) or _CONDITION.search(rest)
-    return f"the decision is given on a condition ({found.group().strip(' ,;-')} ...)" if found else None
+    found = _CONDITION_FIRST.search(head) or _CONDITION_CLAUSE.search(head) or _CONDITION.search(rest)
+    if found is None:
+        return None
+    said = found.group("cond") if "cond" in found.groupdict() else found.group().strip(" ,;-")
+    return f"the decision is given on a condition ({said} ...)"
 
 
 def _asked_back(text: str) -> str | None:

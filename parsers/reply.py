@@ -485,7 +485,8 @@ _MAX_UNWRAP = 10
 # typed into the quoted original without ">" marks, each line opening with the writer's initials.
 _ANSWERS_BELOW = re.compile(
     rf"{_SAYS_BELOW}"
-    r"[^\n]{0,60}?(?:\(([A-Z]{2,3})\)|\bmarked\s+(?:with\s+)?([A-Z]{2,3})\b)"
+    # "... inline below in blue, marked [AM]": the initials may be in brackets.
+    r"[^\n]{0,60}?(?:\(([A-Z]{2,3})\)|\bmarked\s+(?:with\s+)?\[?([A-Z]{2,3})\b)"
     r"|\b(?:marked|initials?)\s+([A-Z]{2,3})\b[^\n]{0,40}\b(?:below|inline)\b")
 
 
@@ -495,7 +496,8 @@ def _with_marked_answers(top: str, history: list[str]) -> str:
     if said is None:
         return top
     marker = next(g for g in said.groups() if g)
-    opens = re.compile(rf"^\s*{re.escape(marker)}\s*[:\-–]\s*\S")
+    # "AM: ...", "AM - ...", "[AM] ...".
+    opens = re.compile(rf"^\s*(?:{re.escape(marker)}\s*[:\-–]|\[{re.escape(marker)}\]:?)\s*\S")
     answers: list[str] = []
     taking = False
     for line in history:
