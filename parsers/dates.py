@@ -200,7 +200,7 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
     return None if found is None else (found, m.end())
 
 
-_GAP_TO_DAY = re.compile(r"\s+(?=(?:the\s+)?\d)")
+_GAP_TO_DAY = re.compile(r",?\s+(?=(?:the\s+)?\d)")  # "Wednesday 19th", "the Thursday, the 10th"
 _WEEKDAY_ABBR = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?(?!\s*\d)", re.IGNORECASE)
 _WEEKDAY_ABBR_DAY = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?\s+(?=(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b)",
                                re.IGNORECASE)
@@ -276,7 +276,7 @@ def parse_timescale(text: str, sent: date | None) -> Timescale | None:
 
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})(?P<o>st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MONTH + r")", re.IGNORECASE)
 _PERIOD = re.compile(
-    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple\s+of|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
+    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple(?:\s+of)?|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
     rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|fortnights?|hours?|hrs?)\b"
     rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|fortnight|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
     re.IGNORECASE,
@@ -289,10 +289,10 @@ _DATE_WORD = re.compile(
 
 def _period_days(count: str | None, unit: str) -> int | None:
     unit = unit.lower()
-    raw = (count or "a").lower().replace("-", " ")
+    raw = " ".join((count or "a").lower().replace("-", " ").split())
     if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more", "the next"):
         value = 1
-    elif raw in ("a couple of",):
+    elif raw in ("a couple of", "a couple"):  # "a couple more weeks"
         value = 2
     elif raw in ("a few", "few"):
         return None
@@ -348,6 +348,23 @@ def day_at(text: str, pos: int, sent: date | None) -> date | None:
     return _ordinal_day(text, filler.end() if filler else pos, sent)
 
 
+# "before Zara's review on the 14th": the date is the event's, and the answer is wanted the
+# working day before it (counted over weekends only: the parsers know no bank holidays).
+_EVENT_ON = re.compile(r"\s+(?:on|at)\s+", re.IGNORECASE)
+_EVENT_WORDS_END = re.compile(r"[.;:!?\n,()]")
+
+
+def _day_of_the_event(text: str, pos: int, end: int, sent: date | None) -> date | None:
+    stop = _EVENT_WORDS_END.search(text, pos, min(end, pos + 60))
+    limit = stop.start() if stop else min(end, pos + 60)
+    for on in _EVENT_ON.finditer(text, pos, limit):
+        if 1 <= len(text[pos:on.start()].split()) <= 4:
+            day = day_at(text, on.end(), sent)
+            if day is not None:
+                return day
+    return None
+
+
 def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
     """The first date in text[start:end] that follows a date word ("by", "until", "to"), with
     "the 20th" read as the next 20th; as (date, offset of the date word)."""
@@ -355,6 +372,10 @@ def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, 
         found = date_at(text, word.end(), sent)
         if found is not None:
             return found[0], word.start()
+        if word.group().lower().startswith("before"):
+            event_day = _day_of_the_event(text, word.end(), end, sent)
+            if event_day is not None:
+                return event_day - timedelta(days=3 if event_day.weekday() == 0 else 1), word.start()
         filler = _FILLER.match(text, word.end())
         ordinal = _ordinal_day(text, filler.end() if filler else word.end(), sent)
         if ordinal is not None:
@@ -401,6 +422,8 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
 # come back, hear from you) and is not about the past ("no response was received by ...").
 _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
+    # "I'd ask for your direction within 2 working days": what a Director or Head of Service gives back.
+    r"|your\s+(?:direction|decision)"
     r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|(?:need|want|like)\s+to\s+know|confirm|confirmation|timescale"
     r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
     r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
@@ -565,10 +588,29 @@ def _said(timescale: Timescale) -> str:
 
 # "I'm setting 3 working days for Nick's response given the level of risk: ... due by 20 August":
 # the period comes before the response it is set for; the dates after it are the reasons.
+# "I'm happy to go to close of play Thursday for a reply": the same, allowed rather than set.
+# "I am setting the timescale for the written response as Friday 7 January 2028": the day after it.
 _PERIOD_SET_FOR_RESPONSE = re.compile(
-    r"\b(?:i'm|i\s+am|i've|i\s+have|i'll|i\s+will)\s+(?:now\s+)?(?:setting|set|allowing|allow|giving|give)\s+"
+    r"\b(?:(?:i'm|i\s+am|i've|i\s+have|i'll|i\s+will)\s+(?:now\s+)?(?:setting|set|allowing|allow|giving|give)"
+    r"|(?:i'm|i\s+am|i'd\s+be|i\s+would\s+be|i'll\s+be|i\s+will\s+be)\s+(?:happy|content|prepared|willing)\s+to\s+"
+    r"(?:go|wait|give\s+(?:you|him|her|them)|allow))\s+"
     r"(?P<period>(?:him|her|them|you|\w+)?\s*[^.;:!?\n]{1,30}?)\s+for\s+(?:[\w-]+'s|his|her|their|your|the|a)\s+"
     r"(?:(?:written|full|formal)\s+)?(?:response|reply)\b", re.IGNORECASE)
+_DATE_SET_FOR_RESPONSE = re.compile(
+    r"\b(?:setting|set|fixing|fix|making|make)\s+(?:the|a)\s+(?:timescale|deadline|date|due\s+date)\s+for\s+"
+    r"(?:[\w-]+'s|his|her|their|your|the|a)\s+(?:(?:written|full|formal)\s+)?(?:response|reply)\s+(?:as|at|to)\s+",
+    re.IGNORECASE)
+
+
+def _set_for_response(text: str, sent: date | None, start: int, sentence: str) -> Timescale | None:
+    set_for = _PERIOD_SET_FOR_RESPONSE.search(sentence)
+    if set_for is not None:
+        found = period_or_date(text, sent, start + set_for.start("period"), start + set_for.end("period"))
+        if found is not None:
+            return found
+    set_as = _DATE_SET_FOR_RESPONSE.search(sentence)
+    day = day_at(text, start + set_as.end(), sent) if set_as else None
+    return None if day is None else Timescale(until=day)
 
 
 def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
@@ -576,14 +618,11 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
     past is yielded as the note that says so (it is never the timescale)."""
     for start, end in sentences(text):
         sentence = text[start:end]
-        if not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
+        # A sentence that sets or allows the time for the response asks by saying so.
+        found = _set_for_response(text, sent, start, sentence) if trigger is _ASKS_FOR_RESPONSE else None
+        if found is None and not (frame.search(sentence) or _IMPERATIVE_RESPONSE.match(sentence)):
             continue
-        set_for = _PERIOD_SET_FOR_RESPONSE.search(sentence) if trigger is _ASKS_FOR_RESPONSE else None
-        found = period_or_date(text, sent, start + set_for.start("period"), start + set_for.end("period")) if set_for else None
-        if found is not None:
-            yield found
-            continue
-        for asks in trigger.finditer(sentence):
+        for asks in (() if found is not None else trigger.finditer(sentence)):
             # Past-tense or negated clauses tell history: "no response was received within 5
             # days". Only the clause that asks is looked at ("I don't think ..., so I need a
             # response ..."); in dictated run-on text a later clause may ask ("... the one from

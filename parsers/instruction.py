@@ -113,6 +113,8 @@ _PROSE = (
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
         r"|(?:(?:can|could|would)\s+you\s+(?:please\s+)?|\bplease\s+)close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
         r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        # Done on the case system: "I've ticked resolved on Mosaic", "I have marked it as resolved on MiCare".
+        r"|(?:i've|i\s+have)\s+(?:now\s+|just\s+|also\s+)?(?:ticked|marked|recorded|logged)\s+(?:(?:this|it|the\s+\w+)\s+)?(?:as\s+)?(?:resolved|closed|concluded)\b"
         # "I would ask that this alert is now closed as resolved at Stage 2."
         r"|\bask\s+that\s+(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))(?:\s+alert)?\s+(?:is|be)\s+(?:now\s+)?(?:closed|resolved|concluded)"
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"

@@ -433,6 +433,13 @@ _SIGNATURE_MARK = re.compile(
 )
 
 
+_SENTENCE_LINE = re.compile(r"^\s*\S+(?:\s+\S+){5,}.*[.?!]\s*$")
+# A council footer's sentence right under the name ("This e-mail is confidential ..."); "recorded
+# on MiCare" in a sentence of the message is not one (_DISCLAIMER's wider net would take it).
+_FOOTER_SENTENCE = re.compile(r"confidential|intended recipient|privileged|in error|virus|this e-?mail|this message",
+                              re.IGNORECASE)
+
+
 def _signed_name_start(lines: list[str]) -> int:
     """A first name signing off ("Sam") followed only by a signature block (full name, title,
     council, phone, disclaimer): cut from the name (len(lines) if none)."""
@@ -449,6 +456,10 @@ def _signed_name_start(lines: list[str]) -> int:
             continue
         rest = [r for r in lines[i + 1 :] if r.strip()]
         if not rest or len(rest) > _SIGNATURE_LINES_MAX:
+            continue
+        # "Timescale" over "I would like the plan agreed by Friday 4 June.": a heading over a
+        # sentence of the message, not a name over a title.
+        if _SENTENCE_LINE.match(rest[0]) and not _FOOTER_SENTENCE.search(rest[0]):
             continue
         if all(len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest) and any(
             _SIGNATURE_MARK.search(r) or _MOBILE.search(r) for r in rest
