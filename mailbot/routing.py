@@ -306,8 +306,10 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         if ins is not None:
             return Route(INSTRUCTION, "processed", instruction_event(ins, sender))
         if parsed.form_stage is not None and parsed.form_stage > alert.stage:
-            return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage),
-                         reading=Reading("ESCALATE", parsed.form_stage, words="the form's stage"))
+            # The next stage's form carries its own "Response required by": the escalation's timescale.
+            days, until = (parsed.timescale.working_days, parsed.timescale.until) if parsed.timescale else (None, None)
+            return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage, days, until),
+                         reading=Reading("ESCALATE", parsed.form_stage, days, until, words="the form's stage"))
         return Route(IRO_REPLY, "processed", d.AddNote(sender), reason="no instruction word: recorded as a note")
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
     # all done") is not theirs to give, and they are told who decides.

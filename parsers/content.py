@@ -111,6 +111,23 @@ def declines_to_raise(subject: str, text: str) -> str | None:
     return None
 
 
+_ASKS_FOR_FIGURES = re.compile(
+    r"\bhow\s+many\s+(?:alerts|drps|disputes|escalations|referrals)\b"
+    r"|\b(?:figures|statistics|stats|numbers|data)\s+(?:for|on|about)\s+(?:the\s+|our\s+|my\s+|this\s+year'?s\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:report|return|alerts|drps|disputes)\b",
+    re.IGNORECASE)
+
+
+def asks_for_figures(subject: str, text: str) -> str | None:
+    """The words of a new mail asking for figures about alerts in general ("how many alerts were
+    escalated to Stage 3", "figures for the IRO annual report"); None if it asks no such thing."""
+    for where in (subject or "", text or ""):
+        found = _ASKS_FOR_FIGURES.search(normalise(where))
+        if found:
+            return " ".join(found.group().split())
+    return None
+
+
 def matching_processes(text: str, phrases_by_process: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     """Process keys, in configuration order, whose phrases occur in ``text``."""
     return tuple(key for key, phrases in phrases_by_process.items() if has_phrase(text, phrases))
@@ -859,6 +876,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
             following = next(((a, b) for a, b in spans if a >= sentence_end), None)
             if following and _CONTACT_PROMISE.search(text[following[0] : following[1]]):
                 following = None  # "I'll ring you tomorrow either way": not the time asked for
+            if following and _TOLD_IN_THE_PAST.search(text[following[0] : following[1]]):
+                following = None  # "Ellis's social worker left on Friday ...": the reason, told
             if following:
                 found = _the_day_after(text, following, period_or_date(text, sent, following[0], following[1]))
                 if found is None and len(text[following[0] : following[1]].split()) <= 8:
@@ -894,6 +913,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
 
 # "I should have asked you for more time rather than let it lapse": regret, not a request.
 _HINDSIGHT = re.compile(r"\b(?:should|could|would|might)(?:\s+have|'ve)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
+_TOLD_IN_THE_PAST = re.compile(r"\b(?:left|went|was|were|had|did|came|started|finished|ended|ago|yesterday|last)\b",
+                               re.IGNORECASE)
 _CONTACT_PROMISE = re.compile(r"\b(?:ring|call|phone|speak\s+to|talk\s+to|catch\s+up|chat|drop\s+you\s+a\s+line)\b",
                               re.IGNORECASE)
 _CURRENT_DEADLINE = re.compile(r"\b(?:on|of|past|beyond|for)\s+(?:the|this|that|our|your)\s+(?:current\s+)?[^.?!\n,]{1,30}?\s+deadline\b",

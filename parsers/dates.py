@@ -276,7 +276,7 @@ def parse_timescale(text: str, sent: date | None) -> Timescale | None:
 
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})(?P<o>st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MONTH + r")", re.IGNORECASE)
 _PERIOD = re.compile(
-    rf"\b(?:(?P<n>{NUMBER}|a|an|one|a\s+couple(?:\s+of)?|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
+    rf"\b(?:(?P<n>{NUMBER}|a|an|one|the(?=\s+(?:week|fortnight)\b)|a\s+couple(?:\s+of)?|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
     rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|fortnights?|hours?|hrs?)\b"
     rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|fortnight|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
     re.IGNORECASE,
@@ -290,7 +290,7 @@ _DATE_WORD = re.compile(
 def _period_days(count: str | None, unit: str) -> int | None:
     unit = unit.lower()
     raw = " ".join((count or "a").lower().replace("-", " ").split())
-    if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more", "the next"):
+    if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more", "the next", "the"):
         value = 1
     elif raw in ("a couple of", "a couple"):  # "a couple more weeks"
         value = 2
@@ -365,6 +365,22 @@ def _day_of_the_event(text: str, pos: int, end: int, sent: date | None) -> date 
     return None
 
 
+# "Friday 24 December is the last working day, so please let me have it by then": the day just told.
+_THEN = re.compile(r"(?:then|that\s+(?:date|day))\b", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s|\n\s*\n")
+
+
+def _date_just_told(text: str, pos: int, sent: date | None) -> date | None:
+    begin = max(0, pos - 200)
+    breaks = list(_SENTENCE_BREAK.finditer(text, begin, pos))
+    begin = breaks[-1].end() if breaks else begin
+    told = None
+    for m in DATE_RE.finditer(text, begin, pos):
+        found = date_at(text, m.start(), sent)
+        told = found[0] if found is not None else told
+    return told
+
+
 def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
     """The first date in text[start:end] that follows a date word ("by", "until", "to"), with
     "the 20th" read as the next 20th; as (date, offset of the date word)."""
@@ -372,6 +388,10 @@ def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, 
         found = date_at(text, word.end(), sent)
         if found is not None:
             return found[0], word.start()
+        if _THEN.match(text, word.end()):
+            told = _date_just_told(text, word.start(), sent)
+            if told is not None:
+                return told, word.start()
         if word.group().lower().startswith("before"):
             event_day = _day_of_the_event(text, word.end(), end, sent)
             if event_day is not None:
@@ -400,10 +420,89 @@ def _week_on(text: str, start: int, end: int, sent: date | None) -> tuple[date, 
     return coming + timedelta(days=7), m.start()
 
 
+# "no later than the day before that review", "by the Friday before the review", "24 hours before
+# the core group, which meets at 10am on Wednesday 3 February": a day counted back from an event
+# whose date is written beside it, in this sentence or where the event was first told.
+_EVENTS = r"review|conference|core\s+group|panel|meeting|visit|hearing"
+_BEFORE_AN_EVENT = re.compile(
+    r"\b(?:(?P<day>the\s+day)|(?:the\s+)?(?P<wd>monday|tuesday|wednesday|thursday|friday)|(?P<hours>24|twenty[\s-]four|48|forty[\s-]eight)\s+hours"
+    r"|(?P<n>\d{1,2}|one|two|three|four|five)\s+working\s+days?)\s+before\s+(?:that|the|this|his|her|their|[A-Z][\w'-]*'s)\s+"
+    rf"(?:[\w-]+\s+){{0,2}}?(?P<event>{_EVENTS})\b", re.IGNORECASE)
+_EVENT_THEN = re.compile(rf"\b(?P<event>{_EVENTS})\b", re.IGNORECASE)
+_AFTER_OR_BEFORE = re.compile(r"\b(?:before|after|following|since)\s+(?:the|that|this|his|her|their)?\s*(?:[\w-]+\s+){0,2}$",
+                              re.IGNORECASE)
+
+
+def _event_day(text: str, m: re.Match[str], sentence_end: int, sent: date | None) -> date | None:
+    """The date of the event ``m`` counts back from: written after it in the sentence (", which
+    meets at 10am on Wednesday 3 February"), or the last date earlier in the text written just
+    after that event's name ("Callum's CLA review is on Tuesday 13 April"), but not after
+    "before the review" or "after the panel" (another day counted from it)."""
+    head = m.group("event").split()[-1].lower()
+    ahead = DATE_RE.search(text, m.end(), min(sentence_end, m.end() + 80))
+    if ahead is not None and re.fullmatch(r"[\s,]*(?:(?:which|that|who)\s+)?[\w\s]{0,40}?", text[m.end():ahead.start()]):
+        day = date_at(text, ahead.start(), sent)
+        if day is not None:
+            return day[0]
+    found = None
+    for date_match in DATE_RE.finditer(text, 0, m.start()):
+        window = text[max(0, date_match.start() - 80):date_match.start()]
+        names = [e for e in _EVENT_THEN.finditer(window) if e.group("event").split()[-1].lower() == head]
+        if not names:
+            continue
+        gap = window[names[-1].end():]
+        if len(gap.split()) > 7 or re.search(r"[.;:!?\n]", gap) or _AFTER_OR_BEFORE.search(window[:names[-1].start()]):
+            continue
+        day = date_at(text, date_match.start(), sent)
+        if day is not None:
+            found = day[0]
+    return found
+
+
+def _counted_back(m: re.Match[str], day: date) -> date:
+    if m.group("wd"):
+        wanted = WEEKDAYS[m.group("wd").lower()]
+        return day - timedelta(days=(day.weekday() - wanted) % 7 or 7)
+    back = number_value(m.group("n")) if m.group("n") else 2 if (m.group("hours") or "").startswith(("48", "forty")) else 1
+    if m.group("n") is None:  # calendar days, landing on a working day
+        day -= timedelta(days=back or 1)
+        return day - timedelta(days=max(0, day.weekday() - 4))
+    while back:
+        day -= timedelta(days=1)
+        back -= day.weekday() < 5
+    return day
+
+
+def _relative_to_event(text: str, start: int, end: int, sent: date | None) -> tuple[Timescale, int] | None:
+    m = _BEFORE_AN_EVENT.search(text, start, end)
+    if m is None:
+        return None
+    stop = re.compile(r"[.!?](?:\s|$)|\n\s*\n").search(text, m.end())
+    day = _event_day(text, m, stop.start() if stop else len(text), sent)
+    if day is None:
+        return None
+    return Timescale(until=_counted_back(m, day)), m.start()
+
+
+# "by the time the school breaks up for October half term, which is Friday 22 October".
+_BY_THE_TIME = re.compile(r"\bby\s+the\s+time\b[^.;!?\n]{1,80}?(?:,\s*which\s+(?:is|will\s+be)|\s+on)\s+", re.IGNORECASE)
+
+
 def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None = None) -> Timescale | None:
     """Whichever comes first in text[start:end]: a period (working days) or a date after a date
     word. Used for the argument of EXTEND and for the time a manager asks for."""
     end = len(text) if end is None else end
+    relative = _relative_to_event(text, start, end, sent)
+    if relative is not None:
+        # Unless a period or a date is asked for wholly before it.
+        earlier = period_or_date(text[:relative[1]], sent, start, relative[1])
+        return earlier or relative[0]
+    by_the_time = _BY_THE_TIME.search(text, start, end)
+    if by_the_time is not None:
+        day = date_at(text, by_the_time.end(), sent)
+        if day is not None:
+            earlier = period_or_date(text[:by_the_time.start()], sent, start, by_the_time.start())
+            return earlier or Timescale(until=day[0])
     week_on = _week_on(text, start, end, sent)
     if week_on is not None:
         period = period_at(text, start, end)
@@ -430,7 +529,7 @@ _ASKS_FOR_RESPONSE = re.compile(
     re.IGNORECASE,
 )
 _PAST_OR_NEGATED = re.compile(
-    r"\b(?:no|not|never|didn't|did|hasn't|haven't|hadn't|wasn't|weren't|was|were|had|received|overdue|"
+    r"\b(?:no(?!\s+later\s+than)|not|never|didn't|did|hasn't|haven't|hadn't|wasn't|weren't|was|were|had|received|overdue|"
     r"passed|lapsed|expired|missed|ago|previous|previously|last|earlier|already)\b|n't\b",
     re.IGNORECASE,
 )
@@ -547,6 +646,11 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
             if named is not None and named[1] - word.end() <= 40:
                 return Timescale(until=named[0])
             continue
+        by_the_time = _BY_THE_TIME.match(text, word.start(), end)
+        if by_the_time is not None:
+            day = date_at(text, by_the_time.end(), sent)
+            if day is not None:
+                return Timescale(until=day[0])
         found = dated_at(text, word.start(), min(end, word.end() + 60), sent)
         if found is not None and found[1] == word.start():
             return Timescale(until=found[0])

@@ -120,7 +120,7 @@ _PROSE = (
         r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
-        r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+one)?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
+        r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
         r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
@@ -136,7 +136,8 @@ _PROSE = (
     ("WITHDRAW", re.compile(
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+){0,3}?\s+as\s+withdrawn"
         r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
-        r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)",
+        r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)"
+        r"|\bwe\s+(?:can|could)\s+(?:now\s+|just\s+)?withdraw\s+(?:this|it|the\s+\w+)",
         re.IGNORECASE)),
     ("CAFCASS", re.compile(
         r"\b(?:mak(?:e|ing)|made|submit(?:ting|ted)?|send(?:ing)?|complet(?:e|ing))\s+(?:a|the|my)\s+referral\s+to\s+cafcass"
@@ -144,6 +145,8 @@ _PROSE = (
         # "Please record this alert as referred to Cafcass."
         r"|\b(?:record|mark|log|treat|close)\s+(?:this|it|the)(?:\s+\w+){0,2}?\s+as\s+(?:now\s+)?referred\s+(?:on\s+)?to\s+cafcass"
         r"|\bcafcass\s+referral"
+        # Asked: "Should I now be referring this to Cafcass?"
+        r"|\bshould\s+(?:i|we)\s+(?:now\s+)?(?:be\s+)?refer(?:ring)?\s+(?:this|it|the\s+(?:case|matter|alert))\s+(?:on\s+)?to\s+cafcass"
         # "I want this referred to CAFCASS please."
         r"|\b(?:want|would\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
@@ -204,6 +207,7 @@ def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
 
 
 # (?<!\s): a run of spaces is tried once, from its start, not again from each space in it.
+_PARTICIPLE_WORD = re.compile(r"\b(?-i:[a-z]+)(?:ed|wn)$")
 _CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+|\s+then\s+(?=please\b)")
 
 
@@ -240,6 +244,11 @@ def _command(sentence: str) -> tuple[str, int] | None:
     for clause_end in [m for m in _CLAUSE.finditer(sentence)] + [None]:
         end = clause_end.start() if clause_end else len(sentence)
         found = _clause_command(sentence[start:end]) if clause_end else _clause_command(sentence[start:])
+        # "Stage 3 Jo Whitfield, 14/04/2027, extended to 23/04/2027": a participle after a date
+        # or figure is the history a form or list tells, not a decision given now.
+        if found is not None and start and sentence[:start].rstrip(" ,;:-–—\n")[-1:].isdigit() and \
+                _PARTICIPLE_WORD.search(sentence[start:start + found[1]]):
+            found = None
         if found is not None:
             return found[0], start + found[1]
         if clause_end is None:
@@ -273,6 +282,10 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             # fact of the story, not a decision given now.
             if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
                     and index > 0 and words[index - 1].group().lower() in ("i", "we"):
+                return None
+            # "We can withdraw this one, and I'll send a fresh ...": a suggestion in prose, confirmed.
+            if verb == "WITHDRAW" and not word.group().isupper() and index >= 2 and \
+                    words[index - 2].group().lower() == "we" and words[index - 1].group().lower() in ("can", "could"):
                 return None
             if verb in ("NOTE", "STATUS") and index > 0 and not _status_question(sentence):
                 return None
@@ -487,6 +500,11 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
 
 # A decision declared in so many words ("take this email as my escalation"): even when it is
 # given on a condition, it is the writer's decision for later, and asked about.
+# "If the SDQ is on Mosaic by Friday, I'm content for this DRP to be closed", "Should I now be
+# referring this to Cafcass?": the writer's own decision, on a condition or put as a question.
+_OWN_DECISION_ASKED = re.compile(r"^should\s+(?:i|we)\b|\b(?:content|happy)\s+for\s+(?:this|it|the)\b", re.IGNORECASE)
+_SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?:this|it)\s+(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
+                         re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til)\s+then\b", re.IGNORECASE)
 
@@ -522,7 +540,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 if not _hedged(sentence, m):
                     prose.append((verb, start, start + m.end()))
                     break
-                if _AS_MY_DECISION.search(m.group()):
+                if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()):
                     # "... but if it is not on file by Thursday, please take this email as my
                     # escalation to Bridget at Stage 4": a decision for later, asked about.
                     conditional.append((verb, start, start + m.end()))
@@ -560,8 +578,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         args = _read_arguments(verb, text, after, sent)
         args.pop("unusable", None)
         sentence_end = next((e for s0, e in sentences(text) if s0 <= start < e), after)
-        return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt="the decision is given on a condition",
-                           words=" ".join(text[start:sentence_end].split()), prose=True, **args)
+        words = " ".join(text[start:sentence_end].split())
+        doubt = "the decision is asked as a question" if words.endswith("?") else "the decision is given on a condition"
+        return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt, words=words, prose=True, **args)
     decisions = [c for c in commands if c[0] not in ("NOTE", "STATUS")]
     if len({c[0] for c in decisions} | {p[0] for p in prose}) > 1:
         # "Agreed, that part of the dispute falls away." agrees with a point of an interleaved
@@ -578,6 +597,12 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
+        if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
+            # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
+            # Manager.": the rung named where the IRO says whom it goes to.
+            sent_to = _SEND_IT_TO.search(text, after)
+            if sent_to is not None:
+                args["stage"], args["target"] = _target(text[sent_to.start("to"):sent_to.end()])
         doubt = args.pop("unusable", None)
         others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb}
         taken_back = _taken_back(verb, text, after) if verb not in ("NOTE", "STATUS") else None

@@ -196,6 +196,12 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         declined = content.declines_to_raise(subject, concern)
         if declined is not None:
             informal = ()  # the phrase is there only to say it is not one
+    if declined is None and not (env.in_reply_to or env.references) and form is None and not case_ids:
+        # "Could you send me how many alerts went to Stage 3 ... for the annual report": about
+        # alerts in general, naming no child, however many stages it names.
+        declined = content.asks_for_figures(subject, concern)
+        if declined is not None:
+            informal, stated_stage = (), None
     hint = content.process_hint(subject, form, rules)
     informal_process = hint if hint in informal else (informal[0] if informal else None)
 

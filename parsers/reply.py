@@ -461,7 +461,9 @@ def _signed_name_start(lines: list[str]) -> int:
         # sentence of the message, not a name over a title.
         if _SENTENCE_LINE.match(rest[0]) and not _FOOTER_SENTENCE.search(rest[0]):
             continue
-        if all(len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest) and any(
+        # A signature set on one line between bars ("Alex Morgan | Child Protection Conference
+        # Chair | ... | Luton Borough Council") may be longer than a line of one.
+        if all(len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) or r.count("|") >= 2 for r in rest) and any(
             _SIGNATURE_MARK.search(r) or _MOBILE.search(r) for r in rest
         ):
             return i
