@@ -104,11 +104,7 @@ def declines_to_raise(subject: str, text: str) -> str | None:
     """The words of a new mail saying it raises nothing ("heads up (not a pre-dispute)", "I am
     NOT raising a pre-dispute on this at this stage", "please don't log this one"); None if it
     says no such thing."""
-    for where in (subject or "", text or ""):
-        found = _DECLINES_TO_RAISE.search(normalise(where))
-        if found:
-            return " ".join(found.group().split())
-    return None
+    return _words_in(_DECLINES_TO_RAISE, subject, text)
 
 
 _ASKS_FOR_FIGURES = re.compile(
@@ -121,8 +117,13 @@ _ASKS_FOR_FIGURES = re.compile(
 def asks_for_figures(subject: str, text: str) -> str | None:
     """The words of a new mail asking for figures about alerts in general ("how many alerts were
     escalated to Stage 3", "figures for the IRO annual report"); None if it asks no such thing."""
+    return _words_in(_ASKS_FOR_FIGURES, subject, text)
+
+
+def _words_in(pattern: re.Pattern[str], subject: str, text: str) -> str | None:
+    """The first words ``pattern`` finds in the subject, else in the text, as one line."""
     for where in (subject or "", text or ""):
-        found = _ASKS_FOR_FIGURES.search(normalise(where))
+        found = pattern.search(normalise(where))
         if found:
             return " ".join(found.group().split())
     return None
