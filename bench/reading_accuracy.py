@@ -255,13 +255,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=HERE, help="checkout whose code reads the corpus")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the open part's misses")
-    ap.add_argument("--part", default="all", help="open, sealed, sealed2, ... or all (default)")
+    ap.add_argument("--part", default="all",
+                    help="open, sealed, sealed2, ..., all (default), or opened: only the parts already opened "
+                         "(open and those in opened.txt), so that a batch still being written is never glimpsed")
     ap.add_argument("--unseal", metavar="PART",
                     help="also list a sealed part's misses: do this once, after its figure is recorded")
     args = ap.parse_args(argv)
     mb = Mailbot(args.root.resolve())
     folders = sorted((p.name for p in CORPUS.iterdir() if p.is_dir()), key=lambda n: (n != "open", n))
-    parts = folders if args.part == "all" else [args.part]
+    opened = ["open", *(line.split()[0] for line in (CORPUS / "opened.txt").read_text(encoding="utf-8").splitlines()
+                        if line.strip() and not line.startswith("#"))]
+    parts = folders if args.part == "all" else [p for p in folders if p in opened] if args.part == "opened" else [args.part]
     results = {part: run_part(mb, CORPUS / part) for part in parts}
     print(f"reading accuracy, code from {args.root}, corpus {CORPUS.relative_to(HERE)}")
     header = f"{'field':<16}" + "".join(f"{part:>18}" for part in parts)

@@ -557,7 +557,9 @@ def new_text(text: str, _carried: int = 0) -> str:
     if _WROTE_ANY.search(text):
         # Line by line and only on lines of a sane length: the pattern backtracks within a line.
         text = "\n".join(
-            _SHARED_ATTRIBUTION.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", line) if len(line) <= 600 else line
+            # (Only a line with a writing verb can hold one: the cheap search first.)
+            _SHARED_ATTRIBUTION.sub(lambda m: f"{m.group(1)}\n{m.group(2)}", line)
+            if len(line) <= 600 and _WROTE_ANY.search(line) else line
             for line in text.split("\n")
         )
     lines = text.split("\n")
