@@ -29,20 +29,25 @@ from typing import Sequence
 import parsers
 from parsers import ParseError, ParsedMessage
 
+from .message_identity import dedupe_key
+
 log = logging.getLogger(__name__)
 
 # A batch smaller than this is read in this process (IDLE brings one message at a time).
 MIN_BATCH = 16
 
-Read = tuple[ParsedMessage | None, str | None]  # (the message read, or why it cannot be)
+# (the message read or None, why it cannot be read or None, its deduplication key)
+Read = tuple[ParsedMessage | None, str | None, str]
 
 
 def read_one(raw: bytes, rules: parsers.ParseRules) -> Read:
-    """One message read: (parsed, None), or (None, the reason) for mail that cannot be read."""
+    """One message read: (parsed, None, key), or (None, the reason, key) for mail that cannot
+    be read; the key (message_identity.dedupe_key) is worked out here too, beside the parse."""
     try:
-        return parsers.parse_message(raw, rules), None
+        parsed, reason = parsers.parse_message(raw, rules), None
     except ParseError as exc:
-        return None, exc.reason
+        parsed, reason = None, exc.reason
+    return parsed, reason, dedupe_key(parsed.envelope.message_id if parsed else None, raw)
 
 
 def read_many(raws: Sequence[bytes], rules: parsers.ParseRules) -> list[Read]:

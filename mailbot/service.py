@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +40,7 @@ from . import alert_list, parallel_reading, reports, routing, workqueue
 from .calendar import WorkingCalendar
 from .config import Config
 from .errors import UsageError
+from .message_identity import MAX_MESSAGE_ID, dedupe_key, trusted_message_id  # noqa: F401 (used by tests)
 from .notices import Renderer, long_date
 from .outgoing import build_message, make_message_id
 from .smtp import LoginRefused, PermanentFailure, TemporaryFailure
@@ -95,8 +95,8 @@ class _Reading:
 
 
 def _reading_of(arrival: Arrival, read: parallel_reading.Read) -> _Reading:
-    parsed, error = read
-    return _Reading(arrival, parsed, error, dedupe_key(parsed.envelope.message_id if parsed else None, arrival.raw))
+    parsed, error, key = read
+    return _Reading(arrival, parsed, error, key)
 
 
 _T = TypeVar("_T")
@@ -152,38 +152,6 @@ def first_line(exc: BaseException) -> str:
     """An exception's first line: SQL and tracebacks after it say nothing a person needs."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
-
-
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
-# RFC 5322 msg-id: "<" id-left "@" id-right ">", id-right a dot-atom or a [literal].
-_VALID_MSG_ID = re.compile(rf"<({_DOT_ATOM}@(?:{_DOT_ATOM}|\[[!-Z^-~]*\]))>")
-MAX_MESSAGE_ID = 250
-
-
-def trusted_message_id(raw: bytes) -> str | None:
-    """The Message-ID (without brackets) when it can be trusted for deduplication: exactly one
-    Message-ID header holding one valid msg-id of at most MAX_MESSAGE_ID characters, no
-    spaces or control characters. Anything else says nothing about which message this is."""
-    end = _HEADER_END.search(raw)
-    header = BytesHeaderParser(policy=compat32).parsebytes(raw[:end.start()] if end else raw)
-    values = header.get_all("Message-ID") or []
-    if len(values) != 1 or not isinstance(values[0], str):
-        return None
-    value = re.sub(r"\r?\n[ \t]", " ", values[0]).strip(" \t")  # unfold
-    match = _VALID_MSG_ID.fullmatch(value) if len(value) <= MAX_MESSAGE_ID else None
-    return match[1] if match else None
-
-
-def dedupe_key(message_id: str | None, raw: bytes) -> str:
-    """Message-ID when it is a valid one (an MTA delivering the same message twice, or a
-    UIDVALIDITY change, then still finds it recorded); a hash of the bytes when there is none
-    or it is malformed, so two different messages sharing a broken Message-ID are both handled
-    and the same bytes twice once (issue 9)."""
-    if message_id and trusted_message_id(raw) == message_id:
-        return f"mid:{message_id}"
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def _subject_of(raw: bytes) -> str:

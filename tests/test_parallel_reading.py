@@ -44,8 +44,8 @@ def test_the_worker_reads_every_message_as_this_process_does(tmp_path: Path, roo
     there = pool.read(raws, bot.parse_rules).result()
     assert pool._executor is not None  # it was read by the worker, not here
     assert there == here
-    assert [error for _parsed, error in there[-3:]] == [error for _parsed, error in here[-3:]]
-    assert any(error for _parsed, error in there)  # the unreadable ones say why, as here
+    assert [error for _parsed, error, _key in there[-3:]] == [error for _parsed, error, _key in here[-3:]]
+    assert any(error for _parsed, error, _key in there)  # the unreadable ones say why, as here
 
 
 def test_a_drain_that_hands_batches_over_ends_as_one_that_reads_them_itself(tmp_path: Path, root: Path,
@@ -163,13 +163,13 @@ def test_a_batch_read_with_yesterdays_rules_is_read_again(tmp_path: Path, root: 
     arrivals = [Arrival(m.raw) for m in messages]
     raws = [a.raw for a in arrivals]
     # A reading made with the rules in force is used as it is (a made-up one shows that it is).
-    made_up = Reading(raws[:1], bot.parse_rules, done=[(None, "made up")])
+    made_up = Reading(raws[:1], bot.parse_rules, done=[(None, "made up", "sha256:made-up")])
     assert bot.ingest_batch(arrivals[:1], end_of(messages), made_up)[0].reason == "unreadable message: made up"
     old_rules = bot.parse_rules
     bot.replace_config(bot.config)  # a re-read configuration: new rules
     assert bot.parse_rules is not old_rules
     # One made with the rules before is not: the batch is read again.
-    made_up = Reading(raws[1:], old_rules, done=[(None, "made up")] * 3)
+    made_up = Reading(raws[1:], old_rules, done=[(None, "made up", "sha256:made-up")] * 3)
     results = bot.ingest_batch(arrivals[1:], end_of(messages), made_up)
     assert [r.status for r in results] == ["processed"] * 3
 
