@@ -120,6 +120,17 @@ def asks_for_figures(subject: str, text: str) -> str | None:
     return _words_in(_ASKS_FOR_FIGURES, subject, text)
 
 
+_QUESTION_SUBJECT = re.compile(r"^\W*(?:quick\s+)?(?:question|query|q)\s*(?:re|about|on|regarding|[:-])\s*(?:the\s+)?"
+                               r"(?:pre[\s-]*drp|drp|pre[\s-]*dispute|dispute\s+resolution|timescales?|tracker|process|procedure)\b",
+                               re.IGNORECASE)
+
+
+def asks_about_the_process(subject: str) -> str | None:
+    """The words of a new mail's subject asking a question about the process ("Question re
+    pre-DRP timescales", "Query: DRP tracker"); None otherwise."""
+    return _words_in(_QUESTION_SUBJECT, subject, "")
+
+
 def _words_in(pattern: re.Pattern[str], subject: str, text: str) -> str | None:
     """The first words ``pattern`` finds in the subject, else in the text, as one line."""
     for where in (subject or "", text or ""):

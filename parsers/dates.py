@@ -611,6 +611,8 @@ _DEADLINE_FRAME = re.compile(
     # An agreed action with its deadline, as a list item: "- SW report to be completed and
     # shared with mum and dad by the end of Wednesday (21 July)".
     r"|(?:(?<=^)|(?<=^-\s)|(?<=^\*\s)|(?<=^•\s)|(?<=^·\s))(?:the\s+)?(?:[\w'-]+\s+){1,4}to\s+be\s+(?:completed|done|shared|uploaded|sent|provided|held|booked|agreed|signed)\b"
+    # An agreed action under its label: "Agreed next step: SW to complete ... by Friday 23 April."
+    r"|^\W*agreed\s+(?:next\s+)?(?:steps?|actions?|plan)(?=\s*:)"
     # A recommendation is what the IRO asks for: "Recommendation: ... a plan agreed within 10 working days."
     r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"
@@ -623,7 +625,7 @@ _DEADLINE_FRAME = re.compile(
 # conference": a period counted from another event is the work's own deadline, a fact of the plan;
 # "within 5 working days of this e-mail" / "of receipt" counts from now.
 _FROM_AN_EVENT = re.compile(
-    r"\s+(?:of|from|after|following)\s+(?!(?:today|now|receipt|receiving|this\s+(?:e-?mail|message|letter|alert)|the\s+date\s+of\s+this)\b)",
+    r"\s+(?:of|from|after|following)\s+(?!(?:today|now|receipt|receiving|this\s+(?:e-?mail|message|letter|alert|(?:starred\s+)?recommendation|form|notification|referral)|the\s+date\s+of\s+this)\b)",
     re.IGNORECASE)
 
 

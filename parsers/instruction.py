@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER, NUMBER_WORDS, number_value, parse_uk_date, period_or_date, response_timescale, sentences
+from .dates import NUMBER, NUMBER_WORDS, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
 from .types import Instruction
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
@@ -72,7 +72,7 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\[?\b[A-Za-z]{2,10}-\d{4}-\d{3,}\b\]?")
-_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|should\s+you|in\s+case|whether|before\s+i|may\s+need|might)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|should\s+you|in\s+case|whether|before\s+i|may\s+need|might|once(?!\s+again)|as\s+soon\s+as)\b", re.IGNORECASE)
 _QUESTION_ABOUT = re.compile(r"\b(do|does|should|shall)\s+(i|we|you)\b", re.IGNORECASE)
 _STAGE_WORDS = {**NUMBER_WORDS, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5,
                 "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
@@ -355,7 +355,16 @@ def _agrees_with_a_point(rest: str) -> bool:
     return len(_WORD.findall(rest)) >= 4 and not _TIME_WORDS.search(rest)
 
 
+# "Extend Leo's current placement beyond the 12-week assessment", "extend her protected time":
+# the plan's own actions, not more time for the response.
+_EXTENDS_SOMETHING_ELSE = re.compile(
+    r"\s+(?:(?-i:[A-Z][\w-]*)['’]s|his|her|their|its|the\s+(?:placement|plan|assessment|contact|order|arrangement|"
+    r"support|package|hours|visits?|sessions?|protected))\b", re.IGNORECASE)
+
+
 def _stands_as_command(token: str, verb: str, rest: str) -> bool:
+    if verb == "EXTEND" and _EXTENDS_SOMETHING_ELSE.match(rest):
+        return False
     if token not in _PARTICIPLES:
         return True
     if verb == "STATUS" and re.match(r"\s*(?:$|[?.!]|please|update|check|report|\?)", rest, re.IGNORECASE):
@@ -463,6 +472,11 @@ _PERIOD_NOT_THE_DEFAULT = re.compile(
 def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict:
     clause = _clause_after(text, after)
     args: dict = {}
+    # "Escalate" alone on its line, then "To Head of Service please – 3 working days": the
+    # command's arguments on the line under it.
+    next_line = _ARGUMENTS_UNDER.match(text, after) if clause.lstrip(" \t.!")[:1] in ("", "\n") else None
+    if next_line is not None:
+        clause = next_line.group("line")
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
         # A response timescale may come with the escalation ("..., response within 3 working days").
@@ -472,6 +486,8 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif unusable:
             args["unusable"] = unusable
+        elif next_line is not None and (period := period_at(clause)) is not None:
+            args["working_days"] = period[0]
         elif (corrected := _PERIOD_NOT_THE_DEFAULT.search(later)) is not None:
             # "Escalate to Morgan pls. ... 3 working days not 5": the period set in place of the
             # ladder's own, said with the one it replaces.
@@ -496,6 +512,9 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             if named is not None and named.until is not None:
                 args["until"] = named.until
     return args
+
+
+_ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+to|within|by|until|till)\b[^\n]*)", re.IGNORECASE)
 
 
 # A decision declared in so many words ("take this email as my escalation"): even when it is

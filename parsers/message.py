@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
 from .authentication import check_sender, sender_problem
-from .dates import (find_dates, parse_timescale, parse_uk_date, period_or_date, response_timescale, same_deadline,
+from .dates import (find_dates, parse_timescale, parse_uk_date, period_at, period_or_date, response_timescale, same_deadline,
                     the_day_written)
 from .errors import ParseError
 from .instruction import only_assent, parse_instruction, subject_instruction
@@ -59,9 +59,10 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
     return new_text(env.text)
 
 
-_FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|doorst|i|enc)\s*:", re.IGNORECASE)
+_FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|vb|pd|ym|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
+_REQUEST_IN_SUBJECT = re.compile(r"\b(?:request|ask|amount|time)\s+(?:is\s+)?(?:in|on)\s+the\s+subject(?:\s+line)?\b", re.IGNORECASE)
 # "As per subject - thanks Leanne.": the new text says the decision is the one in the subject.
 _POINTS_AT_SUBJECT = re.compile(
     r"\b(?:as\s+per|see|per|as\s+in|as\s+stated\s+in|as)\s+(?:the\s+|my\s+)?subject(?:\s+line)?\b|\bsubject\s+says\s+it\s+all",
@@ -196,10 +197,12 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         declined = content.declines_to_raise(subject, concern)
         if declined is not None:
             informal = ()  # the phrase is there only to say it is not one
-    if declined is None and not (env.in_reply_to or env.references) and form is None and not case_ids:
+    if declined is None and not (env.in_reply_to or env.references) and form is None:
         # "Could you send me how many alerts went to Stage 3 ... for the annual report": about
-        # alerts in general, naming no child, however many stages it names.
-        declined = content.asks_for_figures(subject, concern)
+        # alerts in general, naming no child, however many stages it names; "Question re
+        # pre-DRP timescales": a question about the process, whatever case it mentions.
+        declined = (content.asks_for_figures(subject, concern) if not case_ids else None) \
+            or content.asks_about_the_process(subject)
         if declined is not None:
             informal, stated_stage = (), None
     hint = content.process_hint(subject, form, rules)
@@ -217,8 +220,13 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     if not env.in_reply_to and subject_is_new:
         # A new mail's subject may set the timescale ("Pre-Dispute Resolution - response by Fri
         # 2 July please"). Never a reply's subject: ours carry our own due dates.
-        in_subject, _ = response_timescale(content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or ""),
-                                           sent, subject=True)
+        bare_subject = content.reference_pattern(rules.reference_prefix).sub(" ", env.subject or "")
+        in_subject, _ = response_timescale(bare_subject, sent, subject=True)
+        if in_subject is None:
+            # "DRP Stage 1 - CLA - 552019 - 10 working days": a period set off as a part of its own.
+            part = next((p for p in _SUBJECT_PARTS.split(bare_subject) if _PERIOD_ALONE.fullmatch(p.strip())), None)
+            period = period_at(part) if part else None
+            in_subject = Timescale(working_days=period[0]) if period else None
         if in_subject is not None and timescale is None and timescale_note is None:
             timescale = in_subject
         elif in_subject is not None and timescale is not None and not same_deadline(in_subject, timescale, sent) and not form:
@@ -231,6 +239,14 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         if covering is not None:
             timescale, timescale_note = covering, None
     asks, request = content.extension_request(reply_text, sent)
+    if env.in_reply_to and request is None and _REQUEST_IN_SUBJECT.search(reply_text):
+        # "Hence the request in the subject line", under "... - due Mon 5 Jul 2027 - 5 working
+        # days extension requested please": what the writer added after our own subject.
+        added = _SUBJECT_PARTS.split(env.subject or "")
+        due = max((i for i, part in enumerate(added) if part.lower().startswith("due ")), default=None)
+        if due is not None and due + 1 < len(added):
+            in_subject, amount = content.extension_request(" - ".join(added[due + 1:]), sent)
+            asks, request = (True, amount) if in_subject else (asks, request)
 
     return ParsedMessage(
         envelope=env,
@@ -264,6 +280,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         sender_check=check_sender(env, rules),
         sender_problem=sender_problem(env),
     )
+
+
+_SUBJECT_PARTS = re.compile(r"\s+[-–—|]\s+")
+_PERIOD_ALONE = re.compile(r"(?:response\s+(?:within\s+|in\s+)?)?\d{1,2}\s+(?:working|business)\s+days?(?:\s+response)?", re.IGNORECASE)
 
 
 def _response_timescale(

@@ -400,11 +400,18 @@ def _below_quote(rest: list[str]) -> list[str]:
     return tail[: _history_start(tail)]
 
 
+_AFTERTHOUGHT = re.compile(r"^\s*[a-z][a-z'’]*(?:\s+[A-Za-z'’]+){3,}[\s.!?]*$")
+
+
 def _postscript(lines: list[str], cut: int) -> list[str]:
     """The P.S. paragraph below a signature cut at ``cut`` ([] if none): a decision is sometimes
     written there ("P.S. EXTEND to Friday 9 July please"), and it is what was said; the footer
     after it is not."""
     start = next((j for j in range(cut, len(lines)) if _PS.match(lines[j])), None)
+    if start is None:
+        # "Thanks\nMark\nend of Weds should do it": a sentence typed under the name, in lower
+        # case as phones leave it, before any signature block.
+        start = next((j for j in range(cut, min(cut + 4, len(lines))) if _AFTERTHOUGHT.match(lines[j])), None)
     if start is None:
         return []
     end = next((j for j in range(start + 1, len(lines)) if not lines[j].strip()), len(lines))
@@ -546,6 +553,11 @@ def _addressed_below(lines: list[str], start: int) -> list[str] | None:
     return None
 
 
+def _first_text(lines: list[str]) -> int:
+    """Index of the first line with anything on it other than a rule."""
+    return next((i for i, line in enumerate(lines) if line.strip() and not _RULE.search(line)), len(lines))
+
+
 def new_text(text: str, _carried: int = 0) -> str:
     """The new text of a plain-text reply: history, quotes, boilerplate and signature removed.
 
@@ -564,6 +576,11 @@ def new_text(text: str, _carried: int = 0) -> str:
         )
     lines = text.split("\n")
     start = _history_start(lines)
+    if start < len(lines) and _MOBILE.search(lines[start]) and not _clean(lines[:start]) \
+            and _history_start(lines[start + 1:]) <= _first_text(lines[start + 1:]):
+        # "Get Outlook for Android" over the quoted history and nothing else: the phone wrote
+        # its line and the history; the writer wrote nothing (the decision may be in the subject).
+        return ""
     after: list[str] = []
     if start < len(lines) and _is_wrote_line(lines, start):
         rest = lines[_attribution_end(lines, start) :]
