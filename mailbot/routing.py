@@ -272,6 +272,9 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     return Reading(verb, stage, instruction.working_days, instruction.until, instruction.words, doubt)
 
 
+_ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
+
+
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
@@ -311,6 +314,8 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
             return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage, days, until),
                          reading=Reading("ESCALATE", parsed.form_stage, days, until, words="the form's stage"))
         return Route(IRO_REPLY, "processed", d.AddNote(sender), reason="no instruction word: recorded as a note")
+    # ("Please treat this as escalated to the next stage" asks the record to change, as "treat
+    # this as resolved" does: not a manager's own work.)
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
     # all done") is not theirs to give, and they are told who decides.
     refused = None
@@ -326,7 +331,7 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # close the alert"); a manager's "I'll escalate this to my Head of Service" or "happy to
     # extend" is about their own work.
     if ins is not None and ins.verb in DECISIONS and not ins.quoted and (
-        not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW")
+        not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW") or _ASKS_THE_RECORD.search(ins.words)
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if parsed.extension_request is not None:

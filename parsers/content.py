@@ -713,6 +713,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
+    # "Could the deadline run to Thursday 10th?"
+    rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back)\s+(?:back\s+)?(?:to|until|till)\b"
     rf"|\b(?:agreeable|ok|okay|alright|acceptable|possible|happy)\s+(?:to|for|if|with)\s+(?:me|us|i|we)\s+(?:to\s+)?(?:com(?:e|ing)\s+back|respond(?:ing)?|reply(?:ing)?|get(?:ting)?\s+back|send(?:ing)?)"
     rf"|\bpush\s+(?:this|it|the\s+(?:deadline|date|response|timescale))\s+(?:back\s+|out\s+)?(?:to|until|till|by)\b"
     rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"
@@ -861,6 +863,9 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     # "any wiggle room on the Friday deadline?": the deadline named is the one there is, not the
     # time asked for. Blanked (positions kept) so only the time asked is read.
     text = _CURRENT_DEADLINE.sub(lambda d: " " * len(d.group()), text)
+    # "with the bank holiday on Monday and Tariq on leave I'm going to need a bit longer": the
+    # day of a holiday or of someone's leave is the reason, not the time asked for.
+    text = _DAY_OFF.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
             and not _HINDSIGHT.search(text[max(0, m.start() - 40) : m.start()])
@@ -925,6 +930,8 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
 
 # "I should have asked you for more time rather than let it lapse": regret, not a request.
 _HINDSIGHT = re.compile(r"\b(?:should|could|would|might)(?:\s+have|'ve)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
+_DAY_OFF = re.compile(r"\b(?:the\s+)?(?:bank\s+holiday|holidays?|annual\s+leave|leave|course|training)\s+(?:is\s+)?on\s+(?:the\s+)?"
+                      r"(?:monday|tuesday|wednesday|thursday|friday|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
 _TOLD_IN_THE_PAST = re.compile(r"\b(?:left|went|was|were|had|did|came|started|finished|ended|ago|yesterday|last)\b",
                                re.IGNORECASE)
 _CONTACT_PROMISE = re.compile(r"\b(?:ring|call|phone|speak\s+to|talk\s+to|catch\s+up|chat|drop\s+you\s+a\s+line)\b",

@@ -408,8 +408,22 @@ def dated_at(text: str, start: int, end: int, sent: date | None) -> tuple[date, 
 _WEEK_ON = re.compile(r"\ba\s+week\s+(?:on\s+)?(monday|tuesday|wednesday|thursday|friday|tomorrow)\b", re.IGNORECASE)
 
 
+# "by Tuesday week": the Tuesday after the coming one; "two weeks today": fourteen days on.
+_DAY_WEEK = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday)\s+week\b", re.IGNORECASE)
+_WEEKS_TODAY = re.compile(r"\b(a|one|two|three|2|3)\s+weeks?\s+today\b|\ba\s+fortnight\s+today\b", re.IGNORECASE)
+
+
 def _week_on(text: str, start: int, end: int, sent: date | None) -> tuple[date, int] | None:
     m = _WEEK_ON.search(text, start, end)
+    if sent is not None and m is None:
+        day_week = _DAY_WEEK.search(text, start, end)
+        if day_week is not None:
+            wanted = WEEKDAYS[day_week.group(1).lower()]
+            return sent + timedelta(days=((wanted - sent.weekday()) % 7 or 7) + 7), day_week.start()
+        today = _WEEKS_TODAY.search(text, start, end)
+        if today is not None:
+            weeks = 2 if today.group(1) is None else {"a": 1, "one": 1, "two": 2, "three": 3}.get(today.group(1).lower()) or int(today.group(1))
+            return sent + timedelta(days=7 * weeks), today.start()
     if m is None or sent is None:
         return None
     word = m.group(1).lower()
@@ -533,6 +547,7 @@ _PAST_OR_NEGATED = re.compile(
     r"passed|lapsed|expired|missed|ago|previous|previously|last|earlier|already)\b|n't\b",
     re.IGNORECASE,
 )
+_CONTRAST = re.compile(r"\s*[,;–—]\s*not\s+(?:the|a|an|by|within|until|\d).*$", re.IGNORECASE | re.DOTALL)
 _FURTHEST_RESPONSE_DAYS = 120
 _CLAUSE_BREAK = re.compile(
     r"[,;:]\s*|\s[-–—]\s|\b(?:and|so|but|therefore)\s+(?=i\b|we\b|please\b|can\b|could\b)"
@@ -586,6 +601,9 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False,
     ``response_only``: only a sentence that asks for the response, not one that asks for work.
     """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'")
+    corrected = corrected_timescale(text, sent)
+    if corrected is not None:
+        return corrected, None
     asked = _asked(text, sent, _ASKS_FOR_RESPONSE, _ANY if subject else _REQUEST_FRAME, period_or_date)
     found, note = _first(asked)
     if found is not None:
@@ -598,6 +616,26 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False,
         found, later_note = _first(_asked(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
         note = note or later_note
     return found, (None if found else note)
+
+
+# "5 working days, so by Friday 16 April. Sorry Emma - scrap that, ... Please make it Tuesday 20
+# April": the writer's correction stands.
+_SCRAP_THAT = re.compile(r"\b(?:scrap|ignore|forget|disregard)\s+that\b|\bcorrection\s*:", re.IGNORECASE)
+_MAKE_IT = re.compile(r"\b(?:make|change)\s+(?:it|that)\s+(?:to\s+)?", re.IGNORECASE)
+
+
+def corrected_timescale(text: str, sent: date | None) -> Timescale | None:
+    """The time set after the writer takes back what they first wrote, or None."""
+    scrapped = None
+    for scrapped in _SCRAP_THAT.finditer(text or ""):
+        pass
+    if scrapped is None:
+        return None
+    made = _MAKE_IT.search(text, scrapped.end())
+    day = date_at(text, made.end(), sent) if made else None
+    if day is not None and (sent is None or day[0] >= sent):
+        return Timescale(until=day[0])
+    return None
 
 
 _ANY = re.compile("")
@@ -659,11 +697,20 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
     return None
 
 
+# "within 5 working days, i.e. by Thursday 25th": the writer's own reading of the period, and the
+# day meant even when the count (over a bank holiday) gives another.
+_THAT_IS_BY = re.compile(r"\bworking\s+days?\s*[,(]?\s*(?:i\.?e\.?|that\s+is|so|which\s+is|meaning)\s*,?\s*(?:by\s+)?", re.IGNORECASE)
+
+
 def the_day_written(found: Timescale, text: str, start: int, end: int, sent: date | None) -> Timescale:
     """A period, or the day written in text[start:end] when it is the day the period ends
     ("within 2 working days, i.e. by Friday 12 March", "22/10/2027 (5 working days)")."""
     if found.working_days is None or sent is None:
         return found
+    said = _THAT_IS_BY.search(text, start, end)
+    day = date_at(text, said.end(), sent) if said else None
+    if day is not None and sent <= day[0] <= sent + timedelta(days=3 * found.working_days + 7):
+        return Timescale(until=day[0])
     for written in find_dates(text[start:end], sent):
         if written.date is not None and re.search(r"\d", written.text) and \
                 same_deadline(found, Timescale(until=written.date), sent):
@@ -734,8 +781,9 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
             # response ..."); in dictated run-on text a later clause may ask ("... the one from
             # January before he moved ... I need a date for the PEP by close of play Thursday").
             clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, asks.start())), default=0)
+            # ("within 3 working days, not the end of the month" asks, and turns down another time.)
             if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or _PAST_OR_NEGATED.search(
-                sentence[asks.end() : asks.end() + 25]
+                _CONTRAST.sub("", sentence[asks.end() : asks.end() + 25])
             ):
                 continue
             # The period or date belongs to the request: it comes after the response word.

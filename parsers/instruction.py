@@ -102,6 +102,8 @@ _PROSE = (
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        # "as far as I'm concerned this one is sorted".
+        r"|as\s+far\s+as\s+i'm\s+concerned,?\s+(?:this(?:\s+one)?|it)(?:'s|\s+is)\s+(?:now\s+)?sorted"
         # "I think we can put this one to bed now", "happy with this" (said to a response).
         r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?put\s+(?:this|it)(?:\s+one)?\s+to\s+bed"
         # (The writer's own view: "the carers are happy with the plan" is someone else's.)
@@ -159,6 +161,8 @@ _PROSE = (
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
+        # "Please treat this as escalated to the next stage."
+        r"|\b(?:treat|mark|record|log|consider)\s+(?:this|it)(?:\s+(?:alert|dispute|drp))?\s+as\s+(?:now\s+)?escalated\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         # "please take this email as my escalation to Bridget at Stage 4"
         r"|\btake\s+this\s+(?:e-?mail\s+|message\s+)?as\s+my\s+(?:formal\s+)?escalation(?=\s+(?:to|up)\b)"
@@ -388,7 +392,9 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
 def _status_question(sentence: str) -> bool:
     return bool(re.search(r"\b(what(?:'s|\s+is)\s+the\s+(?:current\s+)?status|status\s+(?:update|please|\?)|where\s+(?:are|is)\s+we\s+up\s+to"
                           # "Can you tell me where it's up to?"
-                          r"|(?:tell|let)\s+me\s+(?:know\s+)?where\s+(?:it's|it\s+is|this\s+is|this's|things\s+are|we\s+are)\s+up\s+to)", sentence, re.IGNORECASE))
+                          r"|(?:tell|let)\s+me\s+(?:know\s+)?where\s+(?:it's|it\s+is|this\s+is|this's|things\s+are|we\s+are)\s+up\s+to"
+                          # "Could you tell me where this one has got to?"
+                          r"|where\s+(?:this|it|the\s+(?:alert|dispute|drp|matter))(?:\s+one)?\s+(?:has|'s)\s+got\s+to)", sentence, re.IGNORECASE))
 
 
 def _target(rest: str) -> tuple[int | None, str | None]:
@@ -535,6 +541,16 @@ _QUOTED = re.compile(r'"[^"\n]{2,200}"|\u201c[^\u201d\n]{2,200}\u201d')
 _EMOJI = re.compile(r"[ \t]*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2705][\ufe0f\U0001F3FB-\U0001F3FF]*")
 
 
+def _grants_the_same(text: str, prose: list, args: dict, sent: date | None) -> bool:
+    """Whether every grant of time said in prose names the EXTEND's own day (or none)."""
+    for _verb, start, _after in prose:
+        sentence_end = next((e for s0, e in sentences(text) if s0 <= start < e), len(text))
+        said = period_or_date(text, sent, start, sentence_end)
+        if said is not None and (said.until != args.get("until") or said.working_days != args.get("working_days")):
+            return False
+    return True
+
+
 def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     """The decision a reply's new text states, or None for ordinary prose.
 
@@ -637,6 +653,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 args = _read_arguments(verb, text, after, sent)
                 args.pop("unusable", None)
 
+        elif others and verb == "EXTEND" and others <= {"AGREE", "EXTEND"} and _grants_the_same(text, prose, args, sent):
+            pass  # "EXTEND to the 31st. ... I'm happy to give you to the 31st": one decision, said twice
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
@@ -752,7 +770,15 @@ def _inside_a_statement(head: str) -> str | None:
 # A decision given on a condition not yet met ("Resolved, subject to Leila being seen alone on
 # Friday"): whether it stands is the IRO's to say once the condition is met or not.
 _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+long\s+as|so\s+long\s+as"
-                        r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on)\b", re.IGNORECASE)
+                        r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on"
+                        # "please escalate if nothing from Dana by Wednesday": a decision for later.
+                        r"|(?:if|unless)\s+(?:there'?s\s+|there\s+is\s+)?(?:still\s+)?(?:nothing|no\s+(?:response|reply|answer|update|word))"
+                        r"|(?:if|unless)\s+(?:\w+\s+){0,3}?(?:hasn't|has\s+not|haven't|have\s+not|doesn't|does\s+not|isn't|is\s+not|don't|do\s+not))\b",
+                        re.IGNORECASE)
+
+
+_CONSEQUENCE = re.compile(r"\b(?:i'll|i\s+will|i\s+won't|i\s+will\s+not|i'd|we'll|we\s+will|i'm\s+going|i\s+am\s+going|then)\b",
+                          re.IGNORECASE)
 
 
 # "If it's not on LCS by Monday lunchtime then please escalate to stage 1": the condition comes
@@ -774,6 +800,12 @@ def _on_condition(head: str, rest: str) -> str | None:
     """Why a command is doubted when its sentence gives it on a condition, before the verb
     (``head``) or after it (``rest``)."""
     found = _CONDITION_FIRST.search(head) or _CONDITION_CLAUSE.search(head) or _CONDITION.search(rest)
+    if found is not None and found.string is rest and found.group().lower().startswith(("if", "unless")) and (
+            _CONSEQUENCE.search(rest) or re.search(r"\bbut\b", rest[:found.start()], re.IGNORECASE)):
+        # "EXTEND to Thursday, and if the plan isn't agreed by then I'll be talking to Rachel",
+        # "Agree - but I won't be agreeing another one if ...": the condition is for what the
+        # writer will do next, not for the command given now.
+        found = None
     if found is None:
         return None
     said = found.group("cond") if "cond" in found.groupdict() else found.group().strip(" ,;-")

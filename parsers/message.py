@@ -17,12 +17,12 @@ from bs4 import BeautifulSoup
 
 from . import automatic, content, forms
 from .authentication import check_sender, sender_problem
-from .dates import (find_dates, parse_timescale, parse_uk_date, period_at, period_or_date, response_timescale, same_deadline,
+from .dates import (corrected_timescale, find_dates, parse_timescale, parse_uk_date, period_at, period_or_date, response_timescale, same_deadline,
                     the_day_written)
 from .errors import ParseError
 from .instruction import only_assent, parse_instruction, subject_instruction
 from .mime import document_kind, html_to_text, read_envelope_and_soup
-from .reply import answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
+from .reply import answers_in_colour, answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -62,6 +62,7 @@ def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|rv|vs|vb|pd|ym|doorst|i|enc)\s*:", re.IGNORECASE)
 
 
+_INNER_PREFIX = re.compile(r"(?<=\S)\s+(?:[-–—:|]\s+)?(?:fw|fwd|re|aw|wg|tr|rv|vs|vb|pd|sv|odp)\s*:\s", re.IGNORECASE)
 _REQUEST_IN_SUBJECT = re.compile(r"\b(?:request|ask|amount|time)\s+(?:is\s+)?(?:in|on)\s+the\s+subject(?:\s+line)?\b", re.IGNORECASE)
 # "As per subject - thanks Leanne.": the new text says the decision is the one in the subject.
 _POINTS_AT_SUBJECT = re.compile(
@@ -157,7 +158,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # In a reply the writer's own name line starts their signature (a new alert's form may
         # carry the IRO's name as a value, so it is left whole).
         reply_text = cut_at_own_signature(reply_text, env.from_name)
-        answers = answers_marked_with_name(env.text, env.from_name, reply_text)
+        answers = answers_marked_with_name(env.text, env.from_name, reply_text) or answers_in_colour(env.html, reply_text)
         if answers:
             reply_text = "\n\n".join([reply_text.rstrip(), *answers]).strip()
     if only_signature(reply_text, env.from_name):
@@ -189,7 +190,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         else ()
     )
 
-    informal = content.matching_processes(subject, rules.informal_phrases)
+    # "Dispute Resolution Stage 2 - FW: Pre-Dispute Resolution - ...": what follows an inner "FW:"
+    # is the forwarded mail's subject, history; the writer's own words come before it.
+    own_subject = _INNER_PREFIX.split(subject, 1)[0] if _INNER_PREFIX.search(subject) else subject
+    informal = content.matching_processes(own_subject.strip(" -–—:") and own_subject or subject, rules.informal_phrases)
     stated_stage = None if form else content.stated_stage(subject, concern)
     declined = None
     if not (env.in_reply_to or env.references) and form is None and stated_stage is None:
@@ -216,6 +220,12 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     )
 
     timescale, timescale_note = _response_timescale(form, concern, sent)
+    if concern != reply_text and not form:
+        # A forward raising an alert: the covering note's request is the newest; the forwarded
+        # mail's dates are its history ("by Wednesday" above, "by Friday" in the forwarded mail).
+        own, _ = response_timescale(reply_text, sent)
+        if own is not None:
+            timescale, timescale_note = own, None
     subject_is_new = content.strip_subject_prefixes(env.subject) == (env.subject or "").strip()
     if not env.in_reply_to and subject_is_new:
         # A new mail's subject may set the timescale ("Pre-Dispute Resolution - response by Fri
@@ -303,7 +313,7 @@ def _response_timescale(
             # "ASAP - he turns 18 on 30 October": no time set; the date is the reason.
             found, sentence_note = response_timescale(reply_text, sent)
             return found, (None if found else f"the form's timescale {' '.join(value.split())[:40]!r} sets no date")
-        found = period_or_date(value, sent) or parse_timescale(value, sent)
+        found = corrected_timescale(value, sent) or period_or_date(value, sent) or parse_timescale(value, sent)
         if found is None:
             bare = parse_uk_date(value, sent)
             found = Timescale(until=bare) if bare else None

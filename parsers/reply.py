@@ -329,6 +329,54 @@ def answers_marked_with_name(text: str, from_name: str, already: str) -> list[st
     return found
 
 
+_IN_COLOUR = re.compile(r"\b(?:answers?|responses?|replies|comments?|updates?|notes?)\b[^\n]{0,40}\bin\s+(?P<colour>blue|red|green)\b",
+                        re.IGNORECASE)
+_STYLE_COLOUR = re.compile(r"(?:^|;)\s*color\s*:\s*(?P<value>#[0-9a-f]{6}|#[0-9a-f]{3}|[a-z]+)", re.IGNORECASE)
+_NAMED = {"blue": (0, 0, 255), "red": (255, 0, 0), "green": (0, 128, 0), "navy": (0, 0, 128)}
+
+
+def _hue(value: str) -> str | None:
+    """"blue", "red" or "green" for a CSS colour that plainly is one, else None."""
+    value = value.lower()
+    if value.startswith("#"):
+        digits = value[1:] if len(value) == 7 else "".join(c * 2 for c in value[1:])
+        r, g, b = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    elif value in _NAMED:
+        r, g, b = _NAMED[value]
+    else:
+        return None
+    if b >= 0xA0 and r < 0x40 and g < 0x90:
+        return "blue"
+    if r >= 0xA0 and g < 0x50 and b < 0x50:
+        return "red"
+    if g >= 0x80 and r < 0x40 and b < 0x40:
+        return "green"
+    return None
+
+
+def answers_in_colour(html: str | None, already: str) -> list[str]:
+    """"Answers below in blue against each of your points": the paragraphs set in that colour
+    in the quoted HTML (links aside), those not already in the new text, in order. The HTML is
+    parsed here, and only when the new text says so (rare, and parsing is the slow step)."""
+    said = _IN_COLOUR.search(already or "")
+    if said is None or not html:
+        return []
+    from bs4 import BeautifulSoup  # noqa: PLC0415 (only for the rare mail that needs it)
+
+    soup = BeautifulSoup(html, "html.parser")
+    colour = said.group("colour").lower()
+    seen = " ".join(already.split())
+    found: list[str] = []
+    for element in soup.find_all(style=_STYLE_COLOUR):
+        if element.name == "a" or element.find_parent("a") is not None:
+            continue
+        m = _STYLE_COLOUR.search(element.get("style", ""))
+        text = " ".join(element.get_text(" ").split())
+        if m and _hue(m.group("value")) == colour and text and text not in seen and text not in found:
+            found.append(text)
+    return found
+
+
 def only_signature(text: str, from_name: str) -> bool:
     """Is ``text`` nothing but its writer's signature (a sign-off, then their name, title,
     numbers and the council's footer), as an Outlook reply sent with the decision typed in the
@@ -463,6 +511,9 @@ def _signed_name_start(lines: list[str]) -> int:
             continue
         rest = [r for r in lines[i + 1 :] if r.strip()]
         if not rest or len(rest) > _SIGNATURE_LINES_MAX:
+            continue
+        # "... would be complete by 17\nDecember.": the end of a hard-wrapped sentence.
+        if i and lines[i - 1].strip() and len(lines[i - 1].strip()) >= 40 and lines[i - 1].rstrip()[-1:] not in ".,!?:;":
             continue
         # "Timescale" over "I would like the plan agreed by Friday 4 June.": a heading over a
         # sentence of the message, not a name over a title.
