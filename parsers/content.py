@@ -710,7 +710,7 @@ _MORE_TIME = re.compile(
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
     rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
-    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
+    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little|{NUMBER}\s+(?:more|further|extra|additional))\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
     # "Could the deadline run to Thursday 10th?"
@@ -745,7 +745,9 @@ _MORE_TIME = re.compile(
     # "Realistically I could get a considered response to you by close of play on Wednesday".
     rf"|\b(?:ok|okay|alright|all\s+right|possible|acceptable)\s+if\s+(?:i|we)\s+(?:came|come|got|get|sent|send|responded|respond|replied|reply)\b(?=[^.?!\n]{{0,80}}\b(?:by|until|till|first\s+thing|on)\b)"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:let\s+you\s+have|get\s+you|send\s+you|give\s+you)\s+(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer|plan|update)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
-    rf"|\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
+    # ("... before I can give you a proper answer, and legal can't see me until Wednesday" is a
+    # condition and a reason, not a promise.)
+    rf"|(?<!before\s)\b(?:i|we)\s+(?:could|can|would\s+be\s+able\s+to)\s+(?:get|send|give)\s+(?:you\s+)?(?:a|an|my|our|the)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,40}}\b(?:by|until|till)\b)"
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,
 )

@@ -537,6 +537,7 @@ _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
     # "I'd ask for your direction within 2 working days": what a Director or Head of Service gives back.
     r"|your\s+(?:direction|decision)"
+    r"|(?:have|get|hear)\s+something\s+back"
     r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|(?:need|want|like)\s+to\s+know|confirm|confirmation|timescale"
     r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
     r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
@@ -560,6 +561,9 @@ _REQUEST_FRAME = re.compile(
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
+    # The over-polite ask: "would it be possible to have something back by ...", "I wondered if
+    # it might be possible to have a response ...".
+    r"|(?:would|might|could)\s+it\s+be\s+possible|is\s+it\s+possible|i\s+(?:was\s+)?wonder(?:ed|ing)\s+(?:if|whether)"
     # "the response date, which I've moved to Wednesday 17th": the IRO setting it anew.
     r"|(?:i've|i\s+have)\s+(?:now\s+)?(?:moved|changed|amended|updated|put\s+back|pushed\s+back|extended)"
     # "I'd be looking for his response by the end of next week".
@@ -651,6 +655,9 @@ _DEADLINE_FRAME = re.compile(
     r"|(?:(?<=^)|(?<=^-\s)|(?<=^\*\s)|(?<=^•\s)|(?<=^·\s))(?:the\s+)?(?:[\w'-]+\s+){1,4}to\s+be\s+(?:completed|done|shared|uploaded|sent|provided|held|booked|agreed|signed)\b"
     # An agreed action under its label: "Agreed next step: SW to complete ... by Friday 23 April."
     r"|^\W*agreed\s+(?:next\s+)?(?:steps?|actions?|plan)(?=\s*:)"
+    # "Need a decision on family time + RA on Mosaic within 48 hours." (typed without the "I"), and
+    # a "Required:" label over the actions and their day.
+    r"|^\W*need(?=\s+(?:a|an|the|your|some)\b)|^\W*(?:action\s+|actions\s+)?required(?=\s*:)"
     # A recommendation is what the IRO asks for: "Recommendation: ... a plan agreed within 10 working days."
     r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"

@@ -83,7 +83,7 @@ _STAGE = re.compile(
 # The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 _TARGET = re.compile(
-    r"^\s*(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
+    r"^\s*(?:(?:please|pls)\s*(?=[:\-–—]))?(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
     r"(?:to|into|onto|with(?=\s+(?-i:[A-Z])))\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
@@ -97,7 +97,7 @@ _TARGET_END = re.compile(
 # Prose that plainly states a decision without a command: read, then confirmed with the IRO.
 _PROSE = (
     ("RESOLVED", re.compile(
-        r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
+        r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
@@ -287,6 +287,10 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
                     and index > 0 and words[index - 1].group().lower() in ("i", "we"):
                 return None
+            # "so I will escalate internally to Morgan": a manager's own work, not the alert's rung.
+            if verb == "ESCALATE" and re.match(r"\s+(?:it\s+|this\s+)?(?:internally|within\s+(?:my|our|the)\s+(?:team|service))\b",
+                                                sentence[word.end():], re.IGNORECASE):
+                return None
             # "We can withdraw this one, and I'll send a fresh ...": a suggestion in prose, confirmed.
             if verb == "WITHDRAW" and not word.group().isupper() and index >= 2 and \
                     words[index - 2].group().lower() == "we" and words[index - 1].group().lower() in ("can", "could"):
@@ -317,7 +321,7 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
 # words of the decision itself. "Agreed actions are attached", "Closed contact has been
 # arranged", "Withdrawn from school last term" and "Status of the plan: ..." are no decisions.
 _AFTER_PARTICIPLE = re.compile(
-    r"^\s*(?:$|[-–—,.;:!?)]|(?:this|it|thanks|thank|please|now|at|as|by|with|and|for\s+now|today|in\s+full|"
+    r"^\s*(?:$|[-–—,.;:!?)]|(?:this|it|thanks|thank|please|pls|plz|now|at|as|by|with|and|for\s+now|today|in\s+full|"
     r"on\s+(?:my|our|the)\s+(?:side|part)|from\s+(?:my|our)\s+(?:side|point)|to|until|till|the\s+(?:extension|request|"
     r"extra|further|new|alert|dispute|drp|matter|concern)|an?\s+(?:extension|further|extra)|that|stage|straight|"
     r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s)\b)",
@@ -528,6 +532,12 @@ _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+t
 # "If the SDQ is on Mosaic by Friday, I'm content for this DRP to be closed", "Should I now be
 # referring this to Cafcass?": the writer's own decision, on a condition or put as a question.
 _OWN_DECISION_ASKED = re.compile(r"^should\s+(?:i|we)\b|\b(?:content|happy)\s+for\s+(?:this|it|the)\b", re.IGNORECASE)
+_REFLECTION = re.compile(r"\b(?:on\s+reflection|on\s+second\s+thoughts?|actually)\b", re.IGNORECASE)
+_HOLD = re.compile(r"\b(?:hold|wait|don't|do\s+not|ignore|scratch|leave\s+it|not\s+yet)\b", re.IGNORECASE)
+_RETARGETED = re.compile(r"\b(?:go|goes|send\s+(?:it|this)|escalate\s+(?:it|this)|come)\s+(?:straight\s+|directly\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
+                         re.IGNORECASE)
+_BUT_MY_OWN = re.compile(r"^\W*(?:[\w,' ]{0,20}\s)?but\b", re.IGNORECASE)
+_GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:have\s+)?", re.IGNORECASE)
 _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?:this|it)\s+(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
@@ -632,15 +642,47 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
+        but = _BUT_MY_OWN.match(_clause_after(text, after))
+        if verb == "AGREE" and (args.get("until") or args.get("working_days")) and but is not None \
+                and period_or_date(but.group(), sent) is None:  # ("agree to Friday, but no later": the day asked)
+            # "Agreed - but I need it by Wednesday 14th at the latest": the IRO's own day, not
+            # the time asked for: EXTEND, as a grant in prose that names its own day is.
+            verb = "EXTEND"
         if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
             sent_to = _SEND_IT_TO.search(text, after)
             if sent_to is not None:
                 args["stage"], args["target"] = _target(text[sent_to.start("to"):sent_to.end()])
+            # "we agree it now needs to go to Joanne as Locality Service Lead. ... Please
+            # escalate.": the rung said in prose around the command.
+            for p_verb, p_start, p_after in prose:
+                # (Only prose before the command, which the command then carries out.)
+                named = _read_arguments(p_verb, text, p_after, sent) if p_verb == "ESCALATE" and p_start < start else {}
+                if args.get("stage") is None and args.get("target") is None and (named.get("stage") or named.get("target")):
+                    args["stage"], args["target"] = named.get("stage"), named.get("target")
+        if verb == "EXTEND" and args.get("until") is None and args.get("working_days") is None:
+            # "No - extend instead. Give Emma 2 more working days, ...": the amount in the next sentence.
+            following = next(((a, b) for a, b in sentences(text) if a >= end), None)
+            if following and _GIVE_THEM.match(text, following[0]):
+                given = period_or_date(text, sent, following[0], following[1])
+                if given is not None:
+                    args["working_days"], args["until"] = given.working_days, given.until
         doubt = args.pop("unusable", None)
         others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb}
         taken_back = _taken_back(verb, text, after) if verb not in ("NOTE", "STATUS") else None
+        refined = None
+        if taken_back is not None and verb == "ESCALATE":
+            # Only a change of mind about where it goes, said in the same sentence.
+            said_end = next((e for s0, e in sentences(text) if s0 <= taken_back[1] < e), len(text))
+            said = text[taken_back[1]:said_end]
+            if _REFLECTION.search(said) and not _HOLD.search(said):
+                refined = _RETARGETED.search(text, taken_back[1], said_end)
+        if refined is not None:
+            # "ESCALATE please ... PS - on reflection I'd like this to go straight to Jo Whitfield
+            # (Head of Service) rather than to Marcus": the same decision, sent higher.
+            args["stage"], args["target"] = _target(text[refined.start("to"):refined.end()])
+            taken_back = None
         if taken_back is not None:
             doubt, retracted_at = taken_back
             # "ESCALATE ... Actually, scratch that ... I'll give him until Friday": the decision
