@@ -107,6 +107,13 @@ def deliver(dovecot, user: str, messages: list[bytes]) -> None:
             imap.multiappend("INBOX", messages[start:start + 200])
 
 
+def deliver_to_maildir(folder: Path, name: str, raw: bytes) -> None:
+    """Deliver as an MTA does: written in tmp/, then renamed into new/, so that a watching daemon
+    never sees the file half-written (writing straight into new/ once let one read it empty)."""
+    (folder / "tmp" / name).write_bytes(raw)
+    os.rename(folder / "tmp" / name, folder / "new" / name)
+
+
 def folder_count(dovecot, user: str, folder: str) -> int:
     with dovecot.client(user) as imap:
         if not imap.folder_exists(folder):
@@ -487,7 +494,7 @@ def test_a_standby_daemon_sweeps_and_sends_but_leaves_the_mailbox_and_the_digest
     (tmp_path / "mail" / "new").mkdir(parents=True)
     for sub in ("cur", "tmp"):
         (tmp_path / "mail" / sub).mkdir()
-    (tmp_path / "mail" / "new" / "1.eml").write_bytes(iro_mail(1))
+    deliver_to_maildir(tmp_path / "mail", "1.eml", iro_mail(1))
     bot = Mailbot(load_config(path))
     noon = WHEN.replace(hour=12)  # past the digest time
     holder = MailboxLock(bot.sessions.kw["bind"], bot.mailbox)
@@ -532,7 +539,7 @@ def test_a_holder_whose_lock_connection_is_lost_stops_watching_and_the_standby_t
         assert len(ended) == 1
         wait_until(lambda: second.watching.is_set(), 10, what="the second to take over")
         wait_until(lambda: not first.watching.is_set(), 10, what="the first to notice")
-        (tmp_path / "mail" / "new" / "1.eml").write_bytes(iro_mail(1))
+        deliver_to_maildir(tmp_path / "mail", "1.eml", iro_mail(1))
         wait_until(lambda: count_in(bots[0], AlertRow) == 1 or None, 15, what="the message handled")
         assert second.watching.is_set() and not first.watching.is_set()
     finally:
