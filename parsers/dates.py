@@ -558,7 +558,7 @@ _CLAUSE_BREAK = re.compile(
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+would\s+want|i'd\s+want|i\s+(?:also\s+|really\s+|do\s+)?need|(?:i'll|i\s+will|we'll|we\s+will)\s+(?:also\s+)?need|we\s+need|"
-    r"i\s+(?:also\s+|really\s+|do\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
+    r"i\s+(?:also\s+|really\s+|do\s+)?expect|i'd\s+expect|i\s+would\s+expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
     # The over-polite ask: "would it be possible to have something back by ...", "I wondered if
@@ -661,7 +661,9 @@ _DEADLINE_FRAME = re.compile(
     # A recommendation is what the IRO asks for: "Recommendation: ... a plan agreed within 10 working days."
     r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"
-    r"|^\W*(?:could|can|would|will)(?=\s+(?:the|this|that|these|it|they|he|she|mum|dad)\b))\b",
+    r"|^\W*(?:could|can|would|will)(?=\s+(?:the|this|that|these|it|they|he|she|mum|dad)\b)"
+    # "Can we agree next steps by the end of next week?"
+    r"|^\W*(?:could|can)\s+we\s+(?:please\s+)?(?:agree|have|get|sort|see))\b",
     re.IGNORECASE,
 )
 

@@ -169,6 +169,8 @@ _PROSE = (
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
         r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
+        # "I'd like this to go to Jo Whitfield as Head of Service now".
+        r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up)?(?=\s+to\b)"
         # "so I think this probably has to go to Ruth".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
@@ -538,7 +540,7 @@ _RETARGETED = re.compile(r"\b(?:go|goes|send\s+(?:it|this)|escalate\s+(?:it|this
                          re.IGNORECASE)
 _BUT_MY_OWN = re.compile(r"^\W*(?:[\w,' ]{0,20}\s)?but\b", re.IGNORECASE)
 _GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:have\s+)?", re.IGNORECASE)
-_SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?:this|it)\s+(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
+_SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<object>(?:this|it)\s+)?(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til)\s+then\b", re.IGNORECASE)
@@ -652,7 +654,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
             sent_to = _SEND_IT_TO.search(text, after)
-            if sent_to is not None:
+            # ("Please send to Taylor at Stage 2" names the rung; "Please send to Morgan" alone is
+            # read as the next rung, as a bare ESCALATE is.)
+            if sent_to is not None and (sent_to.group("object") or _STAGE.search(sent_to.group("to"))):
                 args["stage"], args["target"] = _target(text[sent_to.start("to"):sent_to.end()])
             # "we agree it now needs to go to Joanne as Locality Service Lead. ... Please
             # escalate.": the rung said in prose around the command.
