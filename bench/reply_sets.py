@@ -130,8 +130,9 @@ def corpus_cases() -> list[Case]:
 
     cases = []
     # Only parts already opened: a batch still being written (or still sealed) is never run here.
-    opened = {"open", *(line.split()[0] for line in (CORPUS / "opened.txt").read_text(encoding="utf-8").splitlines()
-                        if line.strip() and not line.startswith("#"))}
+    from reading_accuracy import opened_parts  # bench/ is on the path: one reading of opened.txt
+
+    opened = opened_parts()
     for part in sorted((p.name for p in CORPUS.iterdir() if p.is_dir() and p.name in opened), key=lambda n: (n != "open", n)):
         for spec_path in sorted((CORPUS / part).glob("*.json")):
             eml = spec_path.with_suffix(".eml")

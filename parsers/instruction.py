@@ -644,12 +644,14 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     if commands:
         verb, start, after, end = (decisions or commands)[0]
         args = _read_arguments(verb, text, after, sent)
+        own_day = False
         but = _BUT_MY_OWN.match(_clause_after(text, after))
         if verb == "AGREE" and (args.get("until") or args.get("working_days")) and but is not None \
                 and period_or_date(but.group(), sent) is None:  # ("agree to Friday, but no later": the day asked)
             # "Agreed - but I need it by Wednesday 14th at the latest": the IRO's own day, not
             # the time asked for: EXTEND, as a grant in prose that names its own day is.
             verb = "EXTEND"
+            own_day = True  # the AGREE word itself is this EXTEND, not a second reading
         if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
@@ -673,7 +675,15 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 if given is not None:
                     args["working_days"], args["until"] = given.working_days, given.until
         doubt = args.pop("unusable", None)
-        others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb}
+        others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb} - ({"AGREE"} if own_day else set())
+        if verb == "EXTEND" and {p[0] for p in prose} & {"AGREE", "EXTEND"}:
+            if _grants_the_same(text, prose, args, sent):
+                # "EXTEND to the 31st. ... I'm happy to give you to the 31st": one decision said
+                # twice; it is still checked for a condition or a question like any other.
+                others = others - {"AGREE"}
+            else:
+                # "EXTEND to the 31st. I'm happy to give you until the 7th": which day is meant?
+                doubt = doubt or "the reply gives more time to two different days"
         taken_back = _taken_back(verb, text, after) if verb not in ("NOTE", "STATUS") else None
         refined = None
         if taken_back is not None and verb == "ESCALATE":
@@ -699,8 +709,6 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 args = _read_arguments(verb, text, after, sent)
                 args.pop("unusable", None)
 
-        elif others and verb == "EXTEND" and others <= {"AGREE", "EXTEND"} and _grants_the_same(text, prose, args, sent):
-            pass  # "EXTEND to the 31st. ... I'm happy to give you to the 31st": one decision, said twice
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
@@ -823,7 +831,8 @@ _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+
                         re.IGNORECASE)
 
 
-_CONSEQUENCE = re.compile(r"\b(?:i'll|i\s+will|i\s+won't|i\s+will\s+not|i'd|we'll|we\s+will|i'm\s+going|i\s+am\s+going|then)\b",
+_CONSEQUENCE = re.compile(r"\b(?:i'll|i\s+will|i\s+won't|i\s+will\s+not|i'd|we'll|we\s+will|i'm\s+going|i\s+am\s+going"
+                          r"|(?<!by\s)(?<!until\s)(?<!till\s)then)\b",  # ("by then" is a day, not a consequence)
                           re.IGNORECASE)
 
 

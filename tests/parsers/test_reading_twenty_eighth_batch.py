@@ -66,6 +66,13 @@ def test_could_the_deadline_run_to_a_day() -> None:
 def test_an_extend_said_twice_is_one_decision() -> None:
     found = parse_instruction("EXTEND to the 31st. Sorry - but I'm happy to give you to the 31st.", date(2027, 12, 16))
     assert found is not None and (found.verb, found.until, found.doubt) == ("EXTEND", date(2027, 12, 31), None)
+    # Said twice, it is still one decision checked like any other: given on a condition, it is asked about.
+    found = parse_instruction("EXTEND to the 31st if the report is not in by then. I'm happy to give you to the 31st.",
+                              date(2027, 12, 16))
+    assert found is not None and found.verb == "EXTEND" and found.doubt
+    # A grant in prose naming another day is a second reading, asked about.
+    found = parse_instruction("EXTEND to the 31st. I'm happy to give you until the 7th.", date(2027, 12, 16))
+    assert found is not None and found.doubt
 
 
 def test_status_and_records_asked_in_prose() -> None:
