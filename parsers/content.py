@@ -728,6 +728,10 @@ _MORE_TIME = re.compile(
     rf"|\b(?:any|some|a\s+bit\s+of)\s+(?:flex|flexibility|give)\s+(?:on|in|with|around)\s+(?:the\s+|this\s+|that\s+)?(?:date|deadline|timescale|timeframe|response\s+date)\b"
     # "Would a week on Monday be OK for my full response?"
     rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine|workable|doable|feasible)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b"
+    # Asked for by someone else: "Jamie asks whether you would agree to the response coming to
+    # you by Monday 22 March instead."
+    rf"|\b(?:you\s+(?:would|will|could|might)|(?:would|will|could|might)\s+you)\s+(?:be\s+(?:willing|prepared|happy|able)\s+to\s+)?"
+    rf"agree\s+to\s+(?:the|my|our|his|her|their|a|an)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b(?=[^.?!\n]{{0,60}}\b(?:by|until|till)\b)"
     # "Could I come back to you on that day, once we know the panel's recommendation?"
     rf"|\b(?:could|can|may)\s+(?:i|we)\s+(?:come|get)\s+back\s+to\s+you\s+(?:on|by|after|until)\b"
     # "The panel sits on the 14th. Can I respond after that?", "He has asked whether he could

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from dateutil.easter import easter
+
 from .types import FoundDate, Timescale
 
 MONTHS = {
@@ -36,6 +38,10 @@ _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY_ANY = r"(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
+# Days known by name ("by close of play on Christmas Eve"). Alone, "Christmas", "New Year" and
+# "Easter" are seasons ("over Christmas"); only "the Monday after New Year" makes them a day.
+_NAMED_DAY = r"(?:christmas\s+eve|christmas\s+day|boxing\s+day|new\s+year['’]?s\s+(?:eve|day))"
+_NAMED_DAY_AROUND = _NAMED_DAY[:-1] + r"|christmas|new\s+year|easter(?:\s+(?:sunday|monday))?|good\s+friday)"
 NUMBER = r"(?:\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
 
 # Every alternative starts at a word boundary, and the letters a weekday, month or "the"/"end"
@@ -55,6 +61,10 @@ DATE_RE = re.compile(
     rf"|(?P<md>\b(?=[{_DATE_LEADS}])(?:(?P<wd2>{_WEEKDAY_ANY}),?\s+)?(?P<m2>{_MONTH})\s+(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\b"
     rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
     rf"|(?P<eo>\b(?=[te])(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<eo_which>next|this|the|following)?\s*(?P<eo_unit>week|month)\b)"
+    # "the Monday after New Year", "the Friday before Christmas": that weekday counted from the day.
+    rf"|(?P<wa>\b(?=[{_WEEKDAY_LEADS}])(?P<wd5>{_WEEKDAY_FULL})\s+(?P<wa_dir>after|before)\s+(?:the\s+)?"
+    rf"(?P<wa_day>{_NAMED_DAY_AROUND})\b(?:['’]s?)?)"
+    rf"|(?P<hol>\b(?=[cbn])(?P<hol_day>{_NAMED_DAY})\b)"
     rf"|(?P<wd>\b(?P<wd3>{_WEEKDAY_FULL})\b)"
     rf"|(?P<tm>\btomorrow\b)"
     rf")",
@@ -129,6 +139,16 @@ def _from_match(m: re.Match[str], sent: date | None) -> date | None:
         if year_text:
             return _safe_date(int(year_text), month, day)
         return _next_occurrence(month, day, sent)
+    if m.group("hol"):
+        return _named_day(m.group("hol_day"), sent)
+    if m.group("wa"):
+        named = _named_day(m.group("wa_day"), sent)
+        if named is None:
+            return None
+        wanted = WEEKDAYS[m.group("wd5").lower()]
+        if m.group("wa_dir").lower() == "after":
+            return named + timedelta(days=(wanted - named.weekday()) % 7 or 7)
+        return named - timedelta(days=(named.weekday() - wanted) % 7 or 7)
     if m.group("wd"):
         if sent is None:
             return None
@@ -139,6 +159,25 @@ def _from_match(m: re.Match[str], sent: date | None) -> date | None:
         return None if sent is None else sent + timedelta(days=1)
     if m.group("eo"):
         return None if sent is None else _end_of(m.group("eo_unit").lower(), m.group("eo_which"), sent)
+    return None
+
+
+_FIXED_NAMED_DAYS = {"christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25),
+                     "boxing day": (12, 26), "new years eve": (12, 31), "new years day": (1, 1), "new year": (1, 1)}
+_EASTER_OFFSETS = {"easter": 0, "easter sunday": 0, "easter monday": 1, "good friday": -2}
+
+
+def _named_day(name: str, sent: date | None) -> date | None:
+    """The next such day on or after ``sent`` (or just gone, as a date without a year is)."""
+    key = " ".join(name.lower().replace("'", "").replace("’", "").split())
+    if key in _FIXED_NAMED_DAYS:
+        return _next_occurrence(*_FIXED_NAMED_DAYS[key], sent)
+    if sent is None or key not in _EASTER_OFFSETS:
+        return None
+    for year in (sent.year - 1, sent.year, sent.year + 1):
+        day = easter(year) + timedelta(days=_EASTER_OFFSETS[key])
+        if 0 <= (sent - day).days <= _RECENT_PAST_DAYS or day >= sent:
+            return day
     return None
 
 
@@ -662,8 +701,9 @@ _DEADLINE_FRAME = re.compile(
     r"|^\W*(?:starred\s+)?recommendation(?=\s*:)"
     # A question that asks for the work: "Could the report be uploaded to Mosaic by Monday 14 June?"
     r"|^\W*(?:could|can|would|will)(?=\s+(?:the|this|that|these|it|they|he|she|mum|dad)\b)"
-    # "Can we agree next steps by the end of next week?"
-    r"|^\W*(?:could|can)\s+we\s+(?:please\s+)?(?:agree|have|get|sort|see))\b",
+    # "Can we agree next steps by the end of next week?", "I appreciate the timing, but can we
+    # have the invites out ... by the Monday after New Year?"
+    r"|(?:^\W*|,\s*(?:but\s+|so\s+)?)(?:could|can)\s+we\s+(?:please\s+)?(?:agree|have|get|sort|see))\b",
     re.IGNORECASE,
 )
 

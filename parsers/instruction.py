@@ -114,7 +114,7 @@ _PROSE = (
         r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
         r"|(?:(?:can|could|would)\s+you\s+(?:please\s+)?|\bplease\s+)close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
-        r"|(?:consider|treat|mark|record|log)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        r"|(?:consider(?:ing)?|treat(?:ing)?|mark(?:ing)?|record(?:ing)?|log(?:ging)?)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         # Done on the case system: "I've ticked resolved on Mosaic", "I have marked it as resolved on MiCare".
         r"|(?:i've|i\s+have)\s+(?:now\s+|just\s+|also\s+)?(?:ticked|marked|recorded|logged)\s+(?:(?:this|it|the\s+\w+)\s+)?(?:as\s+)?(?:resolved|closed|concluded)\b"
         # "I would ask that this alert is now closed as resolved at Stage 2."
@@ -288,6 +288,12 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             # fact of the story, not a decision given now.
             if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
                     and index > 0 and words[index - 1].group().lower() in ("i", "we"):
+                return None
+            # "You have agreed that the virtual school will upload it by tomorrow": what the
+            # reader did, told back to them, not the writer's decision.
+            if token in _PARTICIPLES and not word.group().isupper() and index > 1 \
+                    and words[index - 1].group().lower() in ("have", "has") \
+                    and words[index - 2].group().lower() in ("you", "they", "he", "she"):
                 return None
             # "so I will escalate internally to Morgan": a manager's own work, not the alert's rung.
             if verb == "ESCALATE" and re.match(r"\s+(?:it\s+|this\s+)?(?:internally|within\s+(?:my|our|the)\s+(?:team|service))\b",
@@ -542,6 +548,11 @@ _BUT_MY_OWN = re.compile(r"^\W*(?:[\w,' ]{0,20}\s)?but\b", re.IGNORECASE)
 _GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:have\s+)?", re.IGNORECASE)
 _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<object>(?:this|it)\s+)?(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
+# "I hope you will feel able to treat the concern as resolved": the writer leaving the decision to
+# the reader (a manager to the IRO), not taking it.
+_LEFT_TO_THE_READER = re.compile(
+    r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
+    r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til)\s+then\b", re.IGNORECASE)
 
@@ -583,7 +594,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
-            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]):
+            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]):
                 if not _hedged(sentence, m):
                     prose.append((verb, start, start + m.end()))
                     break
