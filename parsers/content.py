@@ -100,11 +100,34 @@ _DECLINES_TO_RAISE = re.compile(
     re.IGNORECASE)
 
 
+# "If there is no school place by Wednesday, I'll raise a Stage 1 starred recommendation next
+# week": a warning of a concern to come, when nothing in the mail raises one now.
+_WILL_RAISE_LATER = re.compile(
+    r"\b(?:i'll|i\s+will|i\s+shall|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:then\s+|formally\s+|have\s+to\s+|need\s+to\s+)?"
+    r"(?:raise|log|start|open)\s+(?:a|an)\s+(?:formal\s+)?(?:pre[\s-]*dispute|drp|dispute|alert|(?:stage\s+\w+\s+)?starred\s+recommendation"
+    r"|stage\s+\w+)\b", re.IGNORECASE)
+_RAISES_ONE_NOW = re.compile(
+    r"\b(?:i\s+am|i'm|i\s+have|i've|we\s+are|we're)\s+(?:now\s+|formally\s+|hereby\s+)?(?:raising|raised|logging|logged|escalating|starting|making)\b"
+    r"|\b(?:pre[\s-]*dispute|pre[\s-]*drp|informal\s+drp|dispute\s+resolution\s+form|drp\s+form|stage\s+\d\s+(?:drp|alert|dispute))\b"
+    r"|\b(?:please\s+)?(?:treat|log|record|accept)\s+this\s+(?:e-?mail\s+)?as\b", re.IGNORECASE)
+
+
 def declines_to_raise(subject: str, text: str) -> str | None:
     """The words of a new mail saying it raises nothing ("heads up (not a pre-dispute)", "I am
-    NOT raising a pre-dispute on this at this stage", "please don't log this one"); None if it
-    says no such thing."""
-    return _words_in(_DECLINES_TO_RAISE, subject, text)
+    NOT raising a pre-dispute on this at this stage", "please don't log this one", or only "I'll
+    raise a pre-dispute next week if ..."); None if it says no such thing."""
+    said = _words_in(_DECLINES_TO_RAISE, subject, text)
+    return said if said is not None else only_warns_of_raising(subject, text)
+
+
+def only_warns_of_raising(subject: str, text: str) -> str | None:
+    """The words of a new mail that only says a concern will be raised later ("I'll raise a
+    Stage 1 starred recommendation next week if ..."), when nothing in it raises one now."""
+    text = normalise(text or "")
+    later = _WILL_RAISE_LATER.search(text)
+    if later is None or _RAISES_ONE_NOW.search(subject or "") or _RAISES_ONE_NOW.search(text[:later.start()] + " " + text[later.end():]):
+        return None
+    return " ".join(later.group().split())
 
 
 _ASKS_FOR_FIGURES = re.compile(
@@ -432,6 +455,10 @@ def find_case_ids(
             m = label_re.search(line)
             if m is None:
                 continue
+            if _said_as_context(line, m.start()):
+                # "His sister is placed separately (LCS ID 6093390) ... so she is not part of
+                # this alert": a labelled ID in a sentence that sets it aside.
+                continue
             rest = line[m.end() :]
             ids = _ids_in(rest, id_re)
             if not ids and not rest.strip():
@@ -469,7 +496,8 @@ def find_case_ids(
                     continue
                 if re.match(r"[\s\-]?\d", after) or (re.search(r"\d[\s\-]*$", before) and not _NAME_AND_AGE.search(before)):
                     continue
-                if _NAMED_BEFORE.search(before) and not take((value,)):
+                if (_NAMED_BEFORE.search(before) or _LIST_ITEM_START.fullmatch(line, 0, start)) and not take((value,)):
+                    # (Or first on a list item: "the three children below: - 5520913 (aged 11)".)
                     return tuple(found)
     return tuple(found)
 
@@ -485,6 +513,17 @@ _CONTEXT_ONLY = re.compile(
     r"|\b(?:only|just)\s+passing\s+(?:it|this|that)\s+on\b"
     # "... that is being dealt with through the CP process, not this alert."
     r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b)", re.IGNORECASE)
+
+
+_LIST_ITEM_START = re.compile(r"[ \t]*(?:[-*•·–]|\d{1,2}[.)])[ \t]+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _said_as_context(line: str, pos: int) -> bool:
+    """Does the sentence of ``line`` holding ``pos`` say that what it names is context only?"""
+    start = max((m.end() for m in _SENTENCE_BREAK.finditer(line, 0, pos)), default=0)
+    stop = _SENTENCE_BREAK.search(line, pos)
+    return _CONTEXT_ONLY.search(line, start, stop.start() if stop else len(line)) is not None
 
 
 def _context_only_lines(lines: list[str]) -> set[int]:

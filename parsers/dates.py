@@ -716,6 +716,9 @@ _FROM_AN_EVENT = re.compile(
     re.IGNORECASE)
 
 
+_RESTATED = re.compile(r"(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s*[,(]?\s*(?:i\.?e\.?|that\s+is|so|which\s+is)\s*,?\s*", re.IGNORECASE)
+
+
 def _counted_from_an_event(text: str, period_start: int) -> bool:
     m = _PERIOD.match(text, period_start)
     return m is not None and _FROM_AN_EVENT.match(text, m.end()) is not None
@@ -723,11 +726,24 @@ def _counted_from_an_event(text: str, period_start: int) -> bool:
 
 def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescale | None:
     """A period after "within", or a date after "by" / "no later than" / "before"."""
+    event_period_end = -1  # where a period counted from another event ended
+    fact_days: set[date] = set()  # that event's day, said as a day
     for word in _DEADLINE_WORD_AHEAD.finditer(text, start, end):
         if word.group().lower() == "within":
             period = period_at(text, word.end(), min(end, word.end() + 40))
-            if period and period[1] - word.end() <= 2 and not _counted_from_an_event(text, period[1]):
-                return Timescale(working_days=period[0])
+            if period and period[1] - word.end() <= 2:
+                if not _counted_from_an_event(text, period[1]):
+                    return Timescale(working_days=period[0])
+                event_period_end = _PERIOD.match(text, period[1]).end()
+                event_period_end = _FROM_AN_EVENT.match(text, event_period_end).end()
+            continue
+        if event_period_end >= 0 and _RESTATED.fullmatch(text, event_period_end, word.start()):
+            # "within 10 working days of the conference, i.e. by 28 July": that event's own
+            # deadline said again as a day, a fact of the plan like the period (and so is a
+            # later "before then" that points back to it).
+            restated = dated_at(text, word.start(), min(end, word.end() + 60), sent)
+            if restated is not None:
+                fact_days.add(restated[0])
             continue
         if word.group().lower().startswith("first"):
             # "... a date for the meeting, first thing Monday?": the day right after it.
@@ -742,6 +758,8 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
                 return Timescale(until=day[0])
         found = dated_at(text, word.start(), min(end, word.end() + 60), sent)
         if found is not None and found[1] == word.start():
+            if found[0] in fact_days and _THEN.match(text, word.end() + 1):
+                continue
             return Timescale(until=found[0])
     return None
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER, NUMBER_WORDS, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
+from .dates import NUMBER, NUMBER_WORDS, day_at, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
 from .types import Instruction
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
@@ -129,6 +129,10 @@ _PROSE = (
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
     ("EXTEND", re.compile(
+        # A correction of the deadline read: "Sorry, my typo in the original email - the deadline
+        # is the 14th not the 4th."
+        r"(?:typo|mistake|i\s+meant|should\s+have\s+(?:said|put|written)|correction)\b[^.;!?\n]{0,60}?"
+        r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
         # "Can we make it Tuesday 13th rather than today though?": the IRO's own date.
         r"\b(?:can|could)\s+we\s+make\s+it\s+(?=[^.?!\n]{0,40}\b(?:rather\s+than|instead\s+of)\b)"
         r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
@@ -169,6 +173,11 @@ _PROSE = (
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
         r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
+        # A correction of the rung read: "No - I meant stage 3."
+        r"|\bi\s+meant\s+(?:it\s+)?(?:to\s+(?:go\s+|be\s+)?)?(?:to\s+|at\s+)?(?=stage\s+(?:\d|one|two|three|four|five|iv|i{1,3})\b)"
+        # "This has been with Morgan informally for a month and needs to go to Jamie Fox as
+        # Assistant Director": to a person named in full.
+        r"|\bneeds?\s+to\s+go(?:\s+up)?(?=\s+to\s+(?-i:[A-Z][a-z]+)\s+(?-i:[A-Z][a-z]+))"
         # "I'd like this to go to Jo Whitfield as Head of Service now".
         r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up)?(?=\s+to\b)"
         # "so I think this probably has to go to Ruth".
@@ -519,8 +528,9 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
                 # IRO is asked rather than one of the two guessed.
                 args["unusable"] = "'days' may mean calendar days or working days"
         elif verb == "EXTEND":
-            # "Extend Friday 28th May": the date without a date word.
-            args["until"] = parse_uk_date(clause, sent)
+            # "Extend Friday 28th May": the date without a date word; "the deadline is the 14th
+            # not the 4th": a day of the month, first in the clause.
+            args["until"] = parse_uk_date(clause, sent) or day_at(clause, len(clause) - len(clause.lstrip()), sent)
         if args.get("until") is None and args.get("working_days") is None and _UNTIL_THEN.search(clause):
             # "She says it will be signed off by Friday. Let's give her until then": the day
             # named in the sentence before.

@@ -196,11 +196,15 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     informal = content.matching_processes(own_subject.strip(" -–—:") and own_subject or subject, rules.informal_phrases)
     stated_stage = None if form else content.stated_stage(subject, concern)
     declined = None
-    if not (env.in_reply_to or env.references) and form is None and stated_stage is None:
-        # ("Not a pre-dispute: I am raising Stage 1" raises Stage 1.)
-        declined = content.declines_to_raise(subject, concern)
+    if not (env.in_reply_to or env.references) and form is None:
+        # ("Not a pre-dispute: I am raising Stage 1" raises Stage 1; "I'll raise a Stage 1 next
+        # week if ..." names a stage and raises nothing.)
+        declined = (content.declines_to_raise(subject, concern) if stated_stage is None
+                    else content.only_warns_of_raising(subject, concern))
         if declined is not None:
-            informal = ()  # the phrase is there only to say it is not one
+            # The phrase is there only to say it is not one; a stage named is that of a
+            # concern to come, not of one raised.
+            informal, stated_stage = (), None
     if declined is None and not (env.in_reply_to or env.references) and form is None:
         # "Could you send me how many alerts went to Stage 3 ... for the annual report": about
         # alerts in general, naming no child, however many stages it names; "Question re
