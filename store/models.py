@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -51,6 +52,9 @@ class MessageRow(Base):
     """A message in or out. Inbound rows are written before the message is acted on."""
 
     __tablename__ = "messages"
+    # The daily rate limit counts a sender's inbound messages since the start of the day, once
+    # per inbound batch: without this index that count scans every message ever recorded.
+    __table_args__ = (Index("ix_messages_from_addr_received_at", "from_addr", "received_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
