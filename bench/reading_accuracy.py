@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -66,8 +67,13 @@ def _optional(name: str) -> Any:
         return None
 
 
-def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime) -> Any:
-    """The alert the reply's thread belongs to, as the situation describes it."""
+_DUE_IN_SUBJECT = re.compile(r"\bdue\s+(?P<day>(?:[A-Za-z]+\s+)?\d{1,2}\s+[A-Za-z]+\s+\d{4})\b")
+
+
+def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, subject: str = "") -> Any:
+    """The alert the reply's thread belongs to, as the situation describes it. Its deadline is
+    the one mailbot's notice told in the subject the reply carries ("... - due Tuesday 9
+    November 2027"), else five working days from three days before the reply."""
     d = mb.domain
     stage = int(situation.get("stage", 0))
     started = now - timedelta(days=3)
@@ -75,6 +81,10 @@ def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime) -
     process = config.processes[situation["process"]]
     days = process.informal.working_days if stage == 0 and process.informal else 5
     due = rules.calendar.add_working_days(rules.calendar.start_day(started), days)
+    told = _DUE_IN_SUBJECT.search(subject or "")
+    told_day = mb.parsers.parse_uk_date(told.group("day"), None) if told else None
+    if told_day is not None and told_day >= started.date():
+        due = told_day
     responded = bool(situation.get("responded"))
     episode = d.Episode(stage=stage, step=d.STEP_STAGE, responder=situation["responder"], started=started,
                         due=due, responded_at=started + timedelta(days=1) if responded else None)
@@ -113,7 +123,7 @@ def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
     if situation["kind"] == "new":
         route = mb.routing.route_new(parsed, config, config.authority.mailbox_address)
         return got | _read_new(mb, config, route, now)
-    alert, rules = _alert(mb, config, situation, now)
+    alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "")
     route = mb.routing.route_reply(parsed, alert, config)
     return got | _read_reply(mb, route, alert, rules, now)
 

@@ -767,6 +767,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:any|some|a\s+bit\s+of)\s+(?:flex|flexibility|give)\s+(?:on|in|with|around)\s+(?:the\s+|this\s+|that\s+)?(?:date|deadline|timescale|timeframe|response\s+date)\b"
     # "Would a week on Monday be OK for my full response?"
     rf"|\bwould\s+(?:[\w'’]+\s+){{1,6}}?be\s+(?:ok|okay|alright|all\s+right|acceptable|possible|fine|workable|doable|feasible)\s+for\s+(?:my|our|the|a)\s+(?:\w+\s+){{0,2}}(?:response|reply|answer)\b"
+    # "Can we say 10 working days?": the amount proposed.
+    rf"|\b(?:can|could|shall)\s+(?:we|i)\s+(?:say|make\s+it)\s+(?=(?:{NUMBER}|another|a\s+further|one\s+more)\s+(?:more\s+|further\s+|extra\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnight)\b)"
     # Asked for by someone else: "Jamie asks whether you would agree to the response coming to
     # you by Monday 22 March instead."
     rf"|\b(?:you\s+(?:would|will|could|might)|(?:would|will|could|might)\s+you)\s+(?:be\s+(?:willing|prepared|happy|able)\s+to\s+)?"

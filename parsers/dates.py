@@ -563,7 +563,9 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
             return Timescale(until=week_on[0])
     period = period_at(text, start, end)
     dated = dated_at(text, start, end, sent)
-    if period and (dated is None or period[1] <= dated[1]):
+    if period and (dated is None or period[1] <= dated[1] or _THEREFORE.search(text, dated[1], period[1])):
+        # ("J starts school on 27 September, so I would ask ... within 5 working days": the day
+        # before "so" is the reason for the period after it.)
         return Timescale(working_days=period[0])
     if dated:
         return Timescale(until=dated[0])
@@ -778,11 +780,25 @@ def the_day_written(found: Timescale, text: str, start: int, end: int, sent: dat
     day = date_at(text, said.end(), sent) if said else None
     if day is not None and sent <= day[0] <= sent + timedelta(days=3 * found.working_days + 7):
         return Timescale(until=day[0])
-    for written in find_dates(text[start:end], sent):
-        if written.date is not None and re.search(r"\d", written.text) and \
-                same_deadline(found, Timescale(until=written.date), sent):
-            return Timescale(until=written.date)
+    period = period_at(text, start, end)
+    for written in DATE_RE.finditer(text, start, end):
+        day = _from_match(written, sent)
+        if day is None or not re.search(r"\d", written.group()) or not same_deadline(found, Timescale(until=day), sent):
+            continue
+        # The day must belong to the period, not to another clause that happens to fall on it:
+        # "J starts school on 27 September, so I would ask ... within 5 working days".
+        between = text[min(written.end(), period[1]):max(written.start(), period[1])] if period else ""
+        if not _OTHER_CLAUSE.search(between) or _DEADLINE_JUST_BEFORE.search(text, max(start, written.start() - 30), written.start()):
+            # (A day given with its own deadline word, "By end of play Wednesday 14 April
+            # please", is the day asked for wherever it stands.)
+            return Timescale(until=day)
     return found
+
+
+_LABEL_EMPTY = re.compile(r"\s*:\s*(?:none|n/?a|nil|tbc|not\b|no\b|-)", re.IGNORECASE)
+_DEADLINE_JUST_BEFORE = re.compile(r"\b(?:by|until|till|no\s+later\s+than|on\s+or\s+before|i\.?e\.?)\b[^.;!?\n]{0,24}$", re.IGNORECASE)
+_THEREFORE = re.compile(r",\s*(?:so|therefore|and\s+so)\s+(?:i|we)\b", re.IGNORECASE)
+_OTHER_CLAUSE = re.compile(r"[,;]\s*(?:so|and|but|because|as|which|while)\b|[.!?]\s", re.IGNORECASE)
 
 
 def same_deadline(a: Timescale, b: Timescale, sent: date | None) -> bool:
@@ -849,9 +865,12 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
             # January before he moved ... I need a date for the PEP by close of play Thursday").
             clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, asks.start())), default=0)
             # ("within 3 working days, not the end of the month" asks, and turns down another time.)
-            if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or _PAST_OR_NEGATED.search(
-                _CONTRAST.sub("", sentence[asks.end() : asks.end() + 25])
-            ):
+            # (After a "Timescale:" label comes its value, not a verb: "Timescale: as this was
+            # identified at conference it needs to be resolved by ...".)
+            after = sentence[asks.end() : asks.end() + 25]
+            labelled = after.lstrip().startswith(":")
+            if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or (
+                    _LABEL_EMPTY.match(after) if labelled else _PAST_OR_NEGATED.search(_CONTRAST.sub("", after))):
                 continue
             # The period or date belongs to the request: it comes after the response word.
             found = reader(text, sent, start + asks.start(), end)

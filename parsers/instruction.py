@@ -173,6 +173,10 @@ _PROSE = (
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?=\s+(?:up\s+)?to\b)"
         r"|\b(?:needs?|ought|has)\s+to\s+go\s+up(?=\s+to\b)"
+        # "I am bypassing Stage 2 and progressing the dispute directly to the Assistant Director".
+        r"|\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be)\s+(?:now\s+)?(?:bypassing\s+[^.;!?\n]{1,40}?\s+and\s+)?"
+        r"(?:progressing|moving|referring|passing)\s+(?:this|it|the\s+(?:dispute|matter|concern|alert|drp|case))"
+        r"(?:\s+(?:straight|directly|up|on))?(?=\s+to\b)"
         # A correction of the rung read: "No - I meant stage 3."
         r"|\bi\s+meant\s+(?:it\s+)?(?:to\s+(?:go\s+|be\s+)?)?(?:to\s+|at\s+)?(?=stage\s+(?:\d|one|two|three|four|five|iv|i{1,3})\b)"
         # "This has been with Morgan informally for a month and needs to go to Jamie Fox as
@@ -223,12 +227,16 @@ def _negated(words: list[re.Match[str]], index: int, sentence: str) -> bool:
 
 # (?<!\s): a run of spaces is tried once, from its start, not again from each space in it.
 _PARTICIPLE_WORD = re.compile(r"\b(?-i:[a-z]+)(?:ed|wn)$")
-_CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+|\s+then\s+(?=please\b)")
+_CLAUSE = re.compile(r"(?<!\s)\s+[-–—]+\s+|;\s*|:\s+|,\s+|\s+then\s+(?=please\b)"
+                     # Typed without a comma: "Rachel has agreed so escalate to stage 2 please".
+                     r"|\s+so\s+(?=(?:please\s+|pls\s+)?(?:escalate|extend|extent|withdraw)\b)", re.IGNORECASE)
 
 
 _TYPO_TARGETS = {"resolved": "RESOLVED", "escalate": "ESCALATE", "extend": "EXTEND", "withdraw": "WITHDRAW",
                  "cafcass": "CAFCASS"}
 # Real words one slip from a decision word: never read as one.
+_OR_ANOTHER_DECISION = re.compile(r"\s+or\s+(?:to\s+|should\s+i\s+|do\s+i\s+)?(?:escalate|extend|resolve|close|withdraw|agree|leave)\b", re.IGNORECASE)
+_EXTENT_AS_EXTEND = re.compile(r"\s+(?:to|until|till|by)\s+(?!which\b|what\b|that\b|whom\b)", re.IGNORECASE)
 _REAL_NEIGHBOURS = frozenset({"extent", "expend", "extends", "extant", "withdrew", "resolves", "revolved",
                               "dissolved", "escalates", "escalated", "resolver"})
 
@@ -285,8 +293,15 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             # "extnd by 5 working days pls", "ESCALTE TO STAGE 3": a decision word typed in a
             # hurry, first in its clause. Only one slip away, and never a real word ("extent").
             verb = _misspelt_verb(token)
+            if verb is None and token == "extent" and _EXTENT_AS_EXTEND.match(sentence, word.end()):
+                # "so extent to then pls": autocorrect's word for "extend", known by what follows
+                # (the noun comes as "the extent" or "extent to which").
+                verb = "EXTEND"
         if verb is not None:
             if _negated(words, index, sentence):
+                return None
+            # "Escalate or extend? Honestly not sure.": the choice weighed, not made.
+            if _OR_ANOTHER_DECISION.match(sentence, word.end()):
                 return None
             # "I am now escalating this to the DCS": the writer telling what they are doing, as
             # "I am now making a referral to Cafcass" is: prose, read and confirmed (issue 8).
@@ -354,10 +369,13 @@ _TIME_WORDS = re.compile(
 
 
 _ASSENT = re.compile(
-    r"^\W*(?:(?:yes|yep|yeah)\b(?:\s*[,.!\-–—]*\s*(?:that'?s|that\s+is|it'?s)?\s*(?:fine|ok(?:ay)?|agreed|no\s+problem|right|correct)\b)?"
+    r"^\W*(?:(?:yes|yep|yeah)\b(?:\s*[,.!\-–—]*\s*(?:that'?s|that\s+is|it'?s)?\s*(?:fine|ok(?:ay)?|agreed|no\s+problem|right|correct)\b"
+    r"(?:\s+(?:with|by)\s+me\b)?)?"
     r"|(?:that'?s|that\s+is)\s+(?:fine|ok(?:ay)?|right|correct)\b|fine\s+by\s+me\b|no\s+problem\b"
     # The words of a yes to mailbot's own "please confirm your instruction".
-    r"|confirm(?:ed)?\b|correct\b|ok(?:ay)?\b|go\s+ahead\b|please\s+do\b)(?=\s*(?:[,.!\-–—]|please\b|$))",
+    r"|confirm(?:ed)?\b|correct\b|ok(?:ay)?\b|go\s+ahead\b|please\s+do\b)(?=\s*(?:[,.!\-–—]|please\b|$)"
+    # "Yep thats fine with me given the legal planning meeting is next wk": a yes and its reason.
+    r"|\s+(?:given|as|because|since|seeing)\b)",
     re.IGNORECASE,
 )
 
@@ -533,10 +551,13 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             args["until"] = parse_uk_date(clause, sent) or day_at(clause, len(clause) - len(clause.lstrip()), sent)
         if args.get("until") is None and args.get("working_days") is None and _UNTIL_THEN.search(clause):
             # "She says it will be signed off by Friday. Let's give her until then": the day
-            # named in the sentence before.
+            # named in the sentence before; "Happy to give Chris till Fri 19th ... so extend to
+            # then": earlier in the same sentence.
             here = next((a for a, b in sentences(text) if a <= after <= b), after)
             before = [(a, b) for a, b in sentences(text) if b <= here]
-            named = period_or_date(text[before[-1][0]:before[-1][1]], sent) if before else None
+            named = period_or_date(text, sent, here, after)
+            if named is None or named.until is None:
+                named = period_or_date(text[before[-1][0]:before[-1][1]], sent) if before else None
             if named is not None and named.until is not None:
                 args["until"] = named.until
     return args
@@ -564,7 +585,7 @@ _LEFT_TO_THE_READER = re.compile(
     r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
     r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
-_UNTIL_THEN = re.compile(r"\b(?:until|till|til)\s+then\b", re.IGNORECASE)
+_UNTIL_THEN = re.compile(r"\b(?:until|till|til|to)\s+then\b", re.IGNORECASE)
 
 
 # Words in quotation marks are someone else's: "I saw your note - "ESCALATE to stage 2 if
@@ -697,6 +718,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                     args["working_days"], args["until"] = given.working_days, given.until
         doubt = args.pop("unusable", None)
         others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb} - ({"AGREE"} if own_day else set())
+        if verb == "WITHDRAW" and not any(c[0] == "ESCALATE" for c in decisions) and \
+                all(p_start > start for p_verb, p_start, _a in prose if p_verb == "ESCALATE"):
+            # "WITHDRAW - raised against the wrong team. ..., so this needs to go to Mark. I'll
+            # raise a fresh informal DRP with him": where the concern belongs, told as the reason.
+            others.discard("ESCALATE")
         if verb == "EXTEND" and {p[0] for p in prose} & {"AGREE", "EXTEND"}:
             if _grants_the_same(text, prose, args, sent):
                 # "EXTEND to the 31st. ... I'm happy to give you to the 31st": one decision said
@@ -733,7 +759,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
         elif doubt is None and verb not in ("NOTE", "STATUS"):
-            doubt = (_asked_back(text) or _inside_a_statement(text[start:after])
+            doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _unsure(text[start:end])
                      or _on_condition(text[start:after], text[after:end]))
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
@@ -886,6 +912,16 @@ def _on_condition(head: str, rest: str) -> str | None:
         return None
     said = found.group("cond") if "cond" in found.groupdict() else found.group().strip(" ,;-")
     return f"the decision is given on a condition ({said} ...)"
+
+
+# "Extend to Thurs I guess, and if it's not there then I'll escalate": a decision the writer is
+# not sure of is asked about, not obeyed.
+_UNSURE = re.compile(r"\b(?:i\s+guess|i\s+suppose|i\s+reckon|maybe|perhaps|not\s+sure|unsure)\b", re.IGNORECASE)
+
+
+def _unsure(sentence: str) -> str | None:
+    found = _UNSURE.search(sentence)
+    return None if found is None else f'the decision is not sure ("{found.group()}")'
 
 
 def _asked_back(text: str) -> str | None:
