@@ -96,7 +96,9 @@ def find_reference(prefix: str, subject: str, body: str, body_lines: int = 5) ->
 _DECLINES_TO_RAISE = re.compile(
     r"\bnot\s+(?:yet\s+)?(?:formally\s+)?(?:raising\s+|logging\s+)?(?:this\s+as\s+)?(?:a\s+|an\s+)?(?:formal\s+)?"
     r"(?:pre[\s-]*dispute|drp|dispute(?:\s+resolution)?|alert)\b(?!\s+(?:stage|process|procedure))"
-    r"|\b(?:please\s+)?(?:don't|do\s+not)\s+log\s+(?:this|it)\b",
+    r"|\b(?:please\s+)?(?:don't|do\s+not)\s+log\s+(?:this|it)\b"
+    # "for information only and for the file please. No DRP for now".
+    r"|\bno\s+(?:formal\s+)?(?:drp|pre[\s-]*dispute|dispute|alert)\s+(?:for\s+now|yet|at\s+this\s+(?:stage|point))\b",
     re.IGNORECASE)
 
 
@@ -104,7 +106,7 @@ _DECLINES_TO_RAISE = re.compile(
 # week": a warning of a concern to come, when nothing in the mail raises one now.
 _WILL_RAISE_LATER = re.compile(
     r"\b(?:i'll|i\s+will|i\s+shall|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:then\s+|formally\s+|have\s+to\s+|need\s+to\s+)?"
-    r"(?:raise|log|start|open)\s+(?:a|an)\s+(?:formal\s+)?(?:pre[\s-]*dispute|drp|dispute|alert|(?:stage\s+\w+\s+)?starred\s+recommendation"
+    r"(?:raise|log|start|open|send|make|issue|submit)\s+(?:a|an)\s+(?:formal\s+)?(?:pre[\s-]*dispute|drp|dispute|alert|(?:stage\s+\w+\s+)?(?:starred\s+)?recommendation"
     r"|stage\s+\w+)\b", re.IGNORECASE)
 _RAISES_ONE_NOW = re.compile(
     r"\b(?:i\s+am|i'm|i\s+have|i've|we\s+are|we're)\s+(?:now\s+|formally\s+|hereby\s+)?(?:raising|raised|logging|logged|escalating|starting|making)\b"

@@ -576,6 +576,8 @@ def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None
 # come back, hear from you) and is not about the past ("no response was received by ...").
 _ASKS_FOR_RESPONSE = re.compile(
     r"\b(?:respond(?!ed)|responding|response|reply|replies|come\s+back\s+to|get\s+back\s+to|hear\s+(?:back\s+)?from"
+    # "I ask Catherine Bell to answer until Wednesday next week."
+    r"|to\s+answer(?!ed)"
     # "I'd ask for your direction within 2 working days": what a Director or Head of Service gives back.
     r"|your\s+(?:direction|decision)"
     r"|(?:have|get|hear)\s+something\s+back"
@@ -684,7 +686,10 @@ def corrected_timescale(text: str, sent: date | None) -> Timescale | None:
 
 
 _ANY = re.compile("")
-_DEADLINE_WORD_AHEAD = re.compile(r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?)\b", re.IGNORECASE)
+_DEADLINE_WORD_AHEAD = re.compile(
+    r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?"
+    # "agree a plan with me in 5 working days": "in" before a count of working days is "within".
+    rf"|in(?=\s+(?:the\s+next\s+)?{NUMBER}\s+(?:working|business)\s+days?\b))\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+|will\s+|'ll\s+|shall\s+)?(?:need|want|expect|ask)|"
     r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
@@ -731,7 +736,7 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
     event_period_end = -1  # where a period counted from another event ended
     fact_days: set[date] = set()  # that event's day, said as a day
     for word in _DEADLINE_WORD_AHEAD.finditer(text, start, end):
-        if word.group().lower() == "within":
+        if word.group().lower() in ("within", "in"):
             period = period_at(text, word.end(), min(end, word.end() + 40))
             if period and period[1] - word.end() <= 2:
                 if not _counted_from_an_event(text, period[1]):
@@ -828,6 +833,8 @@ def _said(timescale: Timescale) -> str:
 # "I am setting the timescale for the written response as Friday 7 January 2028": the day after it.
 _PERIOD_SET_FOR_RESPONSE = re.compile(
     r"\b(?:(?:i'm|i\s+am|i've|i\s+have|i'll|i\s+will)\s+(?:now\s+)?(?:setting|set|allowing|allow|giving|give)"
+    # Written without the tense: "I give 7 working days for the response".
+    r"|i\s+(?:give|allow|set)"
     r"|(?:i'm|i\s+am|i'd\s+be|i\s+would\s+be|i'll\s+be|i\s+will\s+be)\s+(?:happy|content|prepared|willing)\s+to\s+"
     r"(?:go|wait|give\s+(?:you|him|her|them)|allow))\s+"
     r"(?P<period>(?:him|her|them|you|\w+)?\s*[^.;:!?\n]{1,30}?)\s+for\s+(?:[\w-]+'s|his|her|their|your|the|a)\s+"

@@ -196,7 +196,11 @@ _AGREE_PROSE = re.compile(
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
-    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us)\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)"
+    r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us"
+    # Written without the tense: "so I give you extra 24 hours for this".
+    r"|(?<=\bi)(?=\s+(?:give|allow|grant)\b))\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|extra|more|\d)"
+    # "Give her until Thursday and I'll look again then."
+    r"|^\W*(?:give|allow)\s+(?:him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|to|another|a\s+further|an\s+extra|extra|more|\d)"
     # "You can have until Monday 19 July to get section 4 completed."
     r"|^\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
@@ -356,7 +360,9 @@ _AFTER_PARTICIPLE = re.compile(
     r"^\s*(?:$|[-–—,.;:!?)]|(?:this|it|thanks|thank|please|pls|plz|now|at|as|by|with|and|for\s+now|today|in\s+full|"
     r"on\s+(?:my|our|the)\s+(?:side|part)|from\s+(?:my|our)\s+(?:side|point)|to|until|till|the\s+(?:extension|request|"
     r"extra|further|new|alert|dispute|drp|matter|concern)|an?\s+(?:extension|further|extra)|that|stage|straight|"
-    r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s)\b)",
+    r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s"
+    # "Resolved for the health assessment, ... so please escalate this part": for one part.
+    r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b))\b)",
     re.IGNORECASE,
 )
 _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
@@ -400,6 +406,9 @@ def _agrees_with_a_point(rest: str) -> bool:
 
 # "Extend Leo's current placement beyond the 12-week assessment", "extend her protected time":
 # the plan's own actions, not more time for the response.
+_NOUN_AFTER_ESCALATION = re.compile(
+    r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
+    r"stage|level|ladder|history|chain|route|request|decision|was|is|has|had)\b", re.IGNORECASE)
 _EXTENDS_SOMETHING_ELSE = re.compile(
     r"\s+(?:(?-i:[A-Z][\w-]*)['’]s|his|her|their|its|the\s+(?:placement|plan|assessment|contact|order|arrangement|"
     r"support|package|hours|visits?|sessions?|protected))\b", re.IGNORECASE)
@@ -408,6 +417,8 @@ _EXTENDS_SOMETHING_ELSE = re.compile(
 def _stands_as_command(token: str, verb: str, rest: str) -> bool:
     if verb == "EXTEND" and _EXTENDS_SOMETHING_ELSE.match(rest):
         return False
+    if token == "escalation" and _NOUN_AFTER_ESCALATION.match(rest):
+        return False  # "the escalation notice only gives you the reference"
     if token not in _PARTICIPLES:
         return True
     if verb == "STATUS" and re.match(r"\s*(?:$|[?.!]|please|update|check|report|\?)", rest, re.IGNORECASE):
@@ -472,13 +483,34 @@ def _usable_lines(text: str) -> str:
     # "[Tom W] Yes, fine": an inline answer's tag names its writer; it is not a word of it.
     text = re.sub(r"(?m)^[ \t]*\[[^\]\n]{1,40}\][ \t]*:?[ \t]*", "", text)
     lines = text.split("\n")
-    out = []
+    out: list[str] = []
+    pasted, pasted_seen = False, False
     for line in lines:
+        if pasted and not line.strip():
+            # The pasted paragraph ends at the blank line after it (blank lines before it are
+            # the writer's spacing).
+            pasted = not pasted_seen
+            out.append("")
+            continue
+        if pasted:
+            # "Lee, from your email yesterday:" then the manager's words pasted without quote
+            # marks: theirs, not a decision of the writer's.
+            pasted_seen = True
+            out.append("")
+            continue
+        if _PASTE_INTRO.search(line):
+            pasted, pasted_seen = True, False
+            out.append("")
+            continue
         if _GREETING.search(line) and not {w.lower() for w in _WORD.findall(line)} & set(_VERBS):
             out.append("")
             continue
         out.append(line)
     return "\n".join(out)
+
+
+_PASTE_INTRO = re.compile(r"\b(?:from|in)\s+your\s+(?:e-?mail|message|reply|response)\b[^:\n]{0,40}:\s*$"
+                          r"|\byou\s+(?:wrote|said|asked)\b[^:\n]{0,40}:\s*$", re.IGNORECASE)
 
 
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+", re.MULTILINE)
@@ -508,6 +540,8 @@ def _without_later_points(text: str, pos: int) -> str:
 _BARE_DAYS = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|further\s+|extra\s+)?days?\b", re.IGNORECASE)
 
 
+_PERIOD_CLOSES_COMMAND = re.compile(
+    rf"[,;–—-]\s*(?:within\s+|in\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?(?:\s+please|\s+pls)?\s*[.!]?\s*$", re.IGNORECASE)
 _PERIOD_NOT_THE_DEFAULT = re.compile(
     rf"\b(?P<days>{NUMBER})\s+working\s+days?\s*,?\s*(?:not|rather\s+than|instead\s+of)\s+"
     rf"(?:the\s+)?(?:usual\s+|standard\s+|normal\s+)?{NUMBER}\b(?!\s*(?:st|nd|rd|th|/))",
@@ -533,6 +567,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             args["unusable"] = unusable
         elif next_line is not None and (period := period_at(clause)) is not None:
             args["working_days"] = period[0]
+        elif (closing := _PERIOD_CLOSES_COMMAND.search(clause)) is not None:
+            # "Escalate this to Jo Whitfield please, 3 working days.": the period that ends the
+            # command's own sentence is the time it sets.
+            args["working_days"] = number_value(closing.group("n"))
         elif (corrected := _PERIOD_NOT_THE_DEFAULT.search(later)) is not None:
             # "Escalate to Morgan pls. ... 3 working days not 5": the period set in place of the
             # ladder's own, said with the one it replaces.
@@ -820,6 +858,10 @@ _UNDONE = {
 }
 
 
+_ANOTHER_ALERT = re.compile(r"\b(?:that|the\s+other|his|her|their)\s+(?:one|alert|drp|dispute)\b"
+                            r"|\b(?:brother|sister|sibling)(?:'s|s')\s+(?:drp|alert|dispute)\b", re.IGNORECASE)
+
+
 def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
     """A later sentence that retracts or negates the decision read at ``after``: why, and where
     that sentence starts."""
@@ -830,6 +872,8 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
         undone = _UNDONE.get(verb)
         retracted = next((m for m in _RETRACTION.finditer(sentence)
                           if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))), None)
+        if undone is not None and retracted is None and _ANOTHER_ALERT.search(sentence):
+            continue  # "Her brother's DRP stays open ... so please don't close that one."
         if retracted is not None or (undone is not None and undone.search(sentence)):
             return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)
     return None
@@ -942,7 +986,11 @@ def _hedged(sentence: str, m: re.Match[str]) -> bool:
     begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence, 0, m.start())), default=0)
     after = _HEDGE_BREAK.search(sentence, m.end())
     clause = sentence[begin : after.start() if after else len(sentence)]
-    return bool(_CONDITIONAL.search(clause) or _QUESTION_ABOUT.search(clause))
+    # ("I give you extra 24 hours for this before I decide about the escalation": what comes
+    # after the time given, not a condition on it.)
+    conditions = [c for c in _CONDITIONAL.finditer(clause)
+                  if not (c.group().lower().startswith("before") and begin + c.start() >= m.end())]
+    return bool(conditions or _QUESTION_ABOUT.search(clause))
 
 
 def _lead_trim(text: str) -> str:

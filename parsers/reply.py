@@ -47,6 +47,14 @@ _WROTE_WORDS = (
 )
 _WROTE_ONE = re.compile(rf"^\s*\S.{{4,300}}\b(?:{_WROTE_WORDS})\s*:?\s*$", re.IGNORECASE)
 _WROTE_END = re.compile(rf"(?:\b(?:{_WROTE_WORDS})|<[^<>@\s]+@[^<>\s]+>)\s*:\s*$|\b(?:{_WROTE_WORDS})\s*$", re.IGNORECASE)
+# _WROTE_END's second branch alone (a writing word ending the text, no colon), searched only in
+# the last characters: a search from the start tried the long alternation at every position
+# of every joined attribution candidate (issue 13: the reply reader's largest cost).
+_WROTE_AT_END = re.compile(rf"\b(?:{_WROTE_WORDS})\s*$", re.IGNORECASE)
+_WROTE_AT_END_REACH = 40  # longer than any writing word with its spaces
+_DIGIT_OR_AT = re.compile(r"\d|@")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+_ENDS_WITH_ADDRESS = re.compile(r"<[^<>\s@]+@[^<>\s]+>\s*:?$")
 _ON_START = re.compile(
     r"^\s*(On|Am|Le|Op|El|Il|W\s+dniu|Den|Em|Ar|Dne|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}|"
     r"(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|mån|tis|ons|tor|fre|lör|sön|ma|di|wo|do|vr|za|zo)\w*[.,]?\s+\d)\b",
@@ -73,12 +81,13 @@ _SIGN_OFF = re.compile(
     r"kr|br|"
     # The same in the languages of partner agencies' and relatives' mail.
     r"med\s+venlig\s+hilsen|venlig\s+hilsen|de\s+bedste\s+hilsner|mvh|hilsen|med\s+vennlig\s+hilsen|vennlig\s+hilsen|"
-    r"med\s+vänlig\s+hälsning|vänliga\s+hälsningar|hälsningar|mvh|met\s+vriendelijke\s+groet(en)?|vriendelijke\s+groet(en)?|groeten|"
+    r"(med\s+)?vänlig(a)?\s+hälsning(ar)?|hälsningar|tack(\s+så\s+mycket)?|mvh|met\s+vriendelijke\s+groet(en)?|vriendelijke\s+groet(en)?|groeten|dank\s+je(\s+wel)?|"
     r"mit\s+freundlichen\s+grüßen|freundliche\s+grüße|viele\s+grüße|beste\s+grüße|liebe\s+grüße|grüße|lg|mfg|"
     r"cordialement|bien\s+à\s+vous|bien\s+cordialement|salutations|bisous|"
-    r"saludos(\s+cordiales)?|un\s+saludo|atentamente|cordiali\s+saluti|distinti\s+saluti|saluti|"
-    r"pozdrawiam|z\s+poważaniem|pozdrowienia|atenciosamente|cumprimentos|abraços|obrigad[oa]|"
-    r"cofion(\s+gorau)?|yn\s+gywir|diolch|ystyried)(?:[ \t]*[,.!])?\s*$",
+    r"(muchas\s+gracias\s+y\s+)?saludos(\s+cordiales)?|un\s+saludo|atentamente|(muchas\s+)?gracias|"
+    r"(grazie\s+e\s+)?(cordiali|distinti|cari)\s+saluti|saluti|grazie(\s+mille)?|merci(\s+beaucoup)?|danke(\s+schön)?|"
+    r"(serdecznie\s+)?pozdrawiam|z\s+poważaniem|pozdrowienia|dziękuję|atenciosamente|(com\s+os\s+)?(melhores\s+)?cumprimentos|abraços|obrigad[oa]|"
+    r"cofion(\s+(gorau|cynnes|caredig))?|yn\s+gywir|diolch(\s+yn\s+fawr)?|ystyried)(?:[ \t]*[,.!])?\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(
@@ -122,11 +131,11 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
         return True
     first = line.strip()
     # "2011/4/7 Nathan <support@example.com>" then the quote: an attribution with no verb.
-    if re.search(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}", first) and re.search(r"<[^<>\s@]+@[^<>\s]+>\s*:?$", first):
+    if _NUMERIC_DATE.search(first) and _ENDS_WITH_ADDRESS.search(first):
         following = next((nxt for nxt in lines[i + 1 : i + 3] if nxt.strip()), "")
         if _is_quoted(following):
             return True
-    if not (_ON_START.search(line) or re.search(r"\d|@", first)):
+    if not (_ON_START.search(line) or _DIGIT_OR_AT.search(first)):
         return False
     if re.search(r"[.!?]$", first) and not _WROTE_ANY.search(first):
         return False  # a sentence of the new text, not the start of an attribution
@@ -146,8 +155,10 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
             joined = f"{joined} {lines[j].strip()}"
         if len(joined) > 320:
             break
-        ends = joined.endswith(":") or _WROTE_END.search(joined)
-        if ends and _WROTE_ANY.search(joined) and re.search(r"\d|@", joined):
+        # (Ending with ":" is the first branch of _WROTE_END; the lines are stripped, so the
+        # second can only match in the last few characters.)
+        ends = joined.endswith(":") or _WROTE_AT_END.search(joined, max(0, len(joined) - _WROTE_AT_END_REACH))
+        if ends and _WROTE_ANY.search(joined) and _DIGIT_OR_AT.search(joined):
             return bool(_ON_START.search(line) or re.search(r"@|\d{1,4}[:./-]\d", joined))
         # Any language: a dated line that ends with the quoted sender's address and a colon.
         if re.search(r"@[^\s<>]+>\s*:$", joined) and re.search(r"\d", joined) and _ON_START.search(line):
