@@ -195,6 +195,7 @@ def _content_header(name: str, value: str):
     return _POLICY.header_store_parse(name, value)[1]
 
 
+_QP_SAFE_BYTES = bytes([9, 10, 13, *range(32, 127)])  # what _QP_UNSAFE leaves alone
 _QP_UNSAFE = re.compile(r"[^\t\n\r -~]")  # all but printable ASCII, tab, CR, LF ("=" is quoted before)
 
 
@@ -212,7 +213,11 @@ def _quoted_printable(body: str) -> str:
     if not body:
         return body
     # "=" is most of what HTML quotes (every style="..."): replaced in one pass, not one call each.
-    body = _QP_UNSAFE.sub(_quote_match, body.replace("=", "=3D"))
+    body = body.replace("=", "=3D")
+    # Our notices are mostly printable ASCII: checked in C (isascii, bytes.translate) before the
+    # slower regular expression looks for what to quote.
+    if not body.isascii() or body.encode("ascii").translate(None, _QP_SAFE_BYTES):
+        body = _QP_UNSAFE.sub(_quote_match, body)
     encoded = []
     append = encoded.append
     for line in body.splitlines():

@@ -34,8 +34,11 @@ from bs4.element import (
     ProcessingInstruction,
 )
 
+from . import feedparser_boundaries
 from .errors import ParseError
 from .types import Attachment, Document, Envelope
+
+feedparser_boundaries.install()  # boundary lines without a regular expression each (issue 13)
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
