@@ -885,7 +885,9 @@ _PROMISED_RESPONSE = re.compile(
     r"\b(?:i|we)(?:'ll|\s+will|\s+shall)\s+(?:have|get|send|give|let\s+you\s+have)\s+(?:you\s+)?(?:(?:my|our|the|a)\s+"
     r"(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*(?:response|reply|answer)\s+(?:to\s+you\s+)?"
     # "I will have it to you by the 20th", answering a reminder: "it" is the response.
-    r"|it\s+to\s+you\s+)(?P<word>by|on|before)\s+"
+    r"|it\s+to\s+you\s+"
+    # "I will have the revised care plan and the placement plan to you by Wednesday 19 July".
+    r"|(?:the|my|our)\s+[^.;!?\n]{1,60}?\s+to\s+you\s+)(?P<word>by|on|before)\s+"
     # "Realistically you'll have my full response on the 19th".
     r"|\byou(?:'ll|\s+will)\s+have\s+(?:my|our|the)\s+(?:(?:full|written|proper|complete|considered|formal|detailed)\s+)*"
     r"(?:response|reply|answer)\s+(?:by|on|before)\s+", re.IGNORECASE)

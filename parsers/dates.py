@@ -66,6 +66,7 @@ DATE_RE = re.compile(
     rf"(?P<wa_day>{_NAMED_DAY_AROUND})\b(?:['’]s?)?)"
     rf"|(?P<hol>\b(?=[cbn])(?P<hol_day>{_NAMED_DAY})\b)"
     rf"|(?P<wd>\b(?P<wd3>{_WEEKDAY_FULL})\b)"
+    rf"|(?P<dat>\bday\s+after\s+tomorrow\b)"
     rf"|(?P<tm>\btomorrow\b)"
     rf")",
     re.IGNORECASE,
@@ -157,6 +158,8 @@ def _from_match(m: re.Match[str], sent: date | None) -> date | None:
         return sent + timedelta(days=ahead)
     if m.group("tm"):
         return None if sent is None else sent + timedelta(days=1)
+    if m.group("dat"):
+        return None if sent is None else sent + timedelta(days=2)
     if m.group("eo"):
         return None if sent is None else _end_of(m.group("eo_unit").lower(), m.group("eo_which"), sent)
     return None

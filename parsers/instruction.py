@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER, NUMBER_WORDS, day_at, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
+from .dates import NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
 from .types import Instruction
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
@@ -102,6 +102,8 @@ _PROSE = (
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        # "That's resolved as far as I'm concerned."
+        r"|(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:now\s+)?(?:resolved|sorted|closed)\s+as\s+far\s+as\s+i'?m\s+concerned"
         # "as far as I'm concerned this one is sorted".
         r"|as\s+far\s+as\s+i'm\s+concerned,?\s+(?:this(?:\s+one)?|it)(?:'s|\s+is)\s+(?:now\s+)?sorted"
         # "I think we can put this one to bed now", "happy with this" (said to a response).
@@ -126,13 +128,18 @@ _PROSE = (
         r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
-        r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
+        r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        # "I am not going to take this any further, but I will keep an eye on it at the review".
+        r"|(?:i'm|i\s+am)\s+not\s+going\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        r"|(?:i\s+won't|i\s+will\s+not)\s+(?:be\s+)?tak(?:e|ing)\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
         re.IGNORECASE)),
     ("EXTEND", re.compile(
         # A correction of the deadline read: "Sorry, my typo in the original email - the deadline
         # is the 14th not the 4th."
         r"(?:typo|mistake|i\s+meant|should\s+have\s+(?:said|put|written)|correction)\b[^.;!?\n]{0,60}?"
         r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
+        # "Apologies, typo in my last - please make that 14 July, not 7 July."
+        r"(?:typo|mistake|correction)\b[^.;!?\n]{0,40}?\b(?:please\s+)?(?:make|change)\s+(?:that|it)\s+(?:to\s+)?(?=\S)|"
         # "Can we make it Tuesday 13th rather than today though?": the IRO's own date.
         r"\b(?:can|could)\s+we\s+make\s+it\s+(?=[^.?!\n]{0,40}\b(?:rather\s+than|instead\s+of)\b)"
         r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
@@ -194,6 +201,8 @@ _PROSE = (
 _AGREE_PROSE = re.compile(
     r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|accept|go\s+along\s+with|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
+    # "I am happy for him to have the extra time he has asked for."
+    r"|\b(?:happy|content|fine|ok|okay)\s+for\s+(?:him|her|them|you|(?-i:[A-Z][a-z]+))\s+to\s+have\s+(?:the\s+)?(?:extra|more|further|additional)\s+(?:time|days?|week)"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us"
@@ -540,6 +549,19 @@ def _without_later_points(text: str, pos: int) -> str:
 _BARE_DAYS = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|further\s+|extra\s+)?days?\b", re.IGNORECASE)
 
 
+def day_in_the_table(text: str, sent: date | None) -> date | None:
+    """"EXTEND as agreed, to the time in the table below": the one day still to come that the
+    text after the decision gives (the table's rows); two different days are asked about."""
+    days = {f.date for f in find_dates(text, sent) if f.date is not None and (sent is None or f.date >= sent)}
+    return days.pop() if len(days) == 1 else None
+
+
+def points_to_a_table(text: str) -> bool:
+    return _IN_THE_TABLE.search(text) is not None
+
+
+_IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|given\s+in|set\s+out\s+in|shown\s+in|from)\s+the\s+table\b",
+                           re.IGNORECASE)
 _PERIOD_CLOSES_COMMAND = re.compile(
     rf"[,;–—-]\s*(?:within\s+|in\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?(?:\s+please|\s+pls)?\s*[.!]?\s*$", re.IGNORECASE)
 _PERIOD_NOT_THE_DEFAULT = re.compile(
@@ -587,6 +609,8 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             # "Extend Friday 28th May": the date without a date word; "the deadline is the 14th
             # not the 4th": a day of the month, first in the clause.
             args["until"] = parse_uk_date(clause, sent) or day_at(clause, len(clause) - len(clause.lstrip()), sent)
+            if args["until"] is None and _IN_THE_TABLE.search(clause):
+                args["until"] = day_in_the_table(text[after:], sent)
         if args.get("until") is None and args.get("working_days") is None and _UNTIL_THEN.search(clause):
             # "She says it will be signed off by Friday. Let's give her until then": the day
             # named in the sentence before; "Happy to give Chris till Fri 19th ... so extend to

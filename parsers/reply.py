@@ -196,6 +196,14 @@ def _is_header_block(lines: list[str], i: int) -> bool:
     )
 
 
+def before_history(text: str) -> str:
+    """The text above the quoted history or client boilerplate, signature and all (where a
+    table typed into the new text survives: the reply reader may take its cells for a
+    signature)."""
+    lines = (text or "").replace("\r\n", "\n").split("\n")
+    return "\n".join(lines[:_history_start(lines)])
+
+
 def _history_start(lines: list[str]) -> int:
     """Index of the first line of quoted history or client boilerplate (len(lines) if none)."""
     for i, line in enumerate(lines):
