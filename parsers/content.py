@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
+from .alternation import WordLedAlternation
 from .dates import NUMBER, WEEKDAYS, day_at, find_dates, parse_uk_date, period_or_date, sentences
 from .instruction import stage_number
 from .types import CategoryRule, ParseRules, Timescale
@@ -798,6 +799,9 @@ _MORE_TIME = re.compile(
     rf"|\b(?:extend(?:ing)?|extension\s+of)\s+(?:the\s+|our\s+|my\s+)?(?:deadline|timescale|timeframe|response\s+date|time(?:\s+limit)?|date)\b)",
     re.IGNORECASE,
 )
+# Searched word by word (parsers.alternation): the same matches, at a quarter of the cost of
+# trying all its branches at every character of every reply.
+_MORE_TIME_SEARCH = WordLedAlternation(_MORE_TIME.pattern, _MORE_TIME.flags)
 _NEGATION = re.compile(
     r"(?:\b(?:no|not|don't|dont|won't|wont|never|without|n't)\b(?:\s+\w+){0,3}|\b(?:was|were|been|had)\s+(?:\w+\s+)?(?:given|granted|agreed)?\s*)\s*$",
     re.IGNORECASE,
@@ -918,7 +922,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     # day of a holiday or of someone's leave is the reason, not the time asked for.
     text = _DAY_OFF.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
-    asks = [m for m in _MORE_TIME.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
+    asks = [m for m in _MORE_TIME_SEARCH.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
             and not _HINDSIGHT.search(text[max(0, m.start() - 40) : m.start()])
             and not (m.group().lower().startswith("need") and _SOMEONE_ELSE.search(text[max(0, m.start() - 40) : m.start()]))]
     if asks:
