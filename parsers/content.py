@@ -802,6 +802,23 @@ _MORE_TIME = re.compile(
 # Searched word by word (parsers.alternation): the same matches, at a quarter of the cost of
 # trying all its branches at every character of every reply.
 _MORE_TIME_SEARCH = WordLedAlternation(_MORE_TIME.pattern, _MORE_TIME.flags)
+# "the court has granted an extension of the interim care order", "The extension of his school
+# place has been agreed", "The placement extension": an extension of something in the child's
+# plan, not more time for the response.
+_EXTENSION_OF_SOMETHING = re.compile(
+    r"extension\s+(?:of|to|for)\s+(?:the\s+|his\s+|her\s+|their\s+|an?\s+|this\s+|that\s+)?"
+    r"(?!(?:deadline|timescale|timeframe|time|date|response|reply|drp|alert|dispute)\b)(?:[\w-]+\s+){0,2}"
+    r"(?:order|placement|place|care|school|visa|contract|assessment|approval|plan|hearing|timetable|leave|funding|support|package|licence|lease|tenancy)\b",
+    re.IGNORECASE)
+_SOMETHINGS_EXTENSION = re.compile(r"\b(?:placement|school|order|court|visa|tenancy|house|building|loft)\s+$", re.IGNORECASE)
+
+
+def _someone_elses_extension(text: str, m: re.Match[str]) -> bool:
+    at = m.group().lower().find("extension")
+    if at < 0:
+        return False
+    at += m.start()
+    return bool(_EXTENSION_OF_SOMETHING.match(text, at) or _SOMETHINGS_EXTENSION.search(text, max(0, at - 20), at))
 _NEGATION = re.compile(
     r"(?:\b(?:no|not|don't|dont|won't|wont|never|without|n't)\b(?:\s+\w+){0,3}|\b(?:was|were|been|had)\s+(?:\w+\s+)?(?:given|granted|agreed)?\s*)\s*$",
     re.IGNORECASE,
@@ -923,6 +940,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     text = _DAY_OFF.sub(lambda d: " " * len(d.group()), text)
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     asks = [m for m in _MORE_TIME_SEARCH.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
+            and not _someone_elses_extension(text, m)
             and not _HINDSIGHT.search(text[max(0, m.start() - 40) : m.start()])
             and not (m.group().lower().startswith("need") and _SOMEONE_ELSE.search(text[max(0, m.start() - 40) : m.start()]))]
     if asks:

@@ -371,7 +371,7 @@ _AFTER_PARTICIPLE = re.compile(
     r"extra|further|new|alert|dispute|drp|matter|concern)|an?\s+(?:extension|further|extra)|that|stage|straight|"
     r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s"
     # "Resolved for the health assessment, ... so please escalate this part": for one part.
-    r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b))\b)",
+    r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b)|re|regarding|as\s+regards)\b)",
     re.IGNORECASE,
 )
 _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
@@ -415,9 +415,19 @@ def _agrees_with_a_point(rest: str) -> bool:
 
 # "Extend Leo's current placement beyond the 12-week assessment", "extend her protected time":
 # the plan's own actions, not more time for the response.
+_RESOLVES_SOMETHING_ELSE = re.compile(
+    r"\s+(?:the|his|her|their|a|an|any|some|these|those)\s+(?!(?:matter|concerns?|issues?|dispute|alert|drp|case|points?|recommendation)\b)\w",
+    re.IGNORECASE)
+# "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
+_FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w", re.IGNORECASE)
+_AGREED_WITH_PEOPLE = re.compile(
+    r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
+    re.IGNORECASE)
 _NOUN_AFTER_ESCALATION = re.compile(
     r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
-    r"stage|level|ladder|history|chain|route|request|decision|was|is|has|had)\b", re.IGNORECASE)
+    r"stage|level|ladder|history|chain|route|request|decision|was|is|has|had"
+    # "an escalation in risk", "the escalation of her self-harm": the social-work term.
+    r"|in|of)\b", re.IGNORECASE)
 _EXTENDS_SOMETHING_ELSE = re.compile(
     r"\s+(?:(?-i:[A-Z][\w-]*)['’]s|his|her|their|its|the\s+(?:placement|plan|assessment|contact|order|arrangement|"
     r"support|package|hours|visits?|sessions?|protected))\b", re.IGNORECASE)
@@ -428,6 +438,8 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
         return False
     if token == "escalation" and _NOUN_AFTER_ESCALATION.match(rest):
         return False  # "the escalation notice only gives you the reference"
+    if token == "resolve" and _RESOLVES_SOMETHING_ELSE.match(rest):
+        return False  # "We need to resolve the contact arrangements with the Guardian"
     if token not in _PARTICIPLES:
         return True
     if verb == "STATUS" and re.match(r"\s*(?:$|[?.!]|please|update|check|report|\?)", rest, re.IGNORECASE):
@@ -442,7 +454,8 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
             # "Agree with Priya's plan, but ..." agrees with a point, not with a request for time.
             r"an?\s+(?:extension|further|extra)"
             # "Yes agreed Abi can have the extra week she asked for" (typed on a phone, no comma).
-            r"|(?:she|he|they|you|(?-i:[A-Z][a-z]+))\s+can\s+have)\b)", rest, re.IGNORECASE))
+            r"|(?:she|he|they|you|(?-i:[A-Z][a-z]+))\s+can\s+have)\b)", rest, re.IGNORECASE)) \
+            and not _AGREED_WITH_PEOPLE.match(rest)
     if verb in ("STATUS", "NOTE"):
         return False
     return bool(_AFTER_PARTICIPLE.match(rest))
@@ -820,6 +833,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
+        elif doubt is None and verb == "RESOLVED" and _FOR_ONE_PART.match(text, after):
+            # "Resolved re the pathway plan, thanks Sophie - but I'm not happy about the
+            # accommodation": one part said resolved; whether the alert may close is asked.
+            doubt = "only part of the concern is said to be resolved"
         elif doubt is None and verb not in ("NOTE", "STATUS"):
             doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _unsure(text[start:end])
                      or _on_condition(text[start:after], text[after:end]))
