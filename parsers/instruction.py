@@ -131,7 +131,9 @@ _PROSE = (
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         # "I am not going to take this any further, but I will keep an eye on it at the review".
         r"|(?:i'm|i\s+am)\s+not\s+going\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
-        r"|(?:i\s+won't|i\s+will\s+not)\s+(?:be\s+)?tak(?:e|ing)\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further)",
+        r"|(?:i\s+won't|i\s+will\s+not)\s+(?:be\s+)?tak(?:e|ing)\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        # "Happy to leave it there for now, but please send me the outcome": asked about.
+        r"|(?:happy|content)\s+to\s+leave\s+(?:it|this|things)\s+there)",
         re.IGNORECASE)),
     ("EXTEND", re.compile(
         # A correction of the deadline read: "Sorry, my typo in the original email - the deadline
@@ -184,6 +186,9 @@ _PROSE = (
         r"|\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be)\s+(?:now\s+)?(?:bypassing\s+[^.;!?\n]{1,40}?\s+and\s+)?"
         r"(?:progressing|moving|referring|passing)\s+(?:this|it|the\s+(?:dispute|matter|concern|alert|drp|case))"
         r"(?:\s+(?:straight|directly|up|on))?(?=\s+to\b)"
+        # "I don't think we can keep this at team manager level any longer and I'd like Joanne to
+        # look at it": the next manager, named.
+        r"|\b(?:i'd|i\s+would)\s+like(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
         # A correction of the rung read: "No - I meant stage 3."
         r"|\bi\s+meant\s+(?:it\s+)?(?:to\s+(?:go\s+|be\s+)?)?(?:to\s+|at\s+)?(?=stage\s+(?:\d|one|two|three|four|five|iv|i{1,3})\b)"
         # "This has been with Morgan informally for a month and needs to go to Jamie Fox as
@@ -575,6 +580,11 @@ def points_to_a_table(text: str) -> bool:
 
 _IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|given\s+in|set\s+out\s+in|shown\s+in|from)\s+the\s+table\b",
                            re.IGNORECASE)
+_NAMED_TO_LOOK = re.compile(r"\s*(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\b",
+                            re.IGNORECASE)
+_PERIOD_OPENS_A_SENTENCE = re.compile(
+    rf"(?:^|(?<=[.!?])\s+)(?:within\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?\b"
+    r"(?!\s+(?:ago|late|overdue|have|has|had|were|was|since|after|later|passed|of\b))", re.IGNORECASE)
 _PERIOD_CLOSES_COMMAND = re.compile(
     rf"[,;–—-]\s*(?:within\s+|in\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?(?:\s+please|\s+pls)?\s*[.!]?\s*$", re.IGNORECASE)
 _PERIOD_NOT_THE_DEFAULT = re.compile(
@@ -593,6 +603,8 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         clause = next_line.group("line")
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
+        if args["stage"] is None and args["target"] is None and (asked := _NAMED_TO_LOOK.match(clause)) is not None:
+            args["target"] = asked.group("name")  # "I'd like Joanne to look at it"
         # A response timescale may come with the escalation ("..., response within 3 working days").
         later = _without_later_points(text, after)
         timescale, unusable = response_timescale(later, sent)
@@ -602,6 +614,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             args["unusable"] = unusable
         elif next_line is not None and (period := period_at(clause)) is not None:
             args["working_days"] = period[0]
+        elif (opening := _PERIOD_OPENS_A_SENTENCE.search(later)) is not None:
+            # "Escalate please - to Jo. No response from Marcus ... 3 working days given how long
+            # this has gone on.": a sentence that opens with the period sets it.
+            args["working_days"] = number_value(opening.group("n"))
         elif (closing := _PERIOD_CLOSES_COMMAND.search(clause)) is not None:
             # "Escalate this to Jo Whitfield please, 3 working days.": the period that ends the
             # command's own sentence is the time it sets.
