@@ -617,7 +617,9 @@ _REQUEST_FRAME = re.compile(
     # A subject line's clipped request: "need a response by tomorrow pm".
     r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
     # A line of its own: "Timescale: 10 working days."
-    r"|^\W*timescale(?=\s*:))\b",
+    r"|^\W*timescale(?:\s+(?:agreed|set|given|requested|required)(?:\s+(?:with|by)\s+\w+)?)?(?=\s*:)"
+    # "a response within 2 working days would be appreciated".
+    r"|(?<=\s)(?:be\s+)?appreciated)\b",
     re.IGNORECASE,
 )
 _IMPERATIVE_RESPONSE = re.compile(r"^\W*(?:respond|reply|response|come\s+back|get\s+back)\b", re.IGNORECASE)

@@ -125,7 +125,7 @@ _PROSE = (
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
-        r"|(?:happy|content)\s+to\s+close\s+(?:this|it|the\s+\w+)"
+        r"|(?:happy|content|ok|okay|fine)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
@@ -915,6 +915,8 @@ _UNDONE = {
 }
 
 
+_DISREGARD_THE_ALERT = re.compile(r"\b(?:please\s+)?disregard\s+(?:this|it|the)(?:\s+(?:one|alert|drp|recommendation|dispute|e-?mail))?\b",
+                                 re.IGNORECASE)
 _ANOTHER_ALERT = re.compile(r"\b(?:that|the\s+other|his|her|their)\s+(?:one|alert|drp|dispute)\b"
                             r"|\b(?:brother|sister|sibling)(?:'s|s')\s+(?:drp|alert|dispute)\b", re.IGNORECASE)
 
@@ -931,6 +933,8 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
                           if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))), None)
         if undone is not None and retracted is None and _ANOTHER_ALERT.search(sentence):
             continue  # "Her brother's DRP stays open ... so please don't close that one."
+        if verb == "WITHDRAW" and retracted is not None and _DISREGARD_THE_ALERT.search(sentence):
+            continue  # "WITHDRAW ... Emma, please disregard this one.": the withdrawal, said to her
         if retracted is not None or (undone is not None and undone.search(sentence)):
             return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)
     return None
@@ -1036,7 +1040,9 @@ def _asked_back(text: str) -> str | None:
 # Where a condition or a question sits in the clause of a prose decision, the decision is not made
 # yet ("If the visit happens by Friday I'm happy to close this"); a condition in a clause of its
 # own after ", but" is about something else ("I'll give him until then, but if it isn't here ...").
-_HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–—]\s")
+_HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–—]\s"
+                          # "I'm happy to give him until then but if they're not there ...".
+                          r"|\s+but\s+(?=if\b|unless\b)", re.IGNORECASE)
 
 
 def _hedged(sentence: str, m: re.Match[str]) -> bool:
