@@ -601,7 +601,7 @@ def _ids_in(text: str, id_re: re.Pattern[str]) -> list[str]:
 
 _NAMED_BEFORE = re.compile(
     r"(?:\b(?i:the\s+)?(?i:children|child|siblings|young\s+people|young\s+person)\s+(?i:is|are)\s+"
-    r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:children|siblings|twins|boys|girls)|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
+    r"|\b[A-Z][A-Za-z'’\-]*\.?(?:[A-Z]\.)?|\bID|\b(?i:children|siblings|twins|boys|girls|brothers|sisters)|\b(?i:record|number|no|ref|reference|id)\.?\s+(?i:is|:|-)"
     # "Daniel (LCS no. 2301190)", "Yusuf Haddad, 8 – 845121" (a name and an age in a list).
     r"|\b(?i:lcs|mosaic|micare|case|person|child's|child)\s+(?i:no|nos|number|ref)\.?|\b[A-Z][A-Za-z'’\-]*,\s*\d{1,2}\s*[–\-:]"
     # "Amira (case 5561092)", "Kyle (Mosaic 3379105)".
@@ -1004,6 +1004,11 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
 # "I should have asked you for more time rather than let it lapse": regret, not a request.
 _HINDSIGHT = re.compile(r"\b(?:should|could|would|might)(?:\s+have|'ve)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 _DAY_OFF = re.compile(r"\b(?:the\s+)?(?:bank\s+holiday|holidays?|annual\s+leave|leave|course|training)\s+(?:is\s+)?on\s+(?:the\s+)?"
+                      r"(?:monday|tuesday|wednesday|thursday|friday|\d{1,2}(?:st|nd|rd|th)?)\b"
+                      # "The SW is on leave until Wednesday": someone else's absence, the reason. (The
+                      # writer's own "I'm on leave until the 9th, so can it wait till then?" is the time.)
+                      r"|\b(?:he|she|they|the\s+[\w-]+|(?-i:[A-Z])[a-z]+)\s+(?:is|are|'s)\s+"
+                      r"(?:on\s+(?:annual\s+|sick\s+)?leave|off\s+sick|off|away|out\s+of\s+(?:the\s+)?office)\s+(?:until|till|to)\s+(?:the\s+)?"
                       r"(?:monday|tuesday|wednesday|thursday|friday|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
 _TOLD_IN_THE_PAST = re.compile(r"\b(?:left|went|was|were|had|did|came|started|finished|ended|ago|yesterday|last)\b",
                                re.IGNORECASE)

@@ -177,6 +177,8 @@ _PROSE = (
         # "Please treat this as escalated to the next stage."
         r"|\b(?:treat|mark|record|log|consider)\s+(?:this|it)(?:\s+(?:alert|dispute|drp))?\s+as\s+(?:now\s+)?escalated\b"
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
+        # "Yes, I think this does need escalating, but can we hold off until ...".
+        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:does\s+|really\s+|now\s+|probably\s+)?needs?\s+escalating\b"
         # "please take this email as my escalation to Bridget at Stage 4"
         r"|\btake\s+this\s+(?:e-?mail\s+|message\s+)?as\s+my\s+(?:formal\s+)?escalation(?=\s+(?:to|up)\b)"
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
