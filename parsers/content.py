@@ -519,14 +519,12 @@ _CONTEXT_ONLY = re.compile(
 
 
 _LIST_ITEM_START = re.compile(r"[ \t]*(?:[-*•·–]|\d{1,2}[.)])[ \t]+")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _said_as_context(line: str, pos: int) -> bool:
     """Does the sentence of ``line`` holding ``pos`` say that what it names is context only?"""
-    start = max((m.end() for m in _SENTENCE_BREAK.finditer(line, 0, pos)), default=0)
-    stop = _SENTENCE_BREAK.search(line, pos)
-    return _CONTEXT_ONLY.search(line, start, stop.start() if stop else len(line)) is not None
+    start, stop = next(((a, b) for a, b in sentences(line) if a <= pos < b), (0, len(line)))
+    return _CONTEXT_ONLY.search(line, start, stop) is not None
 
 
 def _context_only_lines(lines: list[str]) -> set[int]:

@@ -678,11 +678,10 @@ _MAKE_IT = re.compile(r"\b(?:make|change)\s+(?:it|that)\s+(?:to\s+)?", re.IGNORE
 
 def corrected_timescale(text: str, sent: date | None) -> Timescale | None:
     """The time set after the writer takes back what they first wrote, or None."""
-    scrapped = None
-    for scrapped in _SCRAP_THAT.finditer(text or ""):
-        pass
-    if scrapped is None:
+    taken_back = list(_SCRAP_THAT.finditer(text or ""))
+    if not taken_back:
         return None
+    scrapped = taken_back[-1]  # the last correction is the one that stands
     made = _MAKE_IT.search(text, scrapped.end())
     day = date_at(text, made.end(), sent) if made else None
     if day is not None and (sent is None or day[0] >= sent):

@@ -425,14 +425,15 @@ def _agrees_with_a_point(rest: str) -> bool:
 _RESOLVES_SOMETHING_ELSE = re.compile(
     r"\s+(?:the|his|her|their|a|an|any|some|these|those)\s+(?!(?:matter|concerns?|issues?|dispute|alert|drp|case|points?|recommendation)\b)\w",
     re.IGNORECASE)
-# "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
+# "Resolved re the pathway plan, ...": said of one part of the concern.
 _FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w", re.IGNORECASE)
+# "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
 _AGREED_WITH_PEOPLE = re.compile(
     r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
     re.IGNORECASE)
 _NOUN_AFTER_ESCALATION = re.compile(
     r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
-    r"stage|level|ladder|history|chain|route|request|decision|was|is|has|had"
+    r"stage|level|ladder|history|chain|request|decision|was|is|has|had"
     # "an escalation in risk", "the escalation of her self-harm": the social-work term.
     r"|in|of)\b", re.IGNORECASE)
 _EXTENDS_SOMETHING_ELSE = re.compile(
@@ -584,9 +585,10 @@ _IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|gi
                            re.IGNORECASE)
 _NAMED_TO_LOOK = re.compile(r"\s*(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\b",
                             re.IGNORECASE)
+# ("3 working days given how long this has gone on."; not "5 working days went by", told.)
 _PERIOD_OPENS_A_SENTENCE = re.compile(
-    rf"(?:^|(?<=[.!?])\s+)(?:within\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?\b"
-    r"(?!\s+(?:ago|late|overdue|have|has|had|were|was|since|after|later|passed|of\b))", re.IGNORECASE)
+    rf"(?:^|(?<=[.!?])\s+)(?:within\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?"
+    r"(?=\s*[.!]|\s*$|\s+(?:please|pls|given|because|as|for\s+(?:the|a|her|his|their|your)\s+(?:response|reply))\b)", re.IGNORECASE)
 _PERIOD_CLOSES_COMMAND = re.compile(
     rf"[,;–—-]\s*(?:within\s+|in\s+)?(?P<n>{NUMBER})\s+(?:working|business)\s+days?(?:\s+please|\s+pls)?\s*[.!]?\s*$", re.IGNORECASE)
 _PERIOD_NOT_THE_DEFAULT = re.compile(
@@ -917,9 +919,12 @@ _UNDONE = {
 }
 
 
-_DISREGARD_THE_ALERT = re.compile(r"\b(?:please\s+)?disregard\s+(?:this|it|the)(?:\s+(?:one|alert|drp|recommendation|dispute|e-?mail))?\b",
-                                 re.IGNORECASE)
-_ANOTHER_ALERT = re.compile(r"\b(?:that|the\s+other|his|her|their)\s+(?:one|alert|drp|dispute)\b"
+# "Emma, please disregard this one": said to the manager, about the alert being withdrawn ("please
+# disregard this e-mail" or "disregard that" would take the withdrawal itself back).
+_DISREGARD_THE_ALERT = re.compile(r"(?:^|[.!?]\s+)(?-i:[A-Z][a-z]+),\s+(?:please\s+)?disregard\s+(?:this|the)\s+(?:one|alert|drp|recommendation|dispute)\b",
+                                  re.IGNORECASE)
+# (Named as another alert: "that one" alone may be this alert, and then it is a retraction.)
+_ANOTHER_ALERT = re.compile(r"\bthe\s+other\s+(?:one|alert|drp|dispute)\b"
                             r"|\b(?:brother|sister|sibling)(?:'s|s')\s+(?:drp|alert|dispute)\b", re.IGNORECASE)
 
 
@@ -935,7 +940,8 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
                           if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))), None)
         if undone is not None and retracted is None and _ANOTHER_ALERT.search(sentence):
             continue  # "Her brother's DRP stays open ... so please don't close that one."
-        if verb == "WITHDRAW" and retracted is not None and _DISREGARD_THE_ALERT.search(sentence):
+        if verb == "WITHDRAW" and retracted is not None and retracted.group().lower().startswith("disregard") \
+                and _DISREGARD_THE_ALERT.search(sentence):
             continue  # "WITHDRAW ... Emma, please disregard this one.": the withdrawal, said to her
         if retracted is not None or (undone is not None and undone.search(sentence)):
             return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)
@@ -1084,4 +1090,11 @@ def subject_instruction(subject: str, sent: date | None) -> Instruction | None:
     return found if found is not None and found.doubt is None else None
 
 
-_SUBJECT_TAIL = re.compile(r"\b(?:RESOLVED|ESCALATE|EXTEND|AGREE|AGREED|WITHDRAW|CAFCASS)\b[^\[\]]*$")
+_DECISION_IN_CAPITALS = r"\b(?:RESOLVED|ESCALATE|EXTEND|AGREE|AGREED|WITHDRAW|CAFCASS)\b"
+_SUBJECT_TAIL = re.compile(_DECISION_IN_CAPITALS + r"[^\[\]]*$")
+_SUBJECT_HEAD = re.compile(r"^\s*" + _DECISION_IN_CAPITALS)
+
+
+def typed_in_front(subject: str) -> bool:
+    """Is a decision word typed in capitals at the very front of the subject ("RESOLVED - RE: ...")?"""
+    return _SUBJECT_HEAD.match(subject or "") is not None

@@ -20,7 +20,7 @@ from .authentication import check_sender, sender_problem
 from .dates import (corrected_timescale, find_dates, parse_timescale, parse_uk_date, period_at, period_or_date, response_timescale, same_deadline,
                     the_day_written)
 from .errors import ParseError
-from .instruction import day_in_the_table, only_assent, parse_instruction, points_to_a_table, subject_instruction
+from .instruction import day_in_the_table, only_assent, parse_instruction, points_to_a_table, subject_instruction, typed_in_front
 from .mime import document_kind, html_to_text, read_envelope_and_soup
 from .reply import answers_in_colour, before_history, answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
@@ -82,7 +82,7 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
         if found is not None:
             return replace(found, confirms=True, words=" ".join(reply_text.split()))
     found = parse_instruction(reply_text, sent) if reply_text.strip() else None
-    in_front = _TYPED_IN_FRONT.match(env.subject or "") is not None
+    in_front = typed_in_front(env.subject)
     if found is None and (len(reply_text.split()) <= 3 or _POINTS_AT_SUBJECT.search(reply_text)
                           or (in_front and not _DECISION_DEFERRED.search(reply_text))):
         # (A decision typed in capitals in front of "RE:" is the writer's whatever the body
@@ -107,7 +107,6 @@ def _instruction(env: Envelope, reply_text: str, sent: date | None):
 # the subject carries from before.
 _DECISION_DEFERRED = re.compile(r"\b(?:will|'ll|shall)\s+(?:come|get)\s+back\s+to\s+you|\b(?:will|'ll)\s+let\s+you\s+know"
                                 r"|\b(?:haven't|have\s+not|not\s+yet)\s+decided\b", re.IGNORECASE)
-_TYPED_IN_FRONT = re.compile(r"^\s*(?:RESOLVED|ESCALATE|EXTEND|AGREE|AGREED|WITHDRAW|CAFCASS)\b")
 
 
 _AS_SOON_AS_POSSIBLE = re.compile(r"\b(?:asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+(?:possible|practicable)|urgent(?:ly)?|immediately)\b",
