@@ -18,6 +18,10 @@ nobody tuned for. Run from the repository root:
     python bench/reading_accuracy.py --root DIR # another checkout's code (e.g. before a change),
                                                 # on this checkout's corpus
 
+A timescale read in another form than the one expected counts as read right when the state
+machine, given each, sets the same deadline ("within 5 working days (by 24/03/2027)" read as the
+date where the writer wrote down the count): what the daemon would do is the same.
+
 "Obeyed wrongly" counts messages where mailbot would change an alert on a reading that is not
 the expected one: the one figure that must be zero (a wrong reading may only lead to a question).
 """
@@ -30,7 +34,7 @@ import json
 import re
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,12 +124,33 @@ def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
     if parsed.is_automatic:
         got["reading"] = "set_aside"
         return got
+    expected = spec.get("expect", {}).get("timescale")
     if situation["kind"] == "new":
         route = mb.routing.route_new(parsed, config, config.authority.mailbox_address)
-        return got | _read_new(mb, config, route, now)
+        got |= _read_new(mb, config, route, now)
+        if got.get("reading") == "new_alert" and expected and got.get("timescale") != expected:
+            rules = mb.domain.Rules(config, mb.service.calendar_for(config))
+            got["same_deadline"] = _same_deadline(mb, None, replace(route.event, ref="DRP-2027-0001"), expected, now, rules)
+        return got
     alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "")
     route = mb.routing.route_reply(parsed, alert, config)
-    return got | _read_reply(mb, route, alert, rules, now)
+    got |= _read_reply(mb, route, alert, rules, now)
+    if (got.get("reading") == "instruction" and expected and got.get("timescale") != expected
+            and type(route.event).__name__ in ("Escalate", "Extend")):
+        got["same_deadline"] = _same_deadline(mb, alert, route.event, expected, now, rules)
+    return got
+
+
+def _same_deadline(mb: Mailbot, alert: Any, event: Any, expected: dict[str, Any], now: datetime, rules: Any) -> bool:
+    """Whether the timescale read gives the alert the deadline the expected one gives ("within
+    5 working days (by 24/03/2027)" read as the date when the writer wrote down the count): the
+    same decision in another form. Both are applied by the state machine, as the daemon would."""
+    as_expected = replace(event, working_days=expected.get("working_days"),
+                          until=date.fromisoformat(expected["until"]) if expected.get("until") else None)
+    try:
+        return mb.domain.decide(alert, event, now, rules).alert.due == mb.domain.decide(alert, as_expected, now, rules).alert.due
+    except mb.domain.TransitionRefused:
+        return False
 
 
 def _read_new(mb: Mailbot, config: Any, route: Any, now: datetime) -> dict[str, Any]:
@@ -201,7 +226,7 @@ def score(expect: dict[str, Any], got: dict[str, Any]) -> dict[str, bool]:
         marks["target_stage"] = got.get("target_stage") == expect.get("target_stage")
     if reading in ("new_alert", "instruction", "confirm") and "timescale" in expect:
         if reading == "new_alert" or expect.get("verb") in ("ESCALATE", "EXTEND") or expect.get("timescale"):
-            marks["timescale"] = got.get("timescale") == expect.get("timescale")
+            marks["timescale"] = got.get("timescale") == expect.get("timescale") or bool(got.get("same_deadline"))
     if reading == "extension_request" and expect.get("extension") is not None:
         marks["extension"] = got.get("extension") == expect.get("extension")
     if reading == "new_alert":

@@ -115,11 +115,32 @@ _RAISES_ONE_NOW = re.compile(
     r"|\b(?:please\s+)?(?:treat|log|record|accept)\s+this\s+(?:e-?mail\s+)?as\b", re.IGNORECASE)
 
 
+# "Before I send anything to Lee, could I run a possible pre-dispute past you? ... I'm inclined to
+# raise it informally": the IRO asking a colleague's advice about raising, the mailbox copied out
+# of habit. Nothing is raised until they decide.
+_ASKS_WHETHER_TO_RAISE = re.compile(
+    r"\b(?:run|check|talk)\s+(?:a\s+|an\s+|this\s+|the\s+)?(?:possible\s+|potential\s+)?"
+    r"(?:pre[\s-]*dispute|pre[\s-]*drp|drp|dispute|alert|concern)\s+(?:past|by|through\s+with)\s+you\b"
+    r"|\b(?:should|shall)\s+i\s+(?:be\s+)?(?:rais(?:e|ing)|log(?:ging)?|start(?:ing)?)\s+(?:this\s+as\s+)?(?:a|an)\s+(?:formal\s+)?"
+    r"(?:pre[\s-]*dispute|pre[\s-]*drp|drp|dispute|alert)\b"
+    r"|\bwhether\s+(?:to|i\s+should)\s+raise\b"
+    r"|\b(?:i'm|i\s+am)\s+(?:inclined|minded|tempted)\s+to\s+raise\b",
+    re.IGNORECASE)
+# Said alongside, the mail raises it after all ("I was minded to raise it informally, but given
+# the delay I am raising it at Stage 1").
+_RAISES_IT_NOW = re.compile(
+    r"\b(?:i\s+am|i'm|i\s+have|i've)\s+(?:now\s+|formally\s+|hereby\s+)?(?:raising|raised|logging|logged)\b"
+    r"|\b(?:please\s+)?(?:treat|log|record|accept)\s+this\s+(?:e-?mail\s+)?as\b", re.IGNORECASE)
+
+
 def declines_to_raise(subject: str, text: str) -> str | None:
     """The words of a new mail saying it raises nothing ("heads up (not a pre-dispute)", "I am
-    NOT raising a pre-dispute on this at this stage", "please don't log this one", or only "I'll
-    raise a pre-dispute next week if ..."); None if it says no such thing."""
+    NOT raising a pre-dispute on this at this stage", "please don't log this one", only "I'll
+    raise a pre-dispute next week if ...", or asking a colleague whether to raise one); None if
+    it says no such thing."""
     said = _words_in(_DECLINES_TO_RAISE, subject, text)
+    if said is None and not _RAISES_IT_NOW.search(normalise(text or "")):
+        said = _words_in(_ASKS_WHETHER_TO_RAISE, subject, text)
     return said if said is not None else only_warns_of_raising(subject, text)
 
 

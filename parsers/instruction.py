@@ -82,8 +82,9 @@ _STAGE = re.compile(
 )
 # The target right after ESCALATE: "to stage 3", "straight to the Head of Service", "up to Stage 2
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
+# ("escalate the PEP to Vikram": the part of the concern escalated, then the rung.)
 _TARGET = re.compile(
-    r"^\s*(?:(?:please|pls)\s*(?=[:\-–—]))?(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+)?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
+    r"^\s*(?:(?:please|pls)\s*(?=[:\-–—]))?(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+|the(?:\s+(?!(?:deadline|timescale|date|response|time)\b)[\w-]+){1,2}?\s+(?=(?:to|with)\s+(?:stage\b|(?-i:[A-Z]))))?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
     r"(?:to|into|onto|with(?=\s+(?-i:[A-Z])))\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )
@@ -129,6 +130,8 @@ _PROSE = (
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        # "I'm satisfied that the plan is moving again and I don't need anything further from you".
+        r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+anything\s+(?:further|more|else)\s+from\s+(?:you|the\s+team|(?-i:[A-Z][a-z]+))\b"
         # "I am not going to take this any further, but I will keep an eye on it at the review".
         r"|(?:i'm|i\s+am)\s+not\s+going\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         r"|(?:i\s+won't|i\s+will\s+not)\s+(?:be\s+)?tak(?:e|ing)\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
@@ -169,7 +172,8 @@ _PROSE = (
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
         # "Im going to take this to Morgan", "I'll be raising this with Jo Whitfield this week":
         # the writer taking it to a named manager (the rung is read from the name).
-        r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|ill|i'm|im|i\s+am)\s+(?:now\s+)?(?:be\s+|going\s+to\s+)?"
+        # ("I'm going to have to take this to Claire", "I'll need to raise it with Gareth".)
+        r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|ill|i'm|im|i\s+am)\s+(?:now\s+)?(?:be\s+|going\s+to\s+(?:have\s+to\s+)?|(?:have|need)\s+to\s+)?"
         r"(?:tak(?:e|ing)\s+(?:this|it)(?:\s+up)?|rais(?:e|ing)\s+(?:this|it))(?=\s+(?:to|with)\s+(?-i:[A-Z][a-z]+)\b)"
         r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
@@ -425,6 +429,8 @@ def _agrees_with_a_point(rest: str) -> bool:
 _RESOLVES_SOMETHING_ELSE = re.compile(
     r"\s+(?:the|his|her|their|a|an|any|some|these|those)\s+(?!(?:matter|concerns?|issues?|dispute|alert|drp|case|points?|recommendation)\b)\w",
     re.IGNORECASE)
+_OPENS_PART_RESOLVED = re.compile(r"^\W*(?:(?:resolved|closed|sorted)\s+in\s+part|(?:partly|partially|part)[\s-]+(?:resolved|closed|sorted))\b",
+                                  re.IGNORECASE)
 # "Resolved re the pathway plan, ...": said of one part of the concern.
 _FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w", re.IGNORECASE)
 # "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
@@ -857,6 +863,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # "Resolved re the pathway plan, thanks Sophie - but I'm not happy about the
             # accommodation": one part said resolved; whether the alert may close is asked.
             doubt = "only part of the concern is said to be resolved"
+        elif doubt is None and verb not in ("RESOLVED", "NOTE", "STATUS") and _OPENS_PART_RESOLVED.match(text):
+            # "Resolved in part - thanks Grace, ... so please escalate the PEP to Vikram": the
+            # reply opens with a decision of its own, for part of the concern; which stands for
+            # the alert is asked.
+            doubt = "the reply opens by saying the concern is resolved in part"
         elif doubt is None and verb not in ("NOTE", "STATUS"):
             doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _unsure(text[start:end])
                      or _on_condition(text[start:after], text[after:end]))
@@ -1053,6 +1064,9 @@ _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–�
                           r"|\s+but\s+(?=if\b|unless\b)", re.IGNORECASE)
 
 
+_TO_FIND_OUT = re.compile(r"\b(?:see|check|find\s+out|know|learn)\s+$", re.IGNORECASE)
+
+
 def _hedged(sentence: str, m: re.Match[str]) -> bool:
     begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence, 0, m.start())), default=0)
     after = _HEDGE_BREAK.search(sentence, m.end())
@@ -1060,7 +1074,10 @@ def _hedged(sentence: str, m: re.Match[str]) -> bool:
     # ("I give you extra 24 hours for this before I decide about the escalation": what comes
     # after the time given, not a condition on it.)
     conditions = [c for c in _CONDITIONAL.finditer(clause)
-                  if not (c.group().lower().startswith("before") and begin + c.start() >= m.end())]
+                  if not (c.group().lower().startswith("before") and begin + c.start() >= m.end())
+                  # "Let's give it another week and see whether the letter is drafted": what the
+                  # time is for, not a condition on it.
+                  and not (begin + c.start() >= m.end() and _TO_FIND_OUT.search(clause, 0, c.start()))]
     return bool(conditions or _QUESTION_ABOUT.search(clause))
 
 

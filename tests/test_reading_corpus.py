@@ -65,3 +65,17 @@ def test_no_sealed_message_is_acted_on_wrongly(reader) -> None:
         if BENCH.wrongly_obeyed(spec["expect"], got, BENCH.score(spec["expect"], got)):
             acted_wrongly.append(spec_path.stem)
     assert acted_wrongly == []
+
+
+def test_a_timescale_in_another_form_counts_only_for_the_same_deadline(reader) -> None:
+    # sealed40 mx-003 says "Within 5 working days (by 24/03/2027)"; mailbot reads the date.
+    case = CORPUS / "sealed40" / "mx-003.json"
+    spec = json.loads(case.read_text(encoding="utf-8"))
+    assert spec["expect"]["timescale"] == {"working_days": 5}
+    got = BENCH.read_case(reader, case.with_suffix(".eml"), spec)
+    assert got["timescale"] == {"until": "2027-03-24"} and got["same_deadline"] is True
+    assert BENCH.score(spec["expect"], got)["timescale"]
+    # One working day more is another deadline: read wrong.
+    spec["expect"]["timescale"] = {"working_days": 6}
+    got = BENCH.read_case(reader, case.with_suffix(".eml"), spec)
+    assert got["same_deadline"] is False and not BENCH.score(spec["expect"], got)["timescale"]
