@@ -98,6 +98,7 @@ _DISCLAIMER = re.compile(
 # A bare name (and maybe a job title) as the last paragraph: "Jo", "Jo Bloggs\nIRO".
 _NAME_LINE = re.compile(r"^\s*[A-Z][\w'’.\-]*(?:\s+(?:[A-Z][\w'’.\-]*|of|and|&)){0,4}\s*$")
 _NAME_BLOCK_MAX = 4
+_NAME_BAR_TITLE = re.compile(r"^\s*[A-Z][a-z'’\-]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z'’\-]+){1,2}\s*\|\s*\S")
 _GREETING_ONLY = re.compile(r"^\s*(hi|hello|hey|dear|morning|good\s+\w+)\b[^.!?]{0,30}[,!]?\s*$", re.IGNORECASE)
 _SIGNATURE_LINE_MAX = 100  # "Business Support Officer, on behalf of Abi Cole (Team Manager, Children in Care Team)"
 _SIGNATURE_LINES_MAX = 15
@@ -115,6 +116,16 @@ def _is_outlook_block(lines: list[str], i: int) -> bool:
         return True
     # Thunderbird, Gmail forwards and some gateways write Date: instead of Sent:.
     return _has_within(lines, i, _DATE) and _has_within(lines, i, _SUBJECT)
+
+
+# "From: somebody@example.com" alone over a ">"-quoted original: a client that kept only the
+# sender's line of the quoted header.
+_FROM_ADDRESS_ONLY = re.compile(r"^\s*\*?from:\*?\s+(?:[^<>\n]{0,60}<)?[^\s<>@]+@[^\s<>@]+>?\s*$", re.IGNORECASE)
+
+
+def _is_sender_over_quote(lines: list[str], i: int) -> bool:
+    """A lone "From: <address>" line with a ">" quote within the next few lines."""
+    return bool(_FROM_ADDRESS_ONLY.match(lines[i])) and any(_is_quoted(line) for line in lines[i + 1 : i + 5])
 
 
 _WROTE_ANY = re.compile(rf"\b(?:{_WROTE_WORDS})(?:\s|:|$)", re.IGNORECASE)
@@ -211,7 +222,8 @@ def _history_start(lines: list[str]) -> int:
             return i
         if _ORIGINAL.search(line) or _MOBILE.search(line) or _SIG_DELIM.search(line):
             return i
-        if _is_outlook_block(lines, i) or _is_header_block(lines, i) or _is_wrote_line(lines, i):
+        if _is_outlook_block(lines, i) or _is_header_block(lines, i) or _is_wrote_line(lines, i) \
+                or _is_sender_over_quote(lines, i):
             return i
         if _DASHED.search(line) and (i + 1 < len(lines) and _is_header_block(lines, i + 1) or _DASHED_TITLE.search(line)):
             return i
@@ -265,6 +277,10 @@ def _name_block_start(lines: list[str]) -> int:
     # Above the name there must be a real message, not just "Hi Sam," ("Hi Sam,\n\nResolved").
     has_text_above = any(line.strip() and not _GREETING_ONLY.match(line) for line in lines[:start])
     words = {w.lower() for line in block for w in re.findall(r"[A-Za-z]+", line)}
+    if has_text_above and 0 < len(block) <= _NAME_BLOCK_MAX and _NAME_BAR_TITLE.match(block[0]) \
+            and all(len(line.strip()) <= 60 for line in block) and not words & INSTRUCTION_WORDS:
+        # "Jim Smith | Enrollment Manager\nXYZ Corp": a signature set with bars, no "--" above it.
+        return start
     if (
         has_text_above
         and 0 < len(block) <= _NAME_BLOCK_MAX

@@ -198,3 +198,17 @@ def test_inline_answers_tagged_with_the_writers_name_are_theirs() -> None:
 ])
 def test_an_attribution_joined_to_the_last_line_after_a_dashed_rule(text: str, new: str) -> None:
     assert new_text(text).strip() == new
+
+
+def test_a_signature_set_with_bars_and_no_delimiter_is_cut() -> None:
+    text = "The visit is booked for Monday.\n\nPriya K. Shah | Team Manager\nChildren in Care South\n"
+    assert new_text(text) == "The visit is booked for Monday."
+    # A sentence that happens to use a bar is the reply's.
+    assert "Plan | visits" in new_text("Agreed.\n\nPlan | visits | contact all on LCS now")
+
+
+def test_a_lone_sender_line_over_a_quote_starts_the_history() -> None:
+    text = "Monday 10am works.\n\nFrom: dana.tm@luton.example.gov.uk\n\n> Can we meet on Monday?\n> Dana\n"
+    assert new_text(text) == "Monday 10am works."
+    # Without a quote below, "From:" is text of the reply.
+    assert "From: the school" in new_text("Update below.\n\nFrom: the school nurse, a letter is due.\n")
