@@ -29,6 +29,8 @@ the expected one: the one figure that must be zero (a wrong reading may only lea
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import importlib
 import json
 import re
@@ -74,7 +76,10 @@ def _optional(name: str) -> Any:
 _DUE_IN_SUBJECT = re.compile(r"\bdue\s+(?P<day>(?:[A-Za-z]+\s+)?\d{1,2}\s+[A-Za-z]+\s+\d{4})\b")
 
 
-def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, subject: str = "") -> Any:
+_ASKED_IN_NOTICE = re.compile(r"has asked for more time to respond to [^:]{0,160}:\s*(?:until\s+(?P<until>[^.;]{4,40}?)\s*\.|(?P<days>\d+)\s+(?:more\s+)?working\s+days?)")
+
+
+def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, subject: str = "", body: str = "") -> Any:
     """The alert the reply's thread belongs to, as the situation describes it. Its deadline is
     the one mailbot's notice told in the subject the reply carries ("... - due Tuesday 9
     November 2027"), else five working days from three days before the reply."""
@@ -94,7 +99,18 @@ def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, s
                         due=due, responded_at=started + timedelta(days=1) if responded else None)
     pending = None
     if situation.get("extension_pending"):
-        pending = d.PendingExtension(situation["responder"], started + timedelta(days=1), 5, None)
+        # What was asked is what mailbot's notice told the IRO, when the reply quotes it ("...
+        # has asked for more time to respond to DRP-2027-0038 (...): until Thu 25 Mar 2027."), as
+        # the daemon would have it; else five working days.
+        days, until = 5, None
+        said = _ASKED_IN_NOTICE.search(" ".join(re.sub(r"(?m)^[ \t>]+", "", body or "").split()))
+        if said is not None:
+            if said.group("days"):
+                days = int(said.group("days"))
+            else:
+                until = mb.parsers.parse_uk_date(said.group("until"), None)
+                days = None if until is not None else days
+        pending = d.PendingExtension(situation["responder"], started + timedelta(days=1), days, until)
     status = d.Status.RESPONSE_RECEIVED if responded else d.Status.AWAITING_RESPONSE
     return d.Alert(
         ref="DRP-2027-0042", process=situation["process"], status=status, raised_by=situation["iro"],
@@ -110,6 +126,16 @@ def _timescale(working_days: Any, until: Any) -> dict[str, Any] | None:
     if until:
         return {"until": until.isoformat()}
     return None
+
+
+def _plain_body(raw: bytes) -> str:
+    """The message's text, for what mailbot's own quoted notice says."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    try:
+        part = message.get_body(("plain", "html"))
+        return part.get_content() if part is not None else ""
+    except (LookupError, ValueError, AttributeError):
+        return ""
 
 
 def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +158,7 @@ def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
             rules = mb.domain.Rules(config, mb.service.calendar_for(config))
             got["same_deadline"] = _same_deadline(mb, None, replace(route.event, ref="DRP-2027-0001"), expected, now, rules)
         return got
-    alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "")
+    alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "", _plain_body(raw))
     route = mb.routing.route_reply(parsed, alert, config)
     got |= _read_reply(mb, route, alert, rules, now)
     if (got.get("reading") == "instruction" and expected and got.get("timescale") != expected

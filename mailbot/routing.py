@@ -181,17 +181,26 @@ _TITLE_INITIALS = {"dcs": "Director", "ad": "Assistant Director", "hos": "Head o
                    "sm": "Service Manager", "tm": "Team Manager"}
 
 
+def person_rung(config: Config, process: Process, name: str) -> int | None:
+    """The one stage of ``process`` at which the person of the directory named in full in
+    ``name`` responds (None if no such person, or they answer at several)."""
+    wanted = _words(name)
+    person = next((p for p in config.people if _words(p.name) and _words(p.name) <= wanted), None)
+    if person is None:
+        return None
+    stages = [s.stage for s in process.stages if s.responder in person.roles]
+    return stages[0] if len(stages) == 1 else None
+
+
 def stage_for_target(config: Config, process: Process, target: str) -> tuple[int | None, str | None]:
     """The stage that the words naming a rung or a person mean ("the Head of Service", "Morgan
     Ellis", "Locality Service Lead"), as (stage, None), or (None, why it is unclear)."""
     wanted = _words(target)
     if not wanted:
         return None, f"could not tell which stage {target!r} is"
-    person = next((p for p in config.people if _words(p.name) and _words(p.name) <= wanted), None)
-    if person is not None:
-        stages = [s.stage for s in process.stages if s.responder in person.roles]
-        if len(stages) == 1:
-            return stages[0], None
+    stage = person_rung(config, process, target)
+    if stage is not None:
+        return stage, None
     if len(wanted) == 1:
         # "Escalate to Marcus": a first name is enough when only one rung has a Marcus on it.
         first = next(iter(wanted))
@@ -245,6 +254,13 @@ def _other_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
     return False
 
 
+def _same_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
+    """Whether the day given is the day asked for. (Only days: a request that named no amount
+    is held as the process's default number of days, so "one more week" given to "could we
+    push this back?" is the IRO's own time, not agreement with a number nobody asked for.)"""
+    return instruction.until is not None and instruction.until == asked.until
+
+
 def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, sent: date | None) -> Reading:
     """The instruction in the alert's terms, with any doubt that makes mailbot ask first: prose
     rather than a command, two decisions, a target at or below the current stage or not on the
@@ -259,12 +275,26 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
         # other time granted in the IRO's own words than was asked ("I can give you until
         # Wednesday but not Friday" to a request for Friday): what stands is the IRO's time.
         verb = "EXTEND"
+    elif verb == "EXTEND" and instruction.prose and alert.pending_extension is not None and \
+            _same_time(instruction, alert.pending_extension):
+        # "That's fine by me - Vikram can have until the 25th", the 25th being what he asked
+        # for: granting exactly the time asked is agreeing to it.
+        verb = "AGREE"
     if verb == "ESCALATE" and stage is None and instruction.target:
         if re.search(r"\bcafcass\b", instruction.target, re.IGNORECASE):
             verb = "CAFCASS"
         else:
             stage, unclear = stage_for_target(config, process, instruction.target)
             doubt = doubt or unclear
+    elif verb == "ESCALATE" and stage is not None and instruction.target:
+        # "Please escalate to stage 3 - Sana Ali -" where Sana Ali answers at stage 2: which of
+        # the two was meant is asked (a first name alone is too loose to contradict a number).
+        named_at = person_rung(config, process, instruction.target)
+        if named_at is not None and named_at != stage and not doubt:
+            doubt = f"stage {stage} was named with {instruction.target}, who responds at stage {named_at}"
+            # What is proposed is the person's rung: people know whom they mean and miscount
+            # rungs (the procedures number them differently); the next rung is said plainly.
+            stage = None if named_at == alert.stage + 1 else named_at
     if verb == "ESCALATE" and stage is not None and stage <= alert.stage and not doubt:
         doubt = f"stage {stage} is not above the stage the alert is at (stage {alert.stage})"
     if instruction.until is not None and sent is not None and instruction.until < sent and not doubt:
@@ -272,6 +302,11 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     return Reading(verb, stage, instruction.working_days, instruction.until, instruction.words, doubt)
 
 
+# "I am therefore escalating this DRP to Claire Dawson at stage 3": a manager moving the alert
+# itself up the ladder, which is the IRO's to decide (not "I'll escalate this to my Head of
+# Service", their own work).
+_THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|alert|recommendation)\b|\bescalat\w*\b[^.;!?]{0,60}?\bstage\s*\w+\b",
+                                re.IGNORECASE)
 _ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
 
 
@@ -332,6 +367,7 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # extend" is about their own work.
     if ins is not None and ins.verb in DECISIONS and not ins.quoted and (
         not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW") or _ASKS_THE_RECORD.search(ins.words)
+        or (ins.verb == "ESCALATE" and _THE_DRP_UP_A_RUNG.search(ins.words))
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if parsed.extension_request is not None:

@@ -775,7 +775,10 @@ _MORE_TIME = re.compile(
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
     # "Could the deadline run to Thursday 10th?"
-    rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back)\s+(?:back\s+)?(?:to|until|till)\b"
+    rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back|be\s+extended)\s+(?:back\s+)?(?:to|until|till)\b"
+    # "Could I ask that the deadline is extended to Friday 11 June?", "I'd request the deadline
+    # to be moved to the 14th".
+    rf"|\b(?:ask|request|suggest|propose)\s+(?:that\s+|for\s+)?(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date|response\s+date)\s+(?:is|be|gets|to\s+be)\s+(?:extended|moved|pushed\s+back|put\s+back)\s+(?:to|until|till)\b"
     rf"|\b(?:agreeable|ok|okay|alright|acceptable|possible|happy)\s+(?:to|for|if|with)\s+(?:me|us|i|we)\s+(?:to\s+)?(?:com(?:e|ing)\s+back|respond(?:ing)?|reply(?:ing)?|get(?:ting)?\s+back|send(?:ing)?)"
     rf"|\bpush\s+(?:this|it|the\s+(?:deadline|date|response|timescale))\s+(?:back\s+|out\s+)?(?:to|until|till|by)\b"
     rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"
@@ -1104,7 +1107,7 @@ def stated_stage(subject: str, text: str) -> int | None:
     # Further down only the writer's own present act counts ("... so I am raising this as a
     # formal alert at Stage 2"): a later paragraph is where history and "if" are told.
     for m in _RAISING_NOW.finditer(normalise(text)):
-        value = stage_number(f"stage {m.group('n')}")
+        value = stage_number(f"stage {m.group('n') or m.group('n2')}")
         if value:
             return value
     return None
@@ -1112,7 +1115,11 @@ def stated_stage(subject: str, text: str) -> int | None:
 
 _RAISING_NOW = re.compile(
     r"\b(?:i\s+am|i'm)\s+(?:now\s+)?(?:raising|making|issuing|logging|starting|taking|escalating)\b[^.!?\n]{0,80}?"
-    r"\b(?:at|to)\s+stage\s*(?P<n>\d|one|two|three|four|five)\b",
+    r"\b(?:at|to)\s+stage\s*(?P<n>\d|one|two|three|four|five)\b"
+    # "I've copied ... the DRP mailbox so that this is logged at Stage 3": the mailbox told where
+    # to log what the mail raises.
+    r"|\b(?:mailbox|tracker|inbox)\b[^.!?\n]{0,40}?\bso\s+(?:that\s+)?(?:this|it)\s+(?:is|gets|can\s+be)\s+(?:logged|recorded|opened|raised)"
+    r"\s+(?:at|as)\s+(?:a\s+)?stage\s*(?P<n2>\d|one|two|three|four|five)\b",
     re.IGNORECASE,
 )
 

@@ -145,6 +145,9 @@ _PROSE = (
         r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
         # "Apologies, typo in my last - please make that 14 July, not 7 July."
         r"(?:typo|mistake|correction)\b[^.;!?\n]{0,40}?\b(?:please\s+)?(?:make|change)\s+(?:that|it)\s+(?:to\s+)?(?=\S)|"
+        # "..., so I'll hold off on stage 2 until then": the time given before escalating.
+        r"\b(?:i'll|i\s+will|i\s+am\s+going\s+to|i'm\s+going\s+to|(?:i'm\s+|i\s+am\s+)?happy\s+to)\s+hold\s+off\s+(?:on\s+)?"
+        r"(?:escalating(?:\s+(?:this|it))?|(?:the\s+|any\s+)?escalation|(?:going\s+to\s+|moving\s+to\s+)?stage\s+\w+)\s+(?=until\b|till\b)|"
         # "Can we make it Tuesday 13th rather than today though?": the IRO's own date.
         r"\b(?:can|could)\s+we\s+make\s+it\s+(?=[^.?!\n]{0,40}\b(?:rather\s+than|instead\s+of)\b)"
         r"|\b(?:happy|content|willing|prepared|ok|okay|fine)\s+to\s+extend\s+(?:it\s+|this\s+|the\s+(?:deadline|date|timescale)\s+)?(?:to|until|till|by)\b"
@@ -175,7 +178,7 @@ _PROSE = (
         # ("I'm going to have to take this to Claire", "I'll need to raise it with Gareth".)
         r"|\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to)|i'll|ill|i'm|im|i\s+am)\s+(?:now\s+)?(?:be\s+|going\s+to\s+(?:have\s+to\s+)?|(?:have|need)\s+to\s+)?"
         r"(?:tak(?:e|ing)\s+(?:this|it)(?:\s+up)?|rais(?:e|ing)\s+(?:this|it))(?=\s+(?:to|with)\s+(?-i:[A-Z][a-z]+)\b)"
-        r"|\b(?:will|shall|am|i'm)\s+(?:now\s+)?(?:be\s+)?escalating\b"
+        r"|\b(?:will|shall|am|i'm)\s+(?:now\s+|therefore\s+|also\s+|formally\s+|then\s+)*(?:be\s+)?escalating\b"
         # "I think at this point I have little choice but to escalate to Vikram at stage 2".
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
         # "Please treat this as escalated to the next stage."
@@ -222,7 +225,8 @@ _AGREE_PROSE = re.compile(
     # "Give her until Thursday and I'll look again then."
     r"|^\W*(?:give|allow)\s+(?:him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|to|another|a\s+further|an\s+extra|extra|more|\d)"
     # "You can have until Monday 19 July to get section 4 completed."
-    r"|^\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    # ("That's fine by me - Vikram can have until the 25th": after a dash, too.)
+    r"|(?:^|\s[-–—]\s|;)\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
     re.IGNORECASE,
 )
 
@@ -306,9 +310,20 @@ def _command(sentence: str) -> tuple[str, int] | None:
     return None
 
 
+_INSTRUCTION_FRAME = re.compile(
+    r"^\W*(?:please\s+)?(?:(?:treat|take)\s+this(?:\s+(?:e-?mail|message|reply))?\s+as|this\s+(?:e-?mail\s+|message\s+)?is)\s+"
+    r"(?:an?|my)\s+(?:formal\s+)?instruction\s+to\s+(?=\w)", re.IGNORECASE)
+
+
 def _clause_command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when the clause is a command: the decision word comes first,
     after courtesy words, names followed by a comma, and nothing else."""
+    framed = _INSTRUCTION_FRAME.match(sentence)
+    if framed is not None:
+        # "Please treat this as an instruction to escalate DRP-2027-0019 to Stage 3": the
+        # plainest way there is of giving the instruction the word names.
+        found = _clause_command(sentence[framed.end():])
+        return (found[0], framed.end() + found[1]) if found is not None else None
     words = list(_WORD.finditer(sentence))
     for index, word in enumerate(words):
         token = word.group().lower()
@@ -483,8 +498,15 @@ def _status_question(sentence: str) -> bool:
                           r"|where\s+(?:this|it|the\s+(?:alert|dispute|drp|matter))(?:\s+one)?\s+(?:has|'s)\s+got\s+to)", sentence, re.IGNORECASE))
 
 
+_PERSON = re.compile(r"(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2}")
+_PERSON_AFTER_STAGE = re.compile(r"\s*stage\s*\w+\s*(?:[-–—,]|\bwith\b)\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})",
+                                 re.IGNORECASE)
+_PERSON_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})\s*[),]")
+
+
 def _target(rest: str) -> tuple[int | None, str | None]:
-    """The stage number or rung words right after ESCALATE; (None, None) for the next rung."""
+    """The stage number or rung words right after ESCALATE; (None, None) for the next rung. With
+    a stage number, the second item is the person named with it, if any ("to Vikram at stage 2")."""
     m = _TARGET.match(rest)
     if m is None:
         # "escalate stage 3" / "escalate: stage 3"
@@ -492,13 +514,23 @@ def _target(rest: str) -> tuple[int | None, str | None]:
         return (stage_number(bare.group(1)), None) if bare else (None, None)
     target = _TARGET_END.sub("", m.group("target")).strip()
     number = stage_number(target) if re.match(r"\s*stage\b", target, re.IGNORECASE) else None
-    if number is None:
-        # A person named with their rung: "to Vikram at stage 2", "to Bridget (Stage 4)".
-        named = (re.search(r"(?:\bat|\bfor|[-–])\s*(stage\s*\w+)", target, re.IGNORECASE)
-                 or re.match(r"\s*\(\s*(stage\s*\w+)", rest[m.end():], re.IGNORECASE))
-        number = stage_number(named.group(1)) if named else None
+    person = None
     if number is not None:
-        return number, None
+        # "to stage 3 - Sana Ali -", "to Stage 4 (Catherine Bell)": the person said with the rung,
+        # kept so that mailbot can see whether the two agree.
+        said = (_PERSON_AFTER_STAGE.match(m.group("target")) or _PERSON_IN_BRACKETS.match(rest[m.end():])
+                or _PERSON_AFTER_STAGE.match("stage 0" + rest[m.end():]))
+        person = said.group("name") if said else None
+    else:
+        # A person named with their rung: "to Vikram at stage 2", "to Bridget (Stage 4)".
+        named = re.search(r"(?:\bat|\bfor|[-–])\s*(stage\s*\w+)", target, re.IGNORECASE)
+        bracketed = None if named else re.match(r"\s*\(\s*(stage\s*\w+)", rest[m.end():], re.IGNORECASE)
+        number = stage_number((named or bracketed).group(1)) if named or bracketed else None
+        if number is not None:
+            before = target[: named.start()] if named else target
+            person = before.strip(" -–") if _PERSON.fullmatch(before.strip(" -–")) else None
+    if number is not None:
+        return number, person
     if re.match(r"(?:next|following|higher)\s+(?:stage|level|rung)\b", target, re.IGNORECASE):
         return None, None
     return None, target or None
@@ -615,6 +647,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         args["stage"], args["target"] = _target(clause)
         if args["stage"] is None and args["target"] is None and (asked := _NAMED_TO_LOOK.match(clause)) is not None:
             args["target"] = asked.group("name")  # "I'd like Joanne to look at it"
+        if args["stage"] is None and args["target"] is None and (goes := _SHOULD_GO.search(clause)) is not None:
+            # "ESCALATE - I agree this should go to Stage 2, to Vikram": where it goes, said in
+            # the clause after the word.
+            args["stage"], args["target"] = _target(clause[goes.end():])
         # A response timescale may come with the escalation ("..., response within 3 working days").
         later = _without_later_points(text, after)
         timescale, unusable = response_timescale(later, sent)
@@ -664,6 +700,8 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     return args
 
 
+_SHOULD_GO = re.compile(r"^\s*[-–—:,]\s*(?:i\s+(?:agree|think)\s+(?:that\s+)?)?(?:this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to|can)\s+(?:now\s+)?go(?=\s+(?:up\s+|straight\s+|directly\s+)?to\b)",
+                        re.IGNORECASE)
 _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+to|within|by|until|till)\b[^\n]*)", re.IGNORECASE)
 
 

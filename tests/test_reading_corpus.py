@@ -79,3 +79,14 @@ def test_a_timescale_in_another_form_counts_only_for_the_same_deadline(reader) -
     spec["expect"]["timescale"] = {"working_days": 6}
     got = BENCH.read_case(reader, case.with_suffix(".eml"), spec)
     assert got["same_deadline"] is False and not BENCH.score(spec["expect"], got)["timescale"]
+
+
+def test_the_time_asked_is_what_mailbots_quoted_notice_told(reader) -> None:
+    # sealed41 na-024 quotes "... has asked for more time to respond to DRP-2027-0038 (...): until
+    # Thu 25 Mar 2027." and grants "until the 25th": agreeing to the day asked, not a day of its own.
+    case = CORPUS / "sealed41" / "na-024.json"
+    spec = json.loads(case.read_text(encoding="utf-8"))
+    said = BENCH._ASKED_IN_NOTICE.search(" ".join(BENCH._plain_body(case.with_suffix(".eml").read_bytes()).replace(">", " ").split()))
+    assert said is not None and said.group("until") == "Thu 25 Mar 2027"
+    got = BENCH.read_case(reader, case.with_suffix(".eml"), spec)
+    assert (got["reading"], got["verb"]) == ("confirm", "AGREE")
