@@ -696,7 +696,10 @@ _DEADLINE_WORD_AHEAD = re.compile(
     rf"|in(?=\s+(?:the\s+next\s+)?{NUMBER}\s+(?:working|business)\s+days?\b))\b", re.IGNORECASE)
 _DEADLINE_FRAME = re.compile(
     r"\b(?:please|pls|kindly|could\s+you|can\s+you|would\s+you|i\s+(?:would|'d)\s+(?:like|ask|expect)|i\s+(?:also\s+|really\s+|will\s+|'ll\s+|shall\s+)?(?:need|want|expect|ask)|"
-    r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed|agreed\s+that"
+    r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed"
+    # ("The conference agreed that the first core group would take place within 10 working days":
+    # what a meeting agreed is the plan's history, not a time set for the work now.)
+    r"|(?<!conference\s)(?<!review\s)(?<!panel\s)(?<!meeting\s)(?<!court\s)(?<!group\s)agreed\s+that"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
     r"|^\W*if"

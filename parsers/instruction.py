@@ -122,7 +122,7 @@ _PROSE = (
         r"|(?:i've|i\s+have)\s+(?:now\s+|just\s+|also\s+)?(?:ticked|marked|recorded|logged)\s+(?:(?:this|it|the\s+\w+)\s+)?(?:as\s+)?(?:resolved|closed|concluded)\b"
         # "I would ask that this alert is now closed as resolved at Stage 2."
         r"|\bask\s+that\s+(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))(?:\s+alert)?\s+(?:is|be)\s+(?:now\s+)?(?:closed|resolved|concluded)"
-        r"|(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
+        r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
@@ -1098,6 +1098,9 @@ def _asked_back(text: str) -> str | None:
 # yet ("If the visit happens by Friday I'm happy to close this"); a condition in a clause of its
 # own after ", but" is about something else ("I'll give him until then, but if it isn't here ...").
 _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–—]\s"
+                          # "I'll give it another 24 hours and escalate to Claire if there's still
+                          # nothing": the condition is the second decision's.
+                          r"|\s+and\s+(?=(?:then\s+)?(?:escalate|close|resolve|withdraw|refer)\b)"
                           # "I'm happy to give him until then but if they're not there ...".
                           r"|\s+but\s+(?=if\b|unless\b)", re.IGNORECASE)
 
