@@ -375,6 +375,11 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))
     if parsed.asks_for_more_time:
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender))
+    if refused is not None and refused.verb == "EXTEND" and sender == alert.responder and (ins.working_days or ins.until):
+        # "Extend by 5 working days please Dev" from the manager who must respond: the IRO's
+        # word, used to ask for their own time, which is what it is recorded as (the IRO decides).
+        return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ins.working_days, ins.until),
+                     reason="the responder's EXTEND, read as asking for the time")
     promised = parsed.response_promised
     if promised is not None and alert.episodes and alert.current.due is not None and promised > alert.current.due:
         # "I will have my full response to you by the 20th", the deadline being today: the

@@ -770,6 +770,8 @@ _MORE_TIME = re.compile(
     rf"|\b(?:ask(?:ing)?\s+for|request(?:ing)?|have|take)\s+the\s+(?:further|additional|extra)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
     rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
+    # "Would you be able to give me until Friday 4 June to complete the SMART plan?"
+    rf"|\b(?:would|could|can|will)\s+you\s+(?:be\s+able\s+to\s+|please\s+)?(?:give|allow|let)\s+(?:me|us)\s+(?:have\s+)?(?:until|till|an?\s+extra|more|another|a\s+further|a\s+few|{NUMBER}\s+(?:more|further|extra))\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
     rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little|{NUMBER}\s+(?:more|further|extra|additional))\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"

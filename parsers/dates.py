@@ -318,7 +318,7 @@ def parse_timescale(text: str, sent: date | None) -> Timescale | None:
 
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})(?P<o>st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MONTH + r")", re.IGNORECASE)
 _PERIOD = re.compile(
-    rf"\b(?:(?P<n>{NUMBER}|a|an|one|the(?=\s+(?:week|fortnight)\b)|a\s+couple(?:\s+of)?|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
+    rf"\b(?:(?P<n>{NUMBER}|a|an|one|the(?=\s+(?:week|fortnight)\b)|(?:a|another)\s+couple(?:\s+of)?|a\s+few|few|the\s+next)\s+(?:further\s+|more\s+|additional\s+|extra\s+|full\s+)?"
     rf"(?P<unit>(?:working|business|work)[\s-]*days?|days?|weeks?|fortnights?|hours?|hrs?)\b"
     rf"|(?P<ww>another|a\s+further|an\s+additional|an\s+extra|one\s+more)\s+(?P<unit2>week|fortnight|day|working\s+day|(?:\d{{1,2}}|twenty[\s-]four|forty[\s-]eight)\s+hours?)\b)",
     re.IGNORECASE,
@@ -334,7 +334,7 @@ def _period_days(count: str | None, unit: str) -> int | None:
     raw = " ".join((count or "a").lower().replace("-", " ").split())
     if raw in ("a", "an", "one", "another", "a further", "an additional", "an extra", "one more", "the next", "the"):
         value = 1
-    elif raw in ("a couple of", "a couple"):  # "a couple more weeks"
+    elif raw in ("a couple of", "a couple", "another couple of", "another couple"):  # "a couple more weeks"
         value = 2
     elif raw in ("a few", "few"):
         return None

@@ -55,7 +55,7 @@ _COURTESY = frozenset(
     """please pls kindly can could would will you we i i'm im i'd id i'll ill am is are
     be now like want wish need intend have has decided to going ok okay yes right so then
     this it matter case dispute alert drp concern issue the hi hello dear thanks thank
-    and just also therefore such given that happy content satisfied being been should shall
+    and but just also therefore such given that happy content satisfied being been should shall
     must let's lets us i've ive mailbox inbox tracker mailbot""".split()
 )
 _NEGATIONS = {
@@ -105,8 +105,8 @@ _PROSE = (
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
         # "That's resolved as far as I'm concerned."
         r"|(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:now\s+)?(?:resolved|sorted|closed)\s+as\s+far\s+as\s+i'?m\s+concerned"
-        # "as far as I'm concerned this one is sorted".
-        r"|as\s+far\s+as\s+i'm\s+concerned,?\s+(?:this(?:\s+one)?|it)(?:'s|\s+is)\s+(?:now\s+)?sorted"
+        # "as far as I'm concerned this one is sorted", "from my point of view this one is sorted".
+        r"|(?:as\s+far\s+as\s+i'm\s+concerned|from\s+my\s+(?:point\s+of\s+view|perspective|side)|for\s+my\s+part),?\s+(?:this(?:\s+one)?|it)(?:'s|\s+is)\s+(?:now\s+)?(?:sorted|resolved)"
         # "I think we can put this one to bed now", "happy with this" (said to a response).
         r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?put\s+(?:this|it)(?:\s+one)?\s+to\s+bed"
         # (The writer's own view: "the carers are happy with the plan" is someone else's.)
@@ -220,6 +220,8 @@ _AGREE_PROSE = re.compile(
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us"
+    # "so can we give it another couple of days and I'll decide then".
+    r"|(?:can|could|shall)\s+we"
     # Written without the tense: "so I give you extra 24 hours for this".
     r"|(?<=\bi)(?=\s+(?:give|allow|grant)\b))\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|extra|more|\d)"
     # "Give her until Thursday and I'll look again then."
@@ -315,6 +317,11 @@ _INSTRUCTION_FRAME = re.compile(
     r"(?:an?|my)\s+(?:formal\s+)?instruction\s+to\s+(?=\w)", re.IGNORECASE)
 
 
+_WORD_AS_SUBJECT = re.compile(
+    r"\s+(?:is|isn't|isnt|was|wasn't|are|aren't|has|hasn't|have|haven't|had|would|wouldn't|will|won't|can't|cannot|"
+    r"could|couldn't|should|shouldn't|may|might|must|does|doesn't|did|didn't)\b", re.IGNORECASE)
+
+
 def _clause_command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when the clause is a command: the decision word comes first,
     after courtesy words, names followed by a comma, and nothing else."""
@@ -338,6 +345,10 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
                 verb = "EXTEND"
         if verb is not None:
             if _negated(words, index, sentence):
+                return None
+            # "Cafcass isn't open to us for a child protection concern": the word is the subject
+            # of a sentence about it (CAFCASS is written in capitals as a name, too).
+            if (not word.group().isupper() or verb == "CAFCASS") and _WORD_AS_SUBJECT.match(sentence, word.end()):
                 return None
             # "Escalate or extend? Honestly not sure.": the choice weighed, not made.
             if _OR_ANOTHER_DECISION.match(sentence, word.end()):
@@ -452,6 +463,10 @@ _FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|t
 _AGREED_WITH_PEOPLE = re.compile(
     r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
     re.IGNORECASE)
+# "so I agree with Aisha that this needs to go up": agreeing with a person's view, not with a
+# request for time.
+_AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+(?:that|about|on\s+this|when|where)\b",
+                                 re.IGNORECASE)
 _NOUN_AFTER_ESCALATION = re.compile(
     r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
     r"stage|level|ladder|history|chain|request|decision|was|is|has|had"
@@ -484,7 +499,7 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
             r"an?\s+(?:extension|further|extra)"
             # "Yes agreed Abi can have the extra week she asked for" (typed on a phone, no comma).
             r"|(?:she|he|they|you|(?-i:[A-Z][a-z]+))\s+can\s+have)\b)", rest, re.IGNORECASE)) \
-            and not _AGREED_WITH_PEOPLE.match(rest)
+            and not _AGREED_WITH_PEOPLE.match(rest) and not _AGREES_WITH_A_VIEW.match(rest)
     if verb in ("STATUS", "NOTE"):
         return False
     return bool(_AFTER_PARTICIPLE.match(rest))
@@ -716,6 +731,9 @@ _RETARGETED = re.compile(r"\b(?:go|goes|send\s+(?:it|this)|escalate\s+(?:it|this
                          re.IGNORECASE)
 _BUT_MY_OWN = re.compile(r"^\W*(?:[\w,' ]{0,20}\s)?but\b", re.IGNORECASE)
 _GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:have\s+)?", re.IGNORECASE)
+# "Escalate please. ... he agrees this should now go to Daniel Osei as Service Manager."
+_GOES_TO_LATER = re.compile(r"\b(?P<object>this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to)\s+(?:now\s+)?go(?:\s+up)?\s+(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
+                            re.IGNORECASE)
 _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<object>(?:this|it)\s+)?(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
 # "I hope you will feel able to treat the concern as resolved": the writer leaving the decision to
@@ -723,6 +741,10 @@ _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<obj
 _LEFT_TO_THE_READER = re.compile(
     r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
     r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
+_IF_OR_UNLESS = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
+# "... before I decide whether this needs to go to Stage 2": the decision still being made.
+_STILL_DECIDING = re.compile(r"\b(?:whether|decide|deciding|decision)\b", re.IGNORECASE)
+_IMPERSONAL_ESCALATION = re.compile(r"\b(?:needs?|has|ought|must)\s+to\s+go\b|\bshould\s+(?:now\s+)?go\b", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til|to)\s+then\b", re.IGNORECASE)
 
@@ -744,6 +766,36 @@ def _grants_the_same(text: str, prose: list, args: dict, sent: date | None) -> b
     return True
 
 
+# Where a clause of the writer's own begins: "I don't feel it goes far enough and I'd like this to
+# go to Nick Evans" - the negation is the first clause's; "I'm not going to escalate yet, ..., so
+# I'll give you until Friday" - the grant is a clause of its own.
+_OWN_CLAUSE_BREAK = re.compile(r"\s+(?:and|but|so)\s+(?=(?:i|we)\b|i'|we')|[,;]\s*(?:but|so|and)\s+|;\s*|\s[-–—]\s", re.IGNORECASE)
+
+
+def _own_clause(sentence: str, at: int) -> str:
+    """The text before ``at`` back to the start of its clause."""
+    # (Searched past ``at``: the look-ahead after "and" reads the word that begins the clause.)
+    begin = max((b.end() for b in _OWN_CLAUSE_BREAK.finditer(sentence) if b.end() <= at), default=0)
+    return sentence[begin:at]
+
+
+_ANSWERED_NO = re.compile(r"\s*(?:no\b|nope\b|not\s+(?:really|yet|quite|entirely|fully)\b|i'm\s+afraid\s+not\b|sadly\s+not\b|hardly\b)",
+                          re.IGNORECASE)
+# What may stand between a decision word and a question mark that is not its own ("ESCALATE
+# to stage 2 - can you confirm you've got this?").
+_OTHER_QUESTION = re.compile(r"[;:]|\s[-–—]\s|,\s*(?:can|could|would|will|do|does|did|is|are|have|has)\s", re.IGNORECASE)
+
+
+def _asked_as_a_question(sentence: str, verb_end: int) -> bool:
+    """Whether the decision word's own clause ends in a question mark ("Escalate?", "Resolved?",
+    "Escalate to stage 2?")."""
+    tail = sentence[verb_end:].rstrip()
+    # Only the word said first ("So - escalate?"): "Can this please be escalated to Sana?" asks
+    # someone to do it, which is a request, not a decision weighed.
+    said_first = re.match(r"^\W*(?:(?:so|and|then|ok|okay|right)\W+)?[A-Za-z]+$", sentence[:verb_end]) is not None
+    return said_first and tail.endswith("?") and len(tail) <= 80 and not _OTHER_QUESTION.search(tail[:-1])
+
+
 def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     """The decision a reply's new text states, or None for ordinary prose.
 
@@ -759,16 +811,27 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     for start, end in sentences(text):
         sentence = text[start:end]
         found = _command(sentence)
+        if found is not None and found[0] not in ("STATUS", "NOTE") and _asked_as_a_question(sentence, found[1]):
+            # "Escalate? I'll speak to Helen in the morning.": the decision weighed, asked about;
+            # "Resolved? Not really.": asked and answered no, no decision at all.
+            if not _ANSWERED_NO.match(text, end):
+                conditional.append((found[0], start, start + found[1]))
+            continue
         if found is not None:
             commands.append((found[0], start, start + found[1], end))
             continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
-            if m and not _NEGATED_BEFORE.search(sentence[: m.start()]) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]):
+            if m and not _NEGATED_BEFORE.search(_own_clause(sentence, m.start())) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]):
                 if not _hedged(sentence, m):
                     prose.append((verb, start, start + m.end()))
                     break
-                if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()):
+                # "Unless he responds tonight I think this needs to go up to Joanne tomorrow": what
+                # should happen, said with its condition (not "I will have to escalate if ...",
+                # the writer's warning), is asked about, as "please escalate if ..." is.
+                if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
+                        verb == "ESCALATE" and _IMPERSONAL_ESCALATION.search(m.group())
+                        and _IF_OR_UNLESS.search(sentence) and not _STILL_DECIDING.search(sentence)):
                     # "... but if it is not on file by Thursday, please take this email as my
                     # escalation to Bridget at Stage 4": a decision for later, asked about.
                     conditional.append((verb, start, start + m.end()))
@@ -776,14 +839,18 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             m = _AGREE_PROSE.search(sentence)
             # A negation before the grant takes it back ("I'm not happy to give more time"); one
             # after it only bounds it ("I can give you until Wednesday but not Friday").
-            if m and not _hedged(sentence, m) and not re.search(r"\b(?:not|n't|unable|cannot)\b", sentence[:m.end()], re.IGNORECASE):
+            if m and not _hedged(sentence, m) and not re.search(r"\b(?:not|n't|unable|cannot)\b",
+                                                                 _own_clause(sentence, m.start()) + m.group(), re.IGNORECASE):
                 # The time given is read from the whole sentence ("content to give the team
                 # until the end of the month"): "start" marks it for _read_arguments. A grant
                 # that names its own date ("I can give you until Wednesday but not Friday") sets
                 # the IRO's timescale, whatever was asked: EXTEND.
                 own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
                             or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
-                prose.append(("EXTEND" if own_date else "AGREE", start, start))
+                # (From the start of the grant's own clause: "... before her review on 8 June, so
+                # I'll give you until Friday" gives Friday.)
+                clause_at = start + m.start() - len(_own_clause(sentence, m.start()))
+                prose.append(("EXTEND" if own_date else "AGREE", clause_at, clause_at))
     if not commands and not prose:
         # "Yes, that's fine - but not beyond that please." typed under a manager's request for
         # time: assent in prose, read as AGREE and confirmed with the IRO (with no request
@@ -836,7 +903,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
-            sent_to = _SEND_IT_TO.search(text, after)
+            sent_to = _SEND_IT_TO.search(text, after) or _GOES_TO_LATER.search(text, after)
             # ("Please send to Taylor at Stage 2" names the rung; "Please send to Morgan" alone is
             # read as the next rung, as a bare ESCALATE is.)
             if sent_to is not None and (sent_to.group("object") or _STAGE.search(sent_to.group("to"))):
