@@ -305,7 +305,9 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
 # "I am therefore escalating this DRP to Claire Dawson at stage 3": a manager moving the alert
 # itself up the ladder, which is the IRO's to decide (not "I'll escalate this to my Head of
 # Service", their own work).
-_THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|alert|recommendation)\b|\bescalat\w*\b[^.;!?]{0,60}?\bstage\s*\w+\b",
+_THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|alert|recommendation)\b|\bescalat\w*\b[^.;!?]{0,60}?\bstage\s*\w+\b"
+                                # "... and I'd be grateful if the tracker could move it up to her today".
+                                r"|\b(?:tracker|mailbot|mailbox)\s+(?:could|can|would|will|to)\s+(?:move|escalate|send|put|pass)\b",
                                 re.IGNORECASE)
 _ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
 

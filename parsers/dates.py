@@ -582,10 +582,11 @@ _ASKS_FOR_RESPONSE = re.compile(
     # "I ask Catherine Bell to answer until Wednesday next week."
     r"|to\s+answer(?!ed)"
     # "I'd ask for your direction within 2 working days": what a Director or Head of Service gives back.
-    r"|your\s+(?:direction|decision)"
+    r"|(?:your|his|her|their|(?-i:[A-Z][a-z]+)'s)\s+(?:direction|decision)"
     r"|(?:have|get|hear)\s+something\s+back"
     r"|revert|feedback|written\s+update|an\s+update|update\s+(?:me|us)|let\s+me\s+know|(?:need|want|like)\s+to\s+know|confirm|confirmation|timescale"
-    r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+)?"
+    # ("I'd ask that this is sorted within 5 working days".)
+    r"|resolution\s+(?:by|within|of\s+this)|(?:this|these|it|the\s+(?:matter|concerns?|issues?|dispute|alert))\s+(?:to\s+be\s+|be\s+|being\s+|is\s+)?"
     r"(?:resolved|sorted|addressed|dealt\s+with|looked\s+at|responded\s+to))\b",
     re.IGNORECASE,
 )
@@ -604,7 +605,7 @@ _CLAUSE_BREAK = re.compile(
 # required by"), rather than telling of a response ("your response tells me ...").
 _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+would\s+want|i'd\s+want|i\s+(?:also\s+|really\s+|do\s+)?need|(?:i'll|i\s+will|we'll|we\s+will)\s+(?:also\s+)?need|we\s+need|"
-    r"i\s+(?:also\s+|really\s+|do\s+)?expect|i'd\s+expect|i\s+would\s+expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
+    r"i\s+(?:also\s+|really\s+|do\s+)?expect|i'd\s+expect|i\s+would\s+expect|we\s+(?:would\s+|'d\s+|do\s+|will\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
     r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|ask\s+(?:him|her|them|(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+for\s+(?:your|a|an|their|his|her)\b|i'd\s+appreciate|i\s+would\s+appreciate|"
     r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
     # The over-polite ask: "would it be possible to have something back by ...", "I wondered if
@@ -863,6 +864,9 @@ def _set_for_response(text: str, sent: date | None, start: int, sentence: str) -
     return None if day is None else Timescale(until=day)
 
 
+_NEXT_CLAUSE = re.compile(r";|,\s*(?:and|but|so|if|otherwise)\b", re.IGNORECASE)
+
+
 def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
     """Each timescale the text's sentences ask for, in order, one per sentence; a date already
     past is yielded as the note that says so (it is never the timescale)."""
@@ -881,7 +885,9 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
             # ("within 3 working days, not the end of the month" asks, and turns down another time.)
             # (After a "Timescale:" label comes its value, not a verb: "Timescale: as this was
             # identified at conference it needs to be resolved by ...".)
-            after = sentence[asks.end() : asks.end() + 25]
+            # (Up to the next clause: "... done by Friday; if not I'll need to move it to Stage 1"
+            # asks for Friday, and what follows the semicolon is another clause.)
+            after = _NEXT_CLAUSE.split(sentence[asks.end() : asks.end() + 25], 1)[0]
             labelled = after.lstrip().startswith(":")
             if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or (
                     _LABEL_EMPTY.match(after) if labelled else _PAST_OR_NEGATED.search(_CONTRAST.sub("", after))):

@@ -183,7 +183,7 @@ _PROSE = (
         r"|\b(?:little|no)\s+(?:choice|option|alternative)\s+(?:now\s+)?but\s+to\s+escalate\b"
         # "Please treat this as escalated to the next stage."
         r"|\b(?:treat|mark|record|log|consider)\s+(?:this|it)(?:\s+(?:alert|dispute|drp))?\s+as\s+(?:now\s+)?escalated\b"
-        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
+        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:now\s+)?(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         # "Yes, I think this does need escalating, but can we hold off until ...".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:does\s+|really\s+|now\s+|probably\s+)?needs?\s+escalating\b"
         # "please take this email as my escalation to Bridget at Stage 4"
