@@ -356,7 +356,10 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -
     # all done") is not theirs to give, and they are told who decides.
     refused = None
-    if ins is not None and ins.verb in DECISIONS and _RELAYED.search(parsed.reply_text):
+    if ins is not None and ins.verb in DECISIONS and _RELAYED.search(parsed.reply_text) \
+            and not (ins.verb == "AGREE" and alert.pending_extension is None):
+        # ("Sana ... asked me to respond on her behalf; she has seen this and agrees with it":
+        # with no request for time waiting, agreeing is no decision, and this is the response.)
         # "Kate has asked me to pass this on: she wants it escalated to stage 4." A decision
         # relayed by someone else is never obeyed, however plainly put: the IRO's own mail
         # is the authority, so the sender is told who decides and the mail is recorded.
@@ -372,6 +375,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         or (ins.verb == "ESCALATE" and _THE_DRP_UP_A_RUNG.search(ins.words))
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
+    if refused is not None and not refused.verb in ("EXTEND", "AGREE") and not ins.prose:
+        # "ESCALATE to stage 2 please." from an IRO covering for the one who raised it: the
+        # command is what the mail is, whatever else it says; recorded, and the sender is told
+        # who decides.
+        return Route(RESPONSE, "processed", d.ManagerResponse(sender, not_a_response=_not_a_response(parsed)),
+                     reading=refused, not_entitled=True)
     if parsed.extension_request is not None:
         ask = parsed.extension_request
         return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until))

@@ -777,7 +777,7 @@ _MORE_TIME = re.compile(
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
     # "Could the deadline run to Thursday 10th?"
-    rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back|be\s+extended)\s+(?:back\s+)?(?:to|until|till)\b"
+    rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:(?:on|for)\s+(?:this|it)\s+)?(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back|be\s+moved|be\s+extended)\s+(?:back\s+)?(?:to|until|till)\b"
     # "Could I ask that the deadline is extended to Friday 11 June?", "I'd request the deadline
     # to be moved to the 14th".
     rf"|\b(?:ask|request|suggest|propose)\s+(?:that\s+|for\s+)?(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date|response\s+date)\s+(?:is|be|gets|to\s+be)\s+(?:extended|moved|pushed\s+back|put\s+back)\s+(?:to|until|till)\b"

@@ -211,6 +211,9 @@ def parse_uk_date(text: str, sent: date | None) -> date | None:
     return None
 
 
+_WEEK_AFTER = re.compile(r"\s+week\b(?!\s*(?:'s|of|ending|commencing|beginning))", re.IGNORECASE)
+
+
 def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
     """A date starting at ``pos`` (after fillers like "the", "close of play on") and its end."""
     # "end of next week" is itself a date, so it is tried before the fillers eat "end of next".
@@ -238,6 +241,11 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
         day = _ordinal_day(text, gap.end(), sent) if gap else None
         if day is not None:
             return day, _ORDINAL_DAY.match(text, gap.end()).end()
+        # "by Friday week": British for the Friday after the coming one.
+        week = _WEEK_AFTER.match(text, m.end())
+        coming = _from_match(m, sent) if week is not None else None
+        if coming is not None:
+            return coming + timedelta(days=7), week.end()
     found = _from_match(m, sent)
     return None if found is None else (found, m.end())
 
@@ -541,7 +549,11 @@ def _relative_to_event(text: str, start: int, end: int, sent: date | None) -> tu
 
 
 # "by the time the school breaks up for October half term, which is Friday 22 October".
-_BY_THE_TIME = re.compile(r"\bby\s+the\s+time\b[^.;!?\n]{1,80}?(?:,\s*which\s+(?:is|will\s+be)|\s+on)\s+", re.IGNORECASE)
+_BY_THE_TIME = re.compile(r"\bby\s+the\s+time\b[^.;!?\n]{1,80}?(?:,\s*which\s+(?:is|will\s+be)|\s+on)\s+"
+                          # "a plan agreed by the fostering panel on Thursday 10 June": by a meeting,
+                          # and the meeting's day.
+                          r"|\bby\s+(?:the|her|his|their|next\s+week's)\s+(?:[\w'-]+\s+){0,2}?(?:panel|review|conference|core\s+group|meeting|hearing|lac\s+review|cla\s+review)(?:\s+meeting)?\s+(?:on|of)\s+",
+                          re.IGNORECASE)
 
 
 def period_or_date(text: str, sent: date | None, start: int = 0, end: int | None = None) -> Timescale | None:

@@ -72,7 +72,9 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\[?\b[A-Za-z]{2,10}-\d{4}-\d{3,}\b\]?")
-_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|should\s+you|in\s+case|whether|before\s+i|may\s+need|might|once(?!\s+again)|as\s+soon\s+as)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|should\s+you|in\s+case|whether|before\s+i|may\s+need|might|once(?!\s+again)|as\s+soon\s+as"
+                          # "... at the latest or I'll have to take it to Morgan": a threat, on a condition.
+                          r"|or\s+(?:else\s+)?(?=i'll|i\s+will|it'll|it\s+will|this\s+will))\b", re.IGNORECASE)
 _QUESTION_ABOUT = re.compile(r"\b(do|does|should|shall)\s+(i|we|you)\b", re.IGNORECASE)
 _STAGE_WORDS = {**NUMBER_WORDS, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5,
                 "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
@@ -124,7 +126,7 @@ _PROSE = (
         r"|\bask\s+that\s+(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))(?:\s+alert)?\s+(?:is|be)\s+(?:now\s+)?(?:closed|resolved|concluded)"
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
-        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed)"
+        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed|sorted|dealt\s+with)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
         r"|(?:happy|content|ok|okay|fine)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
@@ -209,7 +211,8 @@ _PROSE = (
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
-        r"|\b(?:asked|asks|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue))\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
+        # ("I want his part escalated to Marcus": one child's part of a sibling alert.)
+        r"|\b(?:asked|asks|want|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue)|(?:his|her|their|the\s+other)\s+part)\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
         re.IGNORECASE)),
 )
 _AGREE_PROSE = re.compile(
@@ -224,6 +227,8 @@ _AGREE_PROSE = re.compile(
     r"|(?:can|could|shall)\s+we"
     # Written without the tense: "so I give you extra 24 hours for this".
     r"|(?<=\bi)(?=\s+(?:give|allow|grant)\b))\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|extra|more|\d)"
+    # "As agreed, I'm giving you the further 24 hours for the referral".
+    r"|\b(?:i'm|i\s+am)\s+(?:now\s+)?(?:giving|allowing|granting)\s+(?:you|him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|the\s+further|a\s+further|another|an\s+extra|extra|more|\d)"
     # "Give her until Thursday and I'll look again then."
     r"|^\W*(?:give|allow)\s+(?:him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|to|another|a\s+further|an\s+extra|extra|more|\d)"
     # "You can have until Monday 19 July to get section 4 completed."
@@ -358,6 +363,15 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             if token.endswith("ing") and not word.group().isupper() and any(
                     w.group().lower() in ("am", "i'm", "im") for w in words[max(0, index - 2):index]):
                 return None
+            # "Happy to agree the extra week, but ...": the writer's willingness, prose (read by
+            # the prose patterns and confirmed), not the command word.
+            if not word.group().isupper() and index >= 2 and words[index - 1].group().lower() == "to" and \
+                    words[index - 2].group().lower() in ("happy", "content", "fine", "ok", "okay", "willing", "prepared"):
+                return None
+            # "We are agreed: please withdraw this alert": people agreeing with each other, told.
+            if token == "agreed" and not word.group().isupper() and index > 0 and \
+                    words[index - 1].group().lower() in ("are", "were", "we're", "were", "all", "both", "been"):
+                return None
             # "I escalated this to stage 2 this morning, but ...": what the writer did before, a
             # fact of the story, not a decision given now.
             if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
@@ -455,6 +469,7 @@ def _agrees_with_a_point(rest: str) -> bool:
 _RESOLVES_SOMETHING_ELSE = re.compile(
     r"\s+(?:the|his|her|their|a|an|any|some|these|those)\s+(?!(?:matter|concerns?|issues?|dispute|alert|drp|case|points?|recommendation)\b)\w",
     re.IGNORECASE)
+_SAYS_RESOLVED = re.compile(r"\bresolv|\bsorted\b", re.IGNORECASE)
 _OPENS_PART_RESOLVED = re.compile(r"^\W*(?:(?:resolved|closed|sorted)\s+in\s+part|(?:partly|partially|part)[\s-]+(?:resolved|closed|sorted))\b",
                                   re.IGNORECASE)
 # "Resolved re the pathway plan, ...": said of one part of the concern.
@@ -662,6 +677,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         args["stage"], args["target"] = _target(clause)
         if args["stage"] is None and args["target"] is None and (asked := _NAMED_TO_LOOK.match(clause)) is not None:
             args["target"] = asked.group("name")  # "I'd like Joanne to look at it"
+        if (corrected := _STAGE_CORRECTED.search(clause)) is not None:
+            # "Please escalate this to stage 3 - sorry, I mean stage 2, to Marcus": the writer's
+            # own correction, in the same breath, is the rung.
+            args["stage"], args["target"] = stage_number(corrected.group("stage") or corrected.group("stage2")), None
         if args["stage"] is None and args["target"] is None and (goes := _SHOULD_GO.search(clause)) is not None:
             # "ESCALATE - I agree this should go to Stage 2, to Vikram": where it goes, said in
             # the clause after the word.
@@ -715,6 +734,8 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     return args
 
 
+_STAGE_CORRECTED = re.compile(r"\b(?:sorry|correction|oops)\b[,:\s-]*(?:i\s+mean[t]?\s+|make\s+that\s+|that\s+should\s+be\s+)?(?P<stage>stage\s*\w+)"
+                              r"|\bi\s+mean[t]?\s+(?P<stage2>stage\s*\w+)", re.IGNORECASE)
 _SHOULD_GO = re.compile(r"^\s*[-–—:,]\s*(?:i\s+(?:agree|think)\s+(?:that\s+)?)?(?:this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to|can)\s+(?:now\s+)?go(?=\s+(?:up\s+|straight\s+|directly\s+)?to\b)",
                         re.IGNORECASE)
 _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+to|within|by|until|till)\b[^\n]*)", re.IGNORECASE)
@@ -847,9 +868,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # the IRO's timescale, whatever was asked: EXTEND.
                 own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
                             or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
-                # (From the start of the grant's own clause: "... before her review on 8 June, so
-                # I'll give you until Friday" gives Friday.)
-                clause_at = start + m.start() - len(_own_clause(sentence, m.start()))
+                # (From the grant itself: "... before her review on 8 June, so I'll give you until
+                # Friday" gives Friday; "Rather than the default five days I'm giving her until
+                # Friday 11 June" gives the 11th.)
+                clause_at = start + m.start()
                 prose.append(("EXTEND" if own_date else "AGREE", clause_at, clause_at))
     if not commands and not prose:
         # "Yes, that's fine - but not beyond that please." typed under a manager's request for
@@ -964,6 +986,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 
         elif others and verb != "NOTE":
             doubt = doubt or "the reply also reads as " + " and ".join(sorted(others))
+        elif doubt is None and verb == "RESOLVED" and re.search(r"\bclosed?\W*$", text[start:after], re.IGNORECASE) \
+                and not _SAYS_RESOLVED.search(text):
+            # "... we are done here. Please close this one.": closed as resolved, or withdrawn?
+            # Without the word "resolved" anywhere, the IRO is asked which.
+            doubt = "'close' may mean resolved or withdrawn"
         elif doubt is None and verb == "RESOLVED" and _FOR_ONE_PART.match(text, after):
             # "Resolved re the pathway plan, thanks Sophie - but I'm not happy about the
             # accommodation": one part said resolved; whether the alert may close is asked.
@@ -994,6 +1021,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                     break
         args.pop("unusable", None)
         doubt = "written as prose, not as an instruction word"
+        asked_back = _asked_back(text)
+        if asked_back is not None:
+            # "I'm happy to agree the extra week ... Can you confirm whether you mean ...?"
+            doubt += ", and " + asked_back
         if len(verbs) > 1:
             doubt = "the reply reads as " + " and ".join(sorted(verbs))
         taken_back = _taken_back(verb, text, after)
