@@ -307,7 +307,9 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
 # Service", their own work).
 _THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|alert|recommendation)\b|\bescalat\w*\b[^.;!?]{0,60}?\bstage\s*\w+\b"
                                 # "... and I'd be grateful if the tracker could move it up to her today".
-                                r"|\b(?:tracker|mailbot|mailbox)\s+(?:could|can|would|will|to)\s+(?:move|escalate|send|put|pass)\b",
+                                r"|\b(?:tracker|mailbot|mailbox)\s+(?:could|can|would|will|to)\s+(?:move|escalate|send|put|pass)\b"
+                                # "so I'd ask that this is escalated to Jamie as Assistant Director".
+                                r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b",
                                 re.IGNORECASE)
 _ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
 

@@ -631,6 +631,8 @@ _REQUEST_FRAME = re.compile(
     r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
     # A line of its own: "Timescale: 10 working days."
     r"|^\W*timescale(?:\s+(?:agreed|set|given|requested|required)(?:\s+(?:with|by)\s+\w+)?)?(?=\s*:)"
+    # A note of who is to answer and when: "Catherine to respond within 3 working days."
+    r"|^\W*(?:(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?|he|she|they)\s+to\s+(?=respond|reply|answer|come\s+back)"
     # "a response within 2 working days would be appreciated".
     r"|(?<=\s)(?:be\s+)?appreciated)\b",
     re.IGNORECASE,
@@ -713,6 +715,8 @@ _DEADLINE_FRAME = re.compile(
     # ("The conference agreed that the first core group would take place within 10 working days":
     # what a meeting agreed is the plan's history, not a time set for the work now.)
     r"|(?<!conference\s)(?<!review\s)(?<!panel\s)(?<!meeting\s)(?<!court\s)(?<!group\s)agreed\s+that"
+    # "You and Sam have assured me the report will be ... taken out to mum by the end of Wednesday".
+    r"|(?:have|has)\s+(?:assured|promised)\s+me\b"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
     r"|^\W*if"

@@ -104,7 +104,7 @@ _PROSE = (
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
-        r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
+        r"|(?:this(?:\s+(?:one|drp|alert|dispute|matter|concern))?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
         # "That's resolved as far as I'm concerned."
         r"|(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:now\s+)?(?:resolved|sorted|closed)\s+as\s+far\s+as\s+i'?m\s+concerned"
         # "as far as I'm concerned this one is sorted", "from my point of view this one is sorted".
@@ -114,7 +114,12 @@ _PROSE = (
         # (The writer's own view: "the carers are happy with the plan" is someone else's.)
         r"|(?:\b(?:i'm|i\s+am|am)\s+(?:now\s+|quite\s+|very\s+)?|(?:^|[,;:!-])\s*)(?:happy|content|satisfied)\s+with\s+(?:this|that|the\s+(?:response|plan|update)|your\s+(?:response|plan|update))(?:\s+now)?\s*(?:[.!,;]|$)"
         # "I think we can call it resolved now the carers have agreed".
-        r"|(?:we|i)\s+(?:can|could)\s+(?:now\s+)?call\s+(?:this|it)\s+(?:resolved|closed|concluded)"
+        r"|(?:we|i)\s+(?:can|could)\s+(?:(?:now|probably|possibly)\s+)*call\s+(?:this|it)(?:\s+one)?\s+(?:resolved|closed|concluded)"
+        # "From my side there's nothing further needed on this one", "I don't think there's
+        # anything further I need from you on this one".
+        r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:needed|required)\s+(?:on|for)\s+(?:this|my\s+part)"
+        r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:i|we)\s+need\s+from\s+you"
+        r"|(?:don't|do\s+not)\s+think\s+(?:there's|there\s+is)\s+anything\s+(?:further|more|else)\s+(?:i|we)\s+need\s+from\s+you"
         # A decision word hedged at once: "Resolved I think - Kwame's plan is fine."
         r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
@@ -147,6 +152,8 @@ _PROSE = (
         r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
         # "Apologies, typo in my last - please make that 14 July, not 7 July."
         r"(?:typo|mistake|correction)\b[^.;!?\n]{0,40}?\b(?:please\s+)?(?:make|change)\s+(?:that|it)\s+(?:to\s+)?(?=\S)|"
+        # "so let's leave it until Friday and if I haven't got the plan by then ...".
+        r"\b(?:let's|let\s+us|i'll|i\s+will|i'm\s+going\s+to)\s+leave\s+(?:it|this)\s+(?=until\b|till\b)|"
         # "..., so I'll hold off on stage 2 until then": the time given before escalating.
         r"\b(?:i'll|i\s+will|i\s+am\s+going\s+to|i'm\s+going\s+to|(?:i'm\s+|i\s+am\s+)?happy\s+to)\s+hold\s+off\s+(?:on\s+)?"
         r"(?:escalating(?:\s+(?:this|it))?|(?:the\s+|any\s+)?escalation|(?:going\s+to\s+|moving\s+to\s+)?stage\s+\w+)\s+(?=until\b|till\b)|"
@@ -160,6 +167,8 @@ _PROSE = (
         r"\b(?:treat|mark|record|log|consider)\s+(?:this|it|the)(?:\s+\w+){0,3}?\s+as\s+withdrawn"
         r"|\b(?:i\s+am|i'm|i\s+will|i'll|i\s+would\s+like\s+to|i'd\s+like\s+to|i\s+wish\s+to|i\s+have)\s+(?:now\s+)?withdraw(?:n|ing)?\s+(?:this|the|my)"
         r"|\bwithdraw(?:ing)?\s+(?:this|the|my)\s+(?:alert|dispute|drp|concern)"
+        # "so I'd ask that this alert is withdrawn".
+        r"|\b(?:ask|request)\s+that\s+(?:this|the|it)(?:\s+(?:alert|dispute|drp|concern|recommendation))?\s+(?:is|be)\s+withdrawn"
         r"|\bwe\s+(?:can|could)\s+(?:now\s+|just\s+)?withdraw\s+(?:this|it|the\s+\w+)",
         re.IGNORECASE)),
     ("CAFCASS", re.compile(
@@ -188,6 +197,10 @@ _PROSE = (
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:now\s+)?(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         # "Yes, I think this does need escalating, but can we hold off until ...".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:does\s+|really\s+|now\s+|probably\s+)?needs?\s+escalating\b"
+        # "so I'd ask that this is escalated to Jamie as Assistant Director".
+        r"|\b(?:ask|request)\s+that\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:is|be)\s+escalated\b"
+        # "so I suppose this needs to go up for him": up the ladder, the rung unnamed.
+        r"|\b(?:this|it)\s+(?:probably\s+|now\s+)?needs?\s+to\s+go\s+up\b(?!\s+to\b)"
         # "please take this email as my escalation to Bridget at Stage 4"
         r"|\btake\s+this\s+(?:e-?mail\s+|message\s+)?as\s+my\s+(?:formal\s+)?escalation(?=\s+(?:to|up)\b)"
         # "I'm going to take this to Claire as Head of Service", "Probably needs to go up to Joanne?"
@@ -441,7 +454,9 @@ _ASSENT = re.compile(
     # The words of a yes to mailbot's own "please confirm your instruction".
     r"|confirm(?:ed)?\b|correct\b|ok(?:ay)?\b|go\s+ahead\b|please\s+do\b)(?=\s*(?:[,.!\-–—]|please\b|$)"
     # "Yep thats fine with me given the legal planning meeting is next wk": a yes and its reason.
-    r"|\s+(?:given|as|because|since|seeing)\b)",
+    r"|\s+(?:given|as|because|since|seeing)\b"
+    # "That's fine Daniel, Friday 11 June it is.": said to the one who asked, by name.
+    r"|\s+(?-i:[A-Z][a-z]+)\s*[,.!])",
     re.IGNORECASE,
 )
 
@@ -480,7 +495,9 @@ _AGREED_WITH_PEOPLE = re.compile(
     re.IGNORECASE)
 # "so I agree with Aisha that this needs to go up": agreeing with a person's view, not with a
 # request for time.
-_AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+(?:that|about|on\s+this|when|where)\b",
+_AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+(?:that|about|on\s+this|when|where)\b"
+                                 # "We agree that Mia needs the placement ...": a view shared, no time in it.
+                                 r"|\s+that\b(?![^.;!?\n]{0,60}\b(?:extension|extra|more\s+time|until|till|weeks?|days?|deadline|date)\b)",
                                  re.IGNORECASE)
 _NOUN_AFTER_ESCALATION = re.compile(
     r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
@@ -651,7 +668,7 @@ def points_to_a_table(text: str) -> bool:
 
 _IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|given\s+in|set\s+out\s+in|shown\s+in|from)\s+the\s+table\b",
                            re.IGNORECASE)
-_NAMED_TO_LOOK = re.compile(r"\s*(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\b",
+_NAMED_TO_LOOK = re.compile(r"\s*(?:[-–—:,]\s*)?(?:i\s+would\s+like\s+|i'd\s+like\s+|i\s+want\s+)?(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\b",
                             re.IGNORECASE)
 # ("3 working days given how long this has gone on."; not "5 working days went by", told.)
 _PERIOD_OPENS_A_SENTENCE = re.compile(
@@ -762,6 +779,9 @@ _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<obj
 _LEFT_TO_THE_READER = re.compile(
     r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
     r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
+# "I think we can probably call this resolved once the care plan is updated": resolved on a
+# condition, asked about (as "Happy for it to be resolved once ..." is).
+_CALL_IT_RESOLVED = re.compile(r"\bcall\s+(?:this|it)\b", re.IGNORECASE)
 _IF_OR_UNLESS = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
 # "... before I decide whether this needs to go to Stage 2": the decision still being made.
 _STILL_DECIDING = re.compile(r"\b(?:whether|decide|deciding|decision)\b", re.IGNORECASE)
@@ -851,6 +871,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # should happen, said with its condition (not "I will have to escalate if ...",
                 # the writer's warning), is asked about, as "please escalate if ..." is.
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
+                        verb == "RESOLVED" and _CALL_IT_RESOLVED.search(m.group())) or (
                         verb == "ESCALATE" and _IMPERSONAL_ESCALATION.search(m.group())
                         and _IF_OR_UNLESS.search(sentence) and not _STILL_DECIDING.search(sentence)):
                     # "... but if it is not on file by Thursday, please take this email as my
@@ -1198,11 +1219,12 @@ def _asked_back(text: str) -> str | None:
 _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–—]\s"
                           # "I'll give it another 24 hours and escalate to Claire if there's still
                           # nothing": the condition is the second decision's.
-                          r"|\s+and\s+(?=(?:then\s+)?(?:escalate|close|resolve|withdraw|refer)\b)"
+                          r"|\s+and\s+(?=(?:then\s+)?(?:i'll\s+|i\s+will\s+)?(?:escalate|close|resolve|withdraw|refer|take)\b|if\b)"
                           # "I'm happy to give him until then but if they're not there ...".
                           r"|\s+but\s+(?=if\b|unless\b)", re.IGNORECASE)
 
 
+_POLITE_IF = re.compile(r"\b(?:grateful|appreciate(?:d)?(?:\s+it)?|obliged|helpful|thankful)\s+$", re.IGNORECASE)
 _TO_FIND_OUT = re.compile(r"\b(?:see|check|find\s+out|know|learn)\s+$", re.IGNORECASE)
 
 
@@ -1216,7 +1238,9 @@ def _hedged(sentence: str, m: re.Match[str]) -> bool:
                   if not (c.group().lower().startswith("before") and begin + c.start() >= m.end())
                   # "Let's give it another week and see whether the letter is drafted": what the
                   # time is for, not a condition on it.
-                  and not (begin + c.start() >= m.end() and _TO_FIND_OUT.search(clause, 0, c.start()))]
+                  and not (begin + c.start() >= m.end() and _TO_FIND_OUT.search(clause, 0, c.start()))
+                  # "I would be grateful if it could now be closed": politeness, not a condition.
+                  and not _POLITE_IF.search(clause, 0, c.start())]
     return bool(conditions or _QUESTION_ABOUT.search(clause))
 
 
