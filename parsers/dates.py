@@ -629,6 +629,10 @@ _REQUEST_FRAME = re.compile(
     r"|(?:i'd|i\s+would|i'll|i\s+will|i\s+am|i'm)\s+(?:be\s+)?looking\s+for"
     # A subject line's clipped request: "need a response by tomorrow pm".
     r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
+    # "... and would like your written response within 10 working days" (the "I" said before).
+    r"|\bwould\s+like\s+(?=(?:your|a|an|the|his|her|their)\b)"
+    # "I've rung Mike and asked for a response by Friday": the writer's own request, told.
+    r"|\b(?:i've|i\s+have)\b[^.;!?]{0,40}?\basked\s+(?:(?-i:[A-Z][a-z]+)\s+|him\s+|her\s+|them\s+)?for\b"
     # A line of its own: "Timescale: 10 working days."
     r"|^\W*timescale(?:\s+(?:agreed|set|given|requested|required)(?:\s+(?:with|by)\s+\w+)?)?(?=\s*:)"
     # A note of who is to answer and when: "Catherine to respond within 3 working days."

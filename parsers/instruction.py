@@ -124,7 +124,7 @@ _PROSE = (
         r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
         r"|(?:(?:can|could|would)\s+you\s+(?:please\s+)?|\bplease\s+)close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))\b"
-        r"|(?:consider(?:ing)?|treat(?:ing)?|mark(?:ing)?|record(?:ing)?|log(?:ging)?)\s+(?:this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
+        r"|(?:consider(?:ing)?|treat(?:ing)?|mark(?:ing)?|record(?:ing)?|log(?:ging)?)\s+(?:this\s+(?:drp|alert|dispute|matter|concern|one)|this|it|the\s+\w+)\s+(?:as\s+)?(?:resolved|closed|concluded)"
         # Done on the case system: "I've ticked resolved on Mosaic", "I have marked it as resolved on MiCare".
         r"|(?:i've|i\s+have)\s+(?:now\s+|just\s+|also\s+)?(?:ticked|marked|recorded|logged)\s+(?:(?:this|it|the\s+\w+)\s+)?(?:as\s+)?(?:resolved|closed|concluded)\b"
         # "I would ask that this alert is now closed as resolved at Stage 2."
@@ -152,6 +152,8 @@ _PROSE = (
         r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
         # "Apologies, typo in my last - please make that 14 July, not 7 July."
         r"(?:typo|mistake|correction)\b[^.;!?\n]{0,40}?\b(?:please\s+)?(?:make|change)\s+(?:that|it)\s+(?:to\s+)?(?=\S)|"
+        # "I'm inclined to let this run until then rather than escalate it now".
+        r"\b(?:let|letting)\s+(?:this|it)\s+run\s+(?=until\b|till\b)|"
         # "so let's leave it until Friday and if I haven't got the plan by then ...".
         r"\b(?:let's|let\s+us|i'll|i\s+will|i'm\s+going\s+to)\s+leave\s+(?:it|this)\s+(?=until\b|till\b)|"
         # "..., so I'll hold off on stage 2 until then": the time given before escalating.
@@ -177,6 +179,8 @@ _PROSE = (
         # "Please record this alert as referred to Cafcass."
         r"|\b(?:record|mark|log|treat|close)\s+(?:this|it|the)(?:\s+\w+){0,2}?\s+as\s+(?:now\s+)?referred\s+(?:on\s+)?to\s+cafcass"
         r"|\bcafcass\s+referral"
+        # "Please log this as a referral to Cafcass".
+        r"|\b(?:record|mark|log|treat)\s+(?:this|it)\s+as\s+a\s+referral\s+to\s+cafcass"
         # Asked: "Should I now be referring this to Cafcass?"
         r"|\bshould\s+(?:i|we)\s+(?:now\s+)?(?:be\s+)?refer(?:ring)?\s+(?:this|it|the\s+(?:case|matter|alert))\s+(?:on\s+)?to\s+cafcass"
         # "I want this referred to CAFCASS please."
@@ -197,6 +201,8 @@ _PROSE = (
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:now\s+)?(?:will|should|needs\s+to|must)\s+(?:now\s+)?(?:be\s+)?escalated"
         # "Yes, I think this does need escalating, but can we hold off until ...".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert))\s+(?:does\s+|really\s+|now\s+|probably\s+)?needs?\s+escalating\b"
+        # "I am therefore asking for this alert to be escalated to Jamie Fox".
+        r"|\b(?:asking|ask|asked)\s+for\s+(?:this|it|the)(?:\s+(?:alert|dispute|drp|matter|concern))?\s+to\s+be\s+escalated\b"
         # "so I'd ask that this is escalated to Jamie as Assistant Director".
         r"|\b(?:ask|request)\s+that\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:is|be)\s+escalated\b"
         # "so I suppose this needs to go up for him": up the ladder, the rung unnamed.
@@ -340,6 +346,21 @@ _WORD_AS_SUBJECT = re.compile(
     r"could|couldn't|should|shouldn't|may|might|must|does|doesn't|did|didn't)\b", re.IGNORECASE)
 
 
+_BETWEEN_WRITER_AND_DEED = frozenset({"have", "has", "had", "therefore", "also", "already", "now", "just", "today", "then", "so"})
+
+
+def _told_by_the_writer(words: list[re.Match[str]], index: int) -> bool:
+    """"I escalated this", "I have therefore escalated this to Daniel": the writer telling what
+    they did (a fact of the story), the subject up to three words before the participle."""
+    for back in range(index - 1, max(-1, index - 4), -1):
+        token = words[back].group().lower()
+        if token in ("i", "we", "i've", "we've", "ive"):
+            return True
+        if token not in _BETWEEN_WRITER_AND_DEED:
+            return False
+    return False
+
+
 def _clause_command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when the clause is a command: the decision word comes first,
     after courtesy words, names followed by a comma, and nothing else."""
@@ -387,8 +408,11 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
                 return None
             # "I escalated this to stage 2 this morning, but ...": what the writer did before, a
             # fact of the story, not a decision given now.
-            if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() \
-                    and index > 0 and words[index - 1].group().lower() in ("i", "we"):
+            # ("I've agreed a further 24 hours" is the IRO's decision, told as made: only the
+            # simple past "I agreed"/"we extended" is history for time given.)
+            if token in ("escalated", "extended", "agreed", "closed", "withdrew") and not word.group().isupper() and (
+                    words[index - 1].group().lower() in ("i", "we") if index > 0 and token in ("agreed", "extended")
+                    else _told_by_the_writer(words, index)):
                 return None
             # "You have agreed that the virtual school will upload it by tomorrow": what the
             # reader did, told back to them, not the writer's decision.
@@ -554,6 +578,8 @@ _PERSON_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s
 def _target(rest: str) -> tuple[int | None, str | None]:
     """The stage number or rung words right after ESCALATE; (None, None) for the next rung. With
     a stage number, the second item is the person named with it, if any ("to Vikram at stage 2")."""
+    # A line the client wrapped is one line ("to Marcus at\nStage 2"); a blank line still ends it.
+    rest = re.sub(r"(?<!\n)[ \t]*\n[ \t]*(?!\n)", " ", rest)
     m = _TARGET.match(rest)
     if m is None:
         # "escalate stage 3" / "escalate: stage 3"
@@ -705,6 +731,12 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         # A response timescale may come with the escalation ("..., response within 3 working days").
         later = _without_later_points(text, after)
         timescale, unusable = response_timescale(later, sent)
+        if timescale is None and not unusable:
+            # "I would like this escalated to Morgan, with a written response within 5 working
+            # days": the escalation's own sentence asks, without a "please" of its own after the word.
+            own = next(((a, b) for a, b in sentences(later) if later[a:b].strip()), None)
+            if own is not None:
+                timescale, unusable = response_timescale(later[own[0]:own[1]], sent, subject=True)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
         elif unusable:
@@ -1225,7 +1257,8 @@ _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–�
 
 
 _POLITE_IF = re.compile(r"\b(?:grateful|appreciate(?:d)?(?:\s+it)?|obliged|helpful|thankful)\s+$", re.IGNORECASE)
-_TO_FIND_OUT = re.compile(r"\b(?:see|check|find\s+out|know|learn)\s+$", re.IGNORECASE)
+# (And "... to come back to me on whether the panel will agree": what the answer is about.)
+_TO_FIND_OUT = re.compile(r"\b(?:see|check|find\s+out|know|learn|on|about|as\s+to|confirm|tell\s+(?:me|us))\s+$", re.IGNORECASE)
 
 
 def _hedged(sentence: str, m: re.Match[str]) -> bool:
