@@ -530,6 +530,17 @@ _FOOTER_SENTENCE = re.compile(r"confidential|intended recipient|privileged|in er
                               re.IGNORECASE)
 
 
+def _message_sentence_before_name(rest: list[str]) -> bool:
+    """Whether a sentence of the message comes before the next first-name line in ``rest``."""
+    for line in rest:
+        # A name line, or the footer (a disclaimer, a rule of stars), ends the search.
+        if _FIRST_NAME.match(line) or _DISCLAIMER.search(line) or re.match(r"^\W{5,}$", line.strip()):
+            return False
+        if _SENTENCE_LINE.match(line) and not _FOOTER_SENTENCE.search(line) and not _SIGNATURE_MARK.search(line):
+            return True
+    return False
+
+
 def _signed_name_start(lines: list[str]) -> int:
     """A first name signing off ("Sam") followed only by a signature block (full name, title,
     council, phone, disclaimer): cut from the name (len(lines) if none)."""
@@ -553,6 +564,11 @@ def _signed_name_start(lines: list[str]) -> int:
         # "Timescale" over "I would like the plan agreed by Friday 4 June.": a heading over a
         # sentence of the message, not a name over a title.
         if _SENTENCE_LINE.match(rest[0]) and not _FOOTER_SENTENCE.search(rest[0]):
+            continue
+        # "Timescale\nPlan agreed by 28/05/2027\n\nI'm happy to discuss - I'm in the office on
+        # Tuesday.\n\nHannah\nHannah Price ...": a sentence of the message before the next name
+        # line says the signature starts further down.
+        if _message_sentence_before_name(rest):
             continue
         # A signature set on one line between bars ("Alex Morgan | Child Protection Conference
         # Chair | ... | Luton Borough Council") may be longer than a line of one.

@@ -212,3 +212,11 @@ def test_a_lone_sender_line_over_a_quote_starts_the_history() -> None:
     assert new_text(text) == "Monday 10am works."
     # Without a quote below, "From:" is text of the reply.
     assert "From: the school" in new_text("Update below.\n\nFrom: the school nurse, a letter is due.\n")
+
+
+def test_a_label_over_a_short_value_before_more_of_the_message_is_not_a_signature() -> None:
+    text = ("Emma,\n\nPlease find my recommendation below.\n\nAction required\nPathway plan completed.\n"
+            "Timescale\nPlan agreed by 28/05/2027\n\nI'm happy to discuss - I'm in the office on Tuesday and Thursday.\n\n"
+            "Hannah\n\nHannah Price\nIndependent Reviewing Officer\nWestbridge Council\nTel: 0161 496 0700\n")
+    new = new_text(text)
+    assert "Plan agreed by 28/05/2027" in new and "Tel: 0161" not in new
