@@ -377,10 +377,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
         or (ins.verb == "ESCALATE" and _THE_DRP_UP_A_RUNG.search(ins.words))
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
-    if refused is not None and not refused.verb in ("EXTEND", "AGREE") and not ins.prose:
-        # "ESCALATE to stage 2 please." from an IRO covering for the one who raised it: the
-        # command is what the mail is, whatever else it says; recorded, and the sender is told
-        # who decides.
+    if refused is not None and refused.verb not in ("EXTEND", "AGREE") and not ins.prose and sender != alert.responder:
+        # "ESCALATE to stage 2 please." from an IRO covering for the one who raised it: from
+        # someone who neither decides nor responds, the command is what the mail is, whatever
+        # else it says ("... not prepared to let it sit for another week" asks for no time);
+        # recorded, and the sender is told who decides. (The responder's request for time in
+        # the same mail still counts: it is theirs to ask.)
         return Route(RESPONSE, "processed", d.ManagerResponse(sender, not_a_response=_not_a_response(parsed)),
                      reading=refused, not_entitled=True)
     if parsed.extension_request is not None:

@@ -77,3 +77,9 @@ def test_a_response_relayed_with_the_managers_agreement_is_the_response() -> Non
             "The PEP is booked for 10 February.\n")
     route = _route("lee.tm@luton.example.gov.uk", body)
     assert route.kind == "manager_response" and not route.not_entitled
+
+
+def test_the_responders_request_for_time_beside_a_decision_word_still_counts() -> None:
+    body = "RESOLVED for the PEP part. Could I have until Friday 5 February for the health assessment?\n\nDana\n"
+    route = _route("dana.tm@luton.example.gov.uk", body)
+    assert route.kind == "extension_request"
