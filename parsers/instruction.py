@@ -723,11 +723,11 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
         if (corrected := _STAGE_CORRECTED.search(clause)) is not None:
             # "Please escalate this to stage 3 - sorry, I mean stage 2, to Marcus": the writer's
             # own correction, in the same breath, is the rung.
-            args["stage"], args["target"] = stage_number(corrected.group("stage") or corrected.group("stage2")), None
-        if args["stage"] is None and args["target"] is None and (goes := _SHOULD_GO.search(clause)) is not None:
+            args["stage"], args["target"] = stage_number(corrected.group("stage")), None
+        if args["stage"] is None and args["target"] is None and (goes := _IT_SHOULD_GO.match(clause, _LEAD_IN.match(clause).end())):
             # "ESCALATE - I agree this should go to Stage 2, to Vikram": where it goes, said in
             # the clause after the word.
-            args["stage"], args["target"] = _target(clause[goes.end():])
+            args["stage"], args["target"] = _target(clause[goes.start("to"):])
         # A response timescale may come with the escalation ("..., response within 3 working days").
         later = _without_later_points(text, after)
         timescale, unusable = response_timescale(later, sent)
@@ -783,10 +783,12 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     return args
 
 
-_STAGE_CORRECTED = re.compile(r"\b(?:sorry|correction|oops)\b[,:\s-]*(?:i\s+mean[t]?\s+|make\s+that\s+|that\s+should\s+be\s+)?(?P<stage>stage\s*\w+)"
-                              r"|\bi\s+mean[t]?\s+(?P<stage2>stage\s*\w+)", re.IGNORECASE)
-_SHOULD_GO = re.compile(r"^\s*[-–—:,]\s*(?:i\s+(?:agree|think)\s+(?:that\s+)?)?(?:this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to|can)\s+(?:now\s+)?go(?=\s+(?:up\s+|straight\s+|directly\s+)?to\b)",
-                        re.IGNORECASE)
+# ("Sorry, stage 2 has already been tried" names a stage and corrects nothing: the words that make
+# a correction must be there, and the stage must not start a sentence of its own.)
+_STAGE_CORRECTED = re.compile(
+    r"\b(?:i\s+mean[t]?|make\s+that|that\s+should\s+(?:have\s+)?be(?:en)?|correction\s*:)\s+(?P<stage>stage\s*\w+)\b"
+    r"(?!\s+(?:is|was|has|had|are|were|would|will|can|could)\b)", re.IGNORECASE)
+_LEAD_IN = re.compile(r"\s*[-–—:,]?\s*(?:i\s+(?:agree|think)\s+(?:that\s+)?)?", re.IGNORECASE)
 _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+to|within|by|until|till)\b[^\n]*)", re.IGNORECASE)
 
 
@@ -801,9 +803,11 @@ _RETARGETED = re.compile(r"\b(?:go|goes|send\s+(?:it|this)|escalate\s+(?:it|this
                          re.IGNORECASE)
 _BUT_MY_OWN = re.compile(r"^\W*(?:[\w,' ]{0,20}\s)?but\b", re.IGNORECASE)
 _GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:have\s+)?", re.IGNORECASE)
-# "Escalate please. ... he agrees this should now go to Daniel Osei as Service Manager."
-_GOES_TO_LATER = re.compile(r"\b(?P<object>this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to)\s+(?:now\s+)?go(?:\s+up)?\s+(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
-                            re.IGNORECASE)
+# "this should (now) go (up) to <rung>": after the command word ("ESCALATE - I agree this should go
+# to Stage 2") or later in the text ("Escalate please. ... he agrees this should now go to Daniel
+# Osei as Service Manager").
+_IT_SHOULD_GO = re.compile(r"\b(?P<object>this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to|can)\s+(?:now\s+)?go"
+                           r"(?:\s+up|\s+straight|\s+directly)?\s+(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})", re.IGNORECASE)
 _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<object>(?:this|it)\s+)?(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
 # "I hope you will feel able to treat the concern as resolved": the writer leaving the decision to
@@ -842,13 +846,12 @@ def _grants_the_same(text: str, prose: list, args: dict, sent: date | None) -> b
 # Where a clause of the writer's own begins: "I don't feel it goes far enough and I'd like this to
 # go to Nick Evans" - the negation is the first clause's; "I'm not going to escalate yet, ..., so
 # I'll give you until Friday" - the grant is a clause of its own.
-_OWN_CLAUSE_BREAK = re.compile(r"\s+(?:and|but|so)\s+(?=(?:i|we)\b|i'|we')|[,;]\s*(?:but|so|and)\s+|;\s*|\s[-–—]\s", re.IGNORECASE)
 
 
 def _own_clause(sentence: str, at: int) -> str:
     """The text before ``at`` back to the start of its clause."""
     # (Searched past ``at``: the look-ahead after "and" reads the word that begins the clause.)
-    begin = max((b.end() for b in _OWN_CLAUSE_BREAK.finditer(sentence) if b.end() <= at), default=0)
+    begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence) if b.end() <= at), default=0)
     return sentence[begin:at]
 
 
@@ -978,7 +981,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
-            sent_to = _SEND_IT_TO.search(text, after) or _GOES_TO_LATER.search(text, after)
+            sent_to = _SEND_IT_TO.search(text, after) or _IT_SHOULD_GO.search(text, after)
             # ("Please send to Taylor at Stage 2" names the rung; "Please send to Morgan" alone is
             # read as the next rung, as a bare ESCALATE is.)
             if sent_to is not None and (sent_to.group("object") or _STAGE.search(sent_to.group("to"))):
@@ -1253,7 +1256,10 @@ _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-–�
                           # nothing": the condition is the second decision's.
                           r"|\s+and\s+(?=(?:then\s+)?(?:i'll\s+|i\s+will\s+)?(?:escalate|close|resolve|withdraw|refer|take)\b|if\b)"
                           # "I'm happy to give him until then but if they're not there ...".
-                          r"|\s+but\s+(?=if\b|unless\b)", re.IGNORECASE)
+                          r"|\s+but\s+(?=if\b|unless\b)"
+                          # "I don't feel it goes far enough and I'd like this to go to Nick Evans":
+                          # the writer starting a clause of their own.
+                          r"|\s+(?:and|but|so)\s+(?=(?:i|we)\b|i'|we')", re.IGNORECASE)
 
 
 _POLITE_IF = re.compile(r"\b(?:grateful|appreciate(?:d)?(?:\s+it)?|obliged|helpful|thankful)\s+$", re.IGNORECASE)
@@ -1262,7 +1268,8 @@ _TO_FIND_OUT = re.compile(r"\b(?:see|check|find\s+out|know|learn|on|about|as\s+t
 
 
 def _hedged(sentence: str, m: re.Match[str]) -> bool:
-    begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence, 0, m.start())), default=0)
+    # (Searched past the decision: the look-ahead after "and" reads the word that begins a clause.)
+    begin = max((b.end() for b in _HEDGE_BREAK.finditer(sentence) if b.end() <= m.start()), default=0)
     after = _HEDGE_BREAK.search(sentence, m.end())
     clause = sentence[begin : after.start() if after else len(sentence)]
     # ("I give you extra 24 hours for this before I decide about the escalation": what comes

@@ -83,3 +83,10 @@ def test_the_responders_request_for_time_beside_a_decision_word_still_counts() -
     body = "RESOLVED for the PEP part. Could I have until Friday 5 February for the health assessment?\n\nDana\n"
     route = _route("dana.tm@luton.example.gov.uk", body)
     assert route.kind == "extension_request"
+
+
+def test_a_stage_named_after_sorry_is_no_correction_without_the_words_that_make_one() -> None:
+    found = parse_instruction("Please escalate this to stage 3 - sorry, stage 2 has already been tried.", WEDNESDAY)
+    assert found is not None and found.stage == 3
+    found = parse_instruction("Please escalate this to stage 3, or rather - make that stage 2.", WEDNESDAY)
+    assert found is not None and found.stage == 2
