@@ -501,8 +501,25 @@ def _postscript(lines: list[str], cut: int) -> list[str]:
     return [""] + lines[start:end]
 
 
+# A mailing list's footer (Mailman's rule of underscores over "<list> mailing list", its address
+# and the listinfo link; Google Groups' "You received this message because ..."): the list wrote
+# it, not the sender.
+_LIST_FOOTER_LINE = re.compile(r"\bmailing\s+list\s*$|/listinfo\b|^\s*you received this message because you are subscribed",
+                               re.IGNORECASE)
+
+
+def _list_footer_start(lines: list[str]) -> int:
+    for i, line in enumerate(lines):
+        if _RULE.match(line) or _SIG_DELIM.match(line):
+            following = [later for later in lines[i + 1 : i + 5] if later.strip()][:3]
+            if any(_LIST_FOOTER_LINE.search(later) for later in following):
+                return i
+    return len(lines)
+
+
 def _clean(lines: list[str]) -> str:
     lines = [line.rstrip() for line in lines if not _is_quoted(line)]
+    lines = lines[: _list_footer_start(lines)]
     whole = lines
     lines = lines[: _sign_off_start(lines)]
     lines = lines[: _signed_name_start(lines)]

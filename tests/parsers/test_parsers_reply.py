@@ -220,3 +220,19 @@ def test_a_label_over_a_short_value_before_more_of_the_message_is_not_a_signatur
             "Hannah\n\nHannah Price\nIndependent Reviewing Officer\nWestbridge Council\nTel: 0161 496 0700\n")
     new = new_text(text)
     assert "Plan agreed by 28/05/2027" in new and "Tel: 0161" not in new
+
+
+def test_a_mailing_lists_footer_under_an_inline_reply_is_not_the_senders() -> None:
+    text = ("Hi,\nOn Sat, 26 May 2012 at 16:58, Ana Ruiz wrote:\n> Who is chasing the PEP?\n\n"
+            "I am, and it is due by Friday.\n\n> Thanks\n\n"
+            "_______________________________________________\nriak-users mailing list\n"
+            "riak-users@lists.example.com\nhttp://lists.example.com/mailman/listinfo/riak-users\n")
+    out = new_text(text)
+    assert "I am, and it is due by Friday." in out
+    assert "mailing list" not in out and "listinfo" not in out
+
+
+def test_a_rule_of_underscores_without_a_list_under_it_is_kept() -> None:
+    # Only the list's own lines make the rule a footer: a rule the writer typed stays.
+    text = "Agreed.\n________________\nNext review on 3 June.\n"
+    assert "Next review on 3 June." in new_text(text)
