@@ -848,6 +848,12 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _WINDOW = 160
+# "I am not prepared to let it sit for another week": the time refused, further back than the
+# negation's three words reach.
+_REFUSED_DRIFT = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno\s+way)\b[^.;!?\n]{0,40}\blet\s+(?:it|this|things|matters|the\s+\w+)\s+"
+    r"(?:sit|drift|slide|slip|wait|go\s+on|run\s+on|carry\s+on|continue|stay|stand)\s+(?:for\s+)?(?:a\s+|an\s+)?$",
+    re.IGNORECASE)
 # "(the Virtual School need 5 working days to QA it)": someone else's time, a reason in a
 # response, not the writer asking for theirs.
 _SOMEONE_ELSE = re.compile(r"\b(?:the\s+[\w'-]+(?:\s+[\w'-]+)?|they|he|she|it)\s+(?:will\s+|would\s+|may\s+|might\s+)?$",
@@ -965,6 +971,7 @@ def extension_request(text: str, sent: date | None) -> tuple[bool, Timescale | N
     spans: list[tuple[int, int]] | None = None  # split into sentences once, and only if needed
     asks = [m for m in _MORE_TIME_SEARCH.finditer(text) if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()])
             and not _someone_elses_extension(text, m)
+            and not _REFUSED_DRIFT.search(text[max(0, m.start() - 80) : m.start()])
             and not _HINDSIGHT.search(text[max(0, m.start() - 40) : m.start()])
             and not (m.group().lower().startswith("need") and _SOMEONE_ELSE.search(text[max(0, m.start() - 40) : m.start()]))]
     if asks:

@@ -228,6 +228,8 @@ _PROSE = (
         r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up)?(?=\s+to\b)"
         # "so I think this probably has to go to Ruth".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
+        # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
+        r"|\b(?:this|it)\s+should\s+(?:now\s+|probably\s+)?go(?:\s+up)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         # ("I want his part escalated to Marcus": one child's part of a sibling alert.)
@@ -244,6 +246,8 @@ _AGREE_PROSE = re.compile(
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us"
     # "so can we give it another couple of days and I'll decide then".
     r"|(?:can|could|shall)\s+we"
+    # "given the bank holiday it is fair to give you until Friday".
+    r"|(?:it\s+is|it's|it\s+seems|that\s+seems|that's|that\s+is)\s+(?:only\s+)?(?:fair|reasonable|right)\s+to"
     # Written without the tense: "so I give you extra 24 hours for this".
     r"|(?<=\bi)(?=\s+(?:give|allow|grant)\b))\s+(?:give|allow|grant)\s+(?:the\s+team|you|him|her|them|\w+)\s+(?:until|till|a\s+further|another|an\s+extra|extra|more|\d)"
     # "As agreed, I'm giving you the further 24 hours for the referral".
@@ -252,7 +256,9 @@ _AGREE_PROSE = re.compile(
     r"|^\W*(?:give|allow)\s+(?:him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|to|another|a\s+further|an\s+extra|extra|more|\d)"
     # "You can have until Monday 19 July to get section 4 completed."
     # ("That's fine by me - Vikram can have until the 25th": after a dash, too.)
-    r"|(?:^|\s[-–—]\s|;)\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)",
+    r"|(?:^|\s[-–—]\s|;)\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)"
+    # "That's fine by me - Wednesday it is.": the day asked for, taken.
+    r"|(?:^|\s[-–—]\s|[,;:]\s*)\W*(?:monday|tuesday|wednesday|thursday|friday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s+it\s+is(?:\s+then)?\W*$",
     re.IGNORECASE,
 )
 
@@ -908,7 +914,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
                         verb == "RESOLVED" and _CALL_IT_RESOLVED.search(m.group())) or (
                         verb == "ESCALATE" and _IMPERSONAL_ESCALATION.search(m.group())
-                        and _IF_OR_UNLESS.search(sentence) and not _STILL_DECIDING.search(sentence)):
+                        and (_IF_OR_UNLESS.search(sentence) or sentence.rstrip().endswith("?"))
+                        and not _STILL_DECIDING.search(sentence)):
                     # "... but if it is not on file by Thursday, please take this email as my
                     # escalation to Bridget at Stage 4": a decision for later, asked about.
                     conditional.append((verb, start, start + m.end()))
@@ -1062,6 +1069,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
                            quoted=any(a <= after - 1 < b for a, b in quotes), **args)
+    if prose and _NOTHING_ASKED_YET.search(text):
+        # "I'm minded to escalate this to Morgan. Before I do, I want to talk it over ... so I'm
+        # not asking for anything to happen on the alert yet": the writer says in so many words
+        # that this is no decision; it is recorded as a note, not asked about.
+        return None
     if prose:
         verbs = {p[0] for p in prose}
         verb, start, after = prose[0]
@@ -1096,6 +1108,15 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
                            words=" ".join(text[start:sentence_end].split()), prose=True, **args)
     return None
+
+
+# The writer saying outright that nothing is to be done yet (and so that prose around it is no
+# decision). Narrow on purpose: "no further action is needed from me" closes an alert.
+_NOTHING_ASKED_YET = re.compile(
+    r"\bnot\s+(?:yet\s+)?asking\s+(?:for\s+)?(?:you\s+|mailbot\s+)?(?:to\s+do\s+)?anything(?:\s+to\s+(?:happen|change|be\s+done))?"
+    r"|\bnothing\s+(?:needs|has)\s+to\s+(?:happen|change|be\s+done)\s+(?:on|to|with)\s+(?:the|this)\s+(?:alert|drp|dispute)\s+(?:yet|for\s+now)"
+    r"|\b(?:please\s+)?(?:don't|do\s+not)\s+(?:do|change)\s+anything\s+(?:on|to|with)\s+(?:the|this)\s+(?:alert|drp|dispute)\s+(?:yet|for\s+now)",
+    re.IGNORECASE)
 
 
 # Words that take a decision back later in the same reply ("RESOLVED ... Actually - hold on.
