@@ -1113,7 +1113,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
 # The writer saying outright that nothing is to be done yet (and so that prose around it is no
 # decision). Narrow on purpose: "no further action is needed from me" closes an alert.
 _NOTHING_ASKED_YET = re.compile(
-    r"\bnot\s+(?:yet\s+)?asking\s+(?:for\s+)?(?:you\s+|mailbot\s+)?(?:to\s+do\s+)?anything(?:\s+to\s+(?:happen|change|be\s+done))?"
+    r"\bnot\s+(?:yet\s+)?asking\s+(?:for\s+anything\s+(?:to\s+(?:happen|change|be\s+done)|yet\b|for\s+now\b)"
+    r"|(?:you|anyone|mailbot)\s+to\s+(?:do|change)\s+anything)"
     r"|\bnothing\s+(?:needs|has)\s+to\s+(?:happen|change|be\s+done)\s+(?:on|to|with)\s+(?:the|this)\s+(?:alert|drp|dispute)\s+(?:yet|for\s+now)"
     r"|\b(?:please\s+)?(?:don't|do\s+not)\s+(?:do|change)\s+anything\s+(?:on|to|with)\s+(?:the|this)\s+(?:alert|drp|dispute)\s+(?:yet|for\s+now)",
     re.IGNORECASE)

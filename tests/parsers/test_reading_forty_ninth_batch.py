@@ -56,3 +56,10 @@ def test_time_refused_further_back_than_the_negation_window_is_no_request() -> N
     # Asked for, the same words are a request.
     asks, amount = extension_request("Could you let it sit for another week?", MONDAY)
     assert asks and amount is not None and amount.working_days == 5
+
+
+def test_not_asking_for_anything_else_is_no_deferral() -> None:
+    # Only "nothing is to happen (yet)" defers; "not asking for anything unreasonable" does not.
+    found = parse_instruction("I'm not asking for anything unreasonable. I'll give you until Friday.", MONDAY)
+    assert found is not None and found.verb in ("AGREE", "EXTEND")
+    assert parse_instruction("I'm minded to escalate this to Daniel, but I'm not asking you to do anything yet.", MONDAY) is None
