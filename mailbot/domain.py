@@ -555,7 +555,8 @@ def _extension_agreed(alert: Alert, ev: ExtensionAgreed, now: datetime, rules: R
     _require_entitled(rules, alert, ev.sender, "agree an extension to")
     pending = alert.pending_extension
     if pending is None:
-        raise TransitionRefused(f"no one has asked for more time on {alert.ref}; reply EXTEND to set a new date")
+        raise TransitionRefused(f"no one has asked for more time on {alert.ref}, so there is nothing to agree; "
+                                "reply RESOLVED if the response settles the concern, or EXTEND to set a new date")
     due = _new_due(rules, now, alert.current.due, pending.working_days, pending.until)
     # Agreeing to more time never brings a deadline forward.
     due = max(due, alert.current.due)

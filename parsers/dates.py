@@ -884,6 +884,7 @@ def _set_for_response(text: str, sent: date | None, start: int, sentence: str) -
     return None if day is None else Timescale(until=day)
 
 
+_WITH_A_TIMESCALE = re.compile(r"\bwith\s+(?:a|the|an\s+agreed)\s+timescale$", re.IGNORECASE)
 _NEXT_CLAUSE = re.compile(r";|,\s*(?:and|but|so|if|otherwise)\b", re.IGNORECASE)
 
 
@@ -910,6 +911,9 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
             after = _NEXT_CLAUSE.split(sentence[asks.end() : asks.end() + 25], 1)[0]
             labelled = after.lstrip().startswith(":")
             if _PAST_OR_NEGATED.search(sentence[clause_start : asks.start()]) or (
+                    # "Both were review decisions from his first review, with a timescale of 20
+                    # working days, and neither has been completed": the actions' timescale, told.
+                    _WITH_A_TIMESCALE.search(sentence, 0, asks.end()) and _PAST_OR_NEGATED.search(sentence[: asks.start()])) or (
                     _LABEL_EMPTY.match(after) if labelled else _PAST_OR_NEGATED.search(_CONTRAST.sub("", after))):
                 continue
             # The period or date belongs to the request: it comes after the response word.

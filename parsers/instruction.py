@@ -106,7 +106,7 @@ _PROSE = (
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
         r"|(?:this(?:\s+(?:one|drp|alert|dispute|matter|concern))?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))(?:'s|\s+(?:is|has\s+been|can\s+be|can\s+now\s+be|is\s+now))\s+(?:now\s+)?(?:resolved|closed|concluded)"
         # "That's resolved as far as I'm concerned."
-        r"|(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:now\s+)?(?:resolved|sorted|closed)\s+as\s+far\s+as\s+i'?m\s+concerned"
+        r"|(?:that's|that\s+is|this\s+is|it's|it\s+is|(?:that|this)\s+(?:part|bit)\s+is)\s+(?:now\s+)?(?:resolved|sorted|closed)\s+as\s+far\s+as\s+i'?m\s+concerned"
         # "as far as I'm concerned this one is sorted", "from my point of view this one is sorted".
         r"|(?:as\s+far\s+as\s+i'm\s+concerned|from\s+my\s+(?:point\s+of\s+view|perspective|side)|for\s+my\s+part),?\s+(?:this(?:\s+one)?|it)(?:'s|\s+is)\s+(?:now\s+)?(?:sorted|resolved)"
         # "I think we can put this one to bed now", "happy with this" (said to a response).
@@ -152,6 +152,9 @@ _PROSE = (
         r"\b(?:deadline|response\s+date|due\s+date)\s+(?:is|was|should\s+be|should\s+have\s+been)\s+(?=\S)|"
         # "Apologies, typo in my last - please make that 14 July, not 7 July."
         r"(?:typo|mistake|correction)\b[^.;!?\n]{0,40}?\b(?:please\s+)?(?:make|change)\s+(?:that|it)\s+(?:to\s+)?(?=\S)|"
+        # "I spoke to Ben and we agreed he will have it signed and on Mosaic by 5pm tomorrow": a
+        # new day for the response, agreed with the manager (asked about, as all prose is).
+        r"\bwe\s+(?:have\s+)?agreed\s+(?:that\s+)?(?:he|she|they|you|(?-i:[A-Z][a-z]+))\s+(?:will|would|is\s+to|are\s+to)\b[^.;!?\n]{0,160}?(?=\b(?:by|before)\s+(?:\d|noon|midday|end\s+of|close\s+of|cop|tomorrow|today|monday|tuesday|wednesday|thursday|friday|the\s+\d))|"
         # "I'm inclined to let this run until then rather than escalate it now".
         r"\b(?:let|letting)\s+(?:this|it)\s+run\s+(?=until\b|till\b)|"
         # "so let's leave it until Friday and if I haven't got the plan by then ...".

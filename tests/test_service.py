@@ -138,6 +138,8 @@ def test_refused_instruction_from_the_iro_gets_a_reply_and_changes_nothing(bot: 
     raw = mail("sam.iro", "dana.tm", f"RE: [{ref}] Pre-Dispute Resolution", "AGREE", at("2027-05-05T10:00"), "i-1@x")
     result = bot.ingest(raw, at("2027-05-05T10:00"))
     assert result.status == "processed" and result.reason.startswith("refused: no one has asked for more time")
+    # "Agreed, thanks" to a response, with nothing to agree: the IRO is given the words to send.
+    assert "reply RESOLVED if the response settles the concern, or EXTEND" in result.reason
     with bot.sessions() as session:
         templates = [r.template for r in repo.outbox_rows(session)]
     assert templates == ["acknowledgement", "instruction_refused"]
