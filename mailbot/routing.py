@@ -192,6 +192,20 @@ def person_rung(config: Config, process: Process, name: str) -> int | None:
     return stages[0] if len(stages) == 1 else None
 
 
+def first_name_rung(config: Config, process: Process, name: str) -> int | None:
+    """The stage of ``process`` meant by a first name alone ("Escalate to Marcus"): only when
+    one rung has someone of that first name on it (None otherwise, or for more than one word)."""
+    wanted = _words(name)
+    if len(wanted) != 1:
+        return None
+    first = next(iter(wanted))
+    stages = sorted({
+        s.stage for p in config.people if p.name.split() and p.name.split()[0].lower() == first
+        for s in process.stages if s.responder in p.roles
+    })
+    return stages[0] if len(stages) == 1 else None
+
+
 def stage_for_target(config: Config, process: Process, target: str) -> tuple[int | None, str | None]:
     """The stage that the words naming a rung or a person mean ("the Head of Service", "Morgan
     Ellis", "Locality Service Lead"), as (stage, None), or (None, why it is unclear)."""
@@ -201,15 +215,9 @@ def stage_for_target(config: Config, process: Process, target: str) -> tuple[int
     stage = person_rung(config, process, target)
     if stage is not None:
         return stage, None
-    if len(wanted) == 1:
-        # "Escalate to Marcus": a first name is enough when only one rung has a Marcus on it.
-        first = next(iter(wanted))
-        stages = sorted({
-            s.stage for p in config.people if p.name.split() and p.name.split()[0].lower() == first
-            for s in process.stages if s.responder in p.roles
-        })
-        if len(stages) == 1:
-            return stages[0], None
+    stage = first_name_rung(config, process, target)
+    if stage is not None:
+        return stage, None
     if len(wanted) == 1 and re.fullmatch(r"[a-z]{2,5}", next(iter(wanted))):
         # "the AD", "the DCS", "HoS": a rung called by its initials.
         short = next(iter(wanted))
@@ -269,7 +277,13 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     doubt = instruction.doubt
     verb = instruction.verb
     stage = instruction.stage
-    if verb == "AGREE" and (instruction.working_days or instruction.until) and (
+    if verb == "AGREE" and instruction.day_beside and (
+            alert.pending_extension is None or _other_time(instruction, alert.pending_extension)):
+        # "Agree. Fine for Chris to have until the 26th" to a request for the 30th (or to none):
+        # the word agrees, the words give another day; which stands is asked.
+        verb = "EXTEND"
+        doubt = doubt or "AGREE was written with another day than the one asked for"
+    elif verb == "AGREE" and (instruction.working_days or instruction.until) and (
             alert.pending_extension is None or (instruction.prose and _other_time(instruction, alert.pending_extension))):
         # Time given when no one asked for it is the IRO setting a new deadline: EXTEND. So is
         # other time granted in the IRO's own words than was asked ("I can give you until
@@ -288,8 +302,10 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
             doubt = doubt or unclear
     elif verb == "ESCALATE" and stage is not None and instruction.target:
         # "Please escalate to stage 3 - Sana Ali -" where Sana Ali answers at stage 2: which of
-        # the two was meant is asked (a first name alone is too loose to contradict a number).
-        named_at = person_rung(config, process, instruction.target)
+        # the two was meant is asked. A first name counts when one rung alone has someone of
+        # that name ("stage 4, to Claire" with Claire Dawson the Head of Service at stage 3): a
+        # contradiction only ever leads to a question.
+        named_at = person_rung(config, process, instruction.target) or first_name_rung(config, process, instruction.target)
         if named_at is not None and named_at != stage and not doubt:
             doubt = f"stage {stage} was named with {instruction.target}, who responds at stage {named_at}"
             # What is proposed is the person's rung: people know whom they mean and miscount

@@ -769,7 +769,8 @@ _MORE_TIME = re.compile(
     # "Can I ask for the further 24 hours the DRP guidance allows": the procedure's own allowance.
     rf"|\b(?:ask(?:ing)?\s+for|request(?:ing)?|have|take)\s+the\s+(?:further|additional|extra)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
-    rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b"
+    # ("can meet his needs longer term": the child's needs, not more time.)
+    rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b(?![\s-]+term\b)"
     # "Would you be able to give me until Friday 4 June to complete the SMART plan?"
     rf"|\b(?:would|could|can|will)\s+you\s+(?:be\s+able\s+to\s+|please\s+)?(?:give|allow|let)\s+(?:me|us)\s+(?:have\s+)?(?:until|till|an?\s+extra|more|another|a\s+further|a\s+few|{NUMBER}\s+(?:more|further|extra))\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
@@ -780,7 +781,7 @@ _MORE_TIME = re.compile(
     rf"|\b(?:could|can|would|may)\s+(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date)\s+(?:(?:on|for)\s+(?:this|it)\s+)?(?:please\s+)?(?:run|move|go|slip|be\s+(?:moved|pushed|put)\s+back|be\s+moved|be\s+extended)\s+(?:back\s+)?(?:to|until|till)\b"
     # "Could I ask that the deadline is extended to Friday 11 June?", "I'd request the deadline
     # to be moved to the 14th".
-    rf"|\b(?:ask|request|suggest|propose)\s+(?:that\s+|for\s+)?(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date|response\s+date)\s+(?:is|be|gets|to\s+be)\s+(?:extended|moved|pushed\s+back|put\s+back)\s+(?:to|until|till)\b"
+    rf"|\b(?:ask|request|suggest|propose)\s+(?:that\s+|for\s+)?(?:the|my|this|that)\s+(?:deadline|date|timescale|due\s+date|response\s+date)(?:\s+for\s+(?:my|the|our|this|a)\s+(?:written\s+)?(?:response|reply))?\s+(?:is|be|gets|to\s+be)\s+(?:extended|moved|pushed\s+back|put\s+back)\s+(?:to|until|till)\b"
     rf"|\b(?:agreeable|ok|okay|alright|acceptable|possible|happy)\s+(?:to|for|if|with)\s+(?:me|us|i|we)\s+(?:to\s+)?(?:com(?:e|ing)\s+back|respond(?:ing)?|reply(?:ing)?|get(?:ting)?\s+back|send(?:ing)?)"
     rf"|\bpush\s+(?:this|it|the\s+(?:deadline|date|response|timescale))\s+(?:back\s+|out\s+)?(?:to|until|till|by)\b"
     rf"|\bany\s+chance\s+(?:i|we)\s+(?:could|can|might)\s+(?:have|get|push|take|extend)\b"

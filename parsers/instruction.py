@@ -187,7 +187,7 @@ _PROSE = (
         # Asked: "Should I now be referring this to Cafcass?"
         r"|\bshould\s+(?:i|we)\s+(?:now\s+)?(?:be\s+)?refer(?:ring)?\s+(?:this|it|the\s+(?:case|matter|alert))\s+(?:on\s+)?to\s+cafcass"
         # "I want this referred to CAFCASS please."
-        r"|\b(?:want|would\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
+        r"|\b(?:want|would\s+like|'d\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
@@ -243,7 +243,7 @@ _AGREE_PROSE = re.compile(
     r"\b(?:happy|content|fine|ok|okay)\s+(?:to\s+|with\s+|for\s+)?(?:agree|grant|allow|give|accept|go\s+along\s+with|the|an?|that|this)\b[^.!?]{0,40}\b(?:extension|extra|more\s+time|further|another|week|days?|until)\b"
     r"|\b(?:extension|extra\s+time|more\s+time)\s+(?:is\s+)?(?:agreed|granted|fine|approved)\b"
     # "I am happy for him to have the extra time he has asked for."
-    r"|\b(?:happy|content|fine|ok|okay)\s+for\s+(?:him|her|them|you|(?-i:[A-Z][a-z]+))\s+to\s+have\s+(?:the\s+)?(?:extra|more|further|additional)\s+(?:time|days?|week)"
+    r"|\b(?:happy|content|fine|ok|okay)\s+for\s+(?:him|her|them|you|(?-i:[A-Z][a-z]+))\s+to\s+have\s+(?:(?:the\s+)?(?:extra|more|further|additional)\s+(?:time|days?|week)|until|till)"
     # "Agreed in principle, but I need it by Tuesday 16th rather than the 19th".
     r"|^\W*(?:agreed?|ok|okay|fine|happy)\s+in\s+principle\b"
     r"|\b(?:(?:happy|content|willing|prepared|ok|okay|fine)(?:\s+(?:by|with)\s+me)?\s+to|i'll|i\s+will|i\s+can|i'm\s+going\s+to|i\s+am\s+going\s+to|let's|let\s+us"
@@ -579,7 +579,7 @@ def _status_question(sentence: str) -> bool:
 
 
 _PERSON = re.compile(r"(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2}")
-_PERSON_AFTER_STAGE = re.compile(r"\s*stage\s*\w+\s*(?:[-–—,]|\bwith\b)\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})",
+_PERSON_AFTER_STAGE = re.compile(r"\s*stage\s*\w+\s*(?:[-–—,]\s*(?:to\s+)?|\bwith\b)\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})",
                                  re.IGNORECASE)
 _PERSON_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})\s*[),]")
 
@@ -842,6 +842,25 @@ _QUOTED = re.compile(r'"[^"\n]{2,200}"|\u201c[^\u201d\n]{2,200}\u201d')
 _EMOJI = re.compile(r"[ \t]*[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2705][\ufe0f\U0001F3FB-\U0001F3FF]*")
 
 
+_ESCALATE_TO = re.compile(r"\bescalat(?:e|ing)\s+(?:this\s+|it\s+)?(?=(?:straight\s+|directly\s+|up\s+)?to\s)", re.IGNORECASE)
+
+
+def _rung_said_elsewhere(text: str, sent: date | None) -> dict:
+    """The stage and target of the first "escalate (this) to <rung>" in ``text`` ({} if none)."""
+    for m in _ESCALATE_TO.finditer(text):
+        named = _read_arguments("ESCALATE", text, m.end(), sent)
+        if named.get("stage") is not None or named.get("target") is not None:
+            return {"stage": named.get("stage"), "target": named.get("target")}
+    return {}
+
+
+def _granted_day(text: str, at: int, sent: date | None) -> tuple[int | None, date | None] | None:
+    """(working days, until) said in the sentence of a grant starting at ``at`` (None if none)."""
+    sentence_end = next((e for s0, e in sentences(text) if s0 <= at < e), len(text))
+    said = period_or_date(text, sent, at, sentence_end)
+    return None if said is None else (said.working_days, said.until)
+
+
 def _grants_the_same(text: str, prose: list, args: dict, sent: date | None) -> bool:
     """Whether every grant of time said in prose names the EXTEND's own day (or none)."""
     for _verb, start, _after in prose:
@@ -932,7 +951,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # until the end of the month"): "start" marks it for _read_arguments. A grant
                 # that names its own date ("I can give you until Wednesday but not Friday") sets
                 # the IRO's timescale, whatever was asked: EXTEND.
-                own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have|to\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
                             or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
                 # (From the grant itself: "... before her review on 8 June, so I'll give you until
                 # Friday" gives Friday; "Rather than the default five days I'm giving her until
@@ -960,6 +979,11 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         verb, start, after = conditional[0]
         args = _read_arguments(verb, text, after, sent)
         args.pop("unusable", None)
+        if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
+            # "I'm minded to escalate to Morgan at Stage 2 ... if there's still nothing by
+            # Friday, treat this as my instruction to escalate": the rung said where the writer
+            # weighed it (what is asked about names it; nothing is obeyed on a condition).
+            args.update(_rung_said_elsewhere(text, sent))
         sentence_end = next((e for s0, e in sentences(text) if s0 <= start < e), after)
         words = " ".join(text[start:sentence_end].split())
         doubt = "the decision is asked as a question" if words.endswith("?") else "the decision is given on a condition"
@@ -988,6 +1012,17 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # the time asked for: EXTEND, as a grant in prose that names its own day is.
             verb = "EXTEND"
             own_day = True  # the AGREE word itself is this EXTEND, not a second reading
+        said_beside: set[str] = set()
+        if verb == "AGREE" and not own_day and prose and all(p[0] in ("AGREE", "EXTEND") for p in prose) \
+                and not (args.get("until") or args.get("working_days")):
+            # "Agree. Fine for Chris to have until the 26th given Amy's leave.": the agreement with
+            # its day said in words beside it, one decision. The day travels with it, and the
+            # routing compares it with the day asked for (another day is the IRO's own: EXTEND).
+            days = {_granted_day(text, start, sent) for _v, start, _a in prose} - {None}
+            if len(days) <= 1:
+                if days:
+                    args["working_days"], args["until"] = next(iter(days))
+                said_beside = {"AGREE", "EXTEND"}
         if verb == "ESCALATE" and args.get("stage") is None and args.get("target") is None:
             # "ESCALATE\n\nNo response from Dana ... Please send this to Morgan Ellis as Service
             # Manager.": the rung named where the IRO says whom it goes to.
@@ -1011,7 +1046,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 if given is not None:
                     args["working_days"], args["until"] = given.working_days, given.until
         doubt = args.pop("unusable", None)
-        others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb} - ({"AGREE"} if own_day else set())
+        others = ({c[0] for c in decisions} | {p[0] for p in prose}) - {verb} - ({"AGREE"} if own_day else set()) - said_beside
         if verb == "WITHDRAW" and not any(c[0] == "ESCALATE" for c in decisions) and \
                 all(p_start > start for p_verb, p_start, _a in prose if p_verb == "ESCALATE"):
             # "WITHDRAW - raised against the wrong team. ..., so this needs to go to Mark. I'll
@@ -1069,9 +1104,14 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         elif doubt is None and verb not in ("NOTE", "STATUS"):
             doubt = (_asked_back(text) or _inside_a_statement(text[start:after]) or _unsure(text[start:end])
                      or _on_condition(text[start:after], text[after:end]))
+        if verb == "ESCALATE" and doubt and args.get("stage") is None and args.get("target") is None:
+            # Asked about anyway: the rung the writer named where they weighed it ("I'm minded to
+            # escalate to Morgan at Stage 2 ... treat this as my instruction to escalate").
+            args.update(_rung_said_elsewhere(text, sent))
         rest = _lead_trim(text[after:])
         return Instruction(verb=verb, text=rest, doubt=doubt, words=" ".join(text[start:end].split()),
-                           quoted=any(a <= after - 1 < b for a, b in quotes), **args)
+                           quoted=any(a <= after - 1 < b for a, b in quotes),
+                           day_beside=bool(said_beside) and bool(args.get("until") or args.get("working_days")), **args)
     if prose and _NOTHING_ASKED_YET.search(text):
         # "I'm minded to escalate this to Morgan. Before I do, I want to talk it over ... so I'm
         # not asking for anything to happen on the alert yet": the writer says in so many words
@@ -1133,6 +1173,12 @@ _RETRACTION = re.compile(
     r"|too\s+soon|hold\s+(?:that|fire|it)|(?P<open>(?:leave|keep)\s+(?:it|this)\s+open))\b|^\W*actually\b",
     re.IGNORECASE,
 )
+# "the carers told me they're willing to hold off on the notice": someone else holding off on
+# something of theirs, not the writer taking the decision back.
+_SOMEONE_ELSE_HOLDS_OFF = re.compile(
+    r"\b(?:they|he|she|(?:the\s+)?(?:carers?|family|parents?|school|panel|court)|(?-i:[A-Z][a-z]+))(?:'re|'s|\s+(?:are|is|were|was|will|would|have|has|had))?"
+    r"\s+(?:(?:also|now|still|quite|very)\s+)?(?:(?:willing|happy|prepared|agreed|going|able|content)\s+to\s+|(?:agreed|offered)\s+to\s+)?$",
+    re.IGNORECASE)
 # "it isn't right to keep it open" gives the reason for closing, not a retraction.
 # "... through the next review rather than keep this open" is the reason for closing too.
 _NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need|\brather\s+than|\binstead\s+of)\b[^.!?]{0,20}$",
@@ -1165,7 +1211,8 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
         sentence = text[max(start, after) : end]
         undone = _UNDONE.get(verb)
         retracted = next((m for m in _RETRACTION.finditer(sentence)
-                          if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))), None)
+                          if not (m.group("open") and _NEGATED_JUST_BEFORE.search(sentence[: m.start()]))
+                          and not _SOMEONE_ELSE_HOLDS_OFF.search(sentence[: m.start()])), None)
         if undone is not None and retracted is None and _ANOTHER_ALERT.search(sentence):
             continue  # "Her brother's DRP stays open ... so please don't close that one."
         if verb == "WITHDRAW" and retracted is not None and retracted.group().lower().startswith("disregard") \

@@ -256,6 +256,9 @@ class Instruction:
     # Read from mailbot's own "please confirm your instruction" notice, quoted under a bare "Yes"
     # or "Confirmed.": the service checks that the reply answers that notice of ours.
     confirms: bool = False
+    # AGREE's day was said in words beside the word ("Agree. Fine for Chris to have until the
+    # 26th"), not after it: the routing agrees only if it is the day asked for.
+    day_beside: bool = False
 
 
 @dataclass(frozen=True)
