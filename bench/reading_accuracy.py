@@ -76,7 +76,8 @@ def _optional(name: str) -> Any:
 _DUE_IN_SUBJECT = re.compile(r"\bdue\s+(?P<day>(?:[A-Za-z]+\s+)?\d{1,2}\s+[A-Za-z]+\s+\d{4})\b")
 
 
-_ASKED_IN_NOTICE = re.compile(r"has asked for more time to respond to [^:]{0,160}:\s*(?:until\s+(?P<until>[^.;]{4,40}?)\s*\.|(?P<days>\d+)\s+(?:more\s+)?working\s+days?)")
+# (The stage's name in brackets may hold a colon of its own: "(Stage 1: Team Manager)".)
+_ASKED_IN_NOTICE = re.compile(r"has asked for more time to respond to [^:(]{0,160}(?:\([^)]{0,80}\))?[^:]{0,20}:\s*(?:until\s+(?P<until>[^.;]{4,40}?)\s*\.|(?P<days>\d+)\s+(?:more\s+)?working\s+days?)")
 
 
 def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, subject: str = "", body: str = "") -> Any:

@@ -262,6 +262,13 @@ def _other_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
     return False
 
 
+def _said_the_same_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
+    """Whether the time given is, in the same terms, the time asked for (the same day, or the
+    same number of working days)."""
+    return ((instruction.until is not None and instruction.until == asked.until)
+            or (instruction.working_days is not None and instruction.working_days == asked.working_days))
+
+
 def _same_time(instruction: Instruction, asked: d.PendingExtension) -> bool:
     """Whether the day given is the day asked for. (Only days: a request that named no amount
     is held as the process's default number of days, so "one more week" given to "could we
@@ -277,10 +284,11 @@ def read_instruction(instruction: Instruction, alert: d.Alert, config: Config, s
     doubt = instruction.doubt
     verb = instruction.verb
     stage = instruction.stage
-    if verb == "AGREE" and instruction.day_beside and (
-            alert.pending_extension is None or _other_time(instruction, alert.pending_extension)):
-        # "Agree. Fine for Chris to have until the 26th" to a request for the 30th (or to none):
-        # the word agrees, the words give another day; which stands is asked.
+    if verb == "AGREE" and instruction.day_beside and not (
+            alert.pending_extension is not None and _said_the_same_time(instruction, alert.pending_extension)):
+        # "Agree. Fine for Chris to have until the 26th" to a request for the 30th (or to none,
+        # or to "another week", which only the calendar could compare): the word agrees, the
+        # words may give another day; which stands is asked.
         verb = "EXTEND"
         doubt = doubt or "AGREE was written with another day than the one asked for"
     elif verb == "AGREE" and (instruction.working_days or instruction.until) and (

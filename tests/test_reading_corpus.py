@@ -90,3 +90,8 @@ def test_the_time_asked_is_what_mailbots_quoted_notice_told(reader) -> None:
     assert said is not None and said.group("until") == "Thu 25 Mar 2027"
     got = BENCH.read_case(reader, case.with_suffix(".eml"), spec)
     assert (got["reading"], got["verb"]) == ("confirm", "AGREE")
+    # The stage's name in brackets may hold a colon ("(Stage 1: Team Manager): until Friday 26
+    # October 2029", sealed37 ms-008): the day asked is still read from the notice.
+    text = "Chris Young has asked for more time to respond to DRP-2029-0040 (Stage 1: Team Manager): until Friday 26 October 2029."
+    said = BENCH._ASKED_IN_NOTICE.search(text)
+    assert said is not None and said.group("until") == "Friday 26 October 2029"

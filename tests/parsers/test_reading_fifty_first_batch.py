@@ -106,3 +106,19 @@ def test_agree_with_another_day_beside_it_is_asked_about() -> None:
     raw = _reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 12th.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), waiting, config)
     assert route.kind == "instruction" and route.reading.verb == "AGREE"
+
+
+def test_agree_with_a_day_beside_a_request_in_days_is_asked_about() -> None:
+    # "Another week" asked, "until the 10th" given beside AGREE: only the calendar could say
+    # whether they are the same day, so the IRO is asked rather than the week agreed.
+    from domain_support import DANA, at
+
+    from mailbot import domain as d
+    from mailbot.routing import parse_rules, route_reply
+    from parsers import parse_message
+
+    config, alert = _formal_alert()
+    waiting = replace(alert, pending_extension=d.PendingExtension(DANA, at(2027, 2, 2), working_days=5))
+    raw = _reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 10th.", alert.ref)
+    route = route_reply(parse_message(raw, parse_rules(config)), waiting, config)
+    assert route.kind == "confirm"
