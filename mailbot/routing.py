@@ -445,7 +445,9 @@ def _not_a_response(parsed: ParsedMessage) -> str | None:
 _RELAYED = re.compile(
     r"\bon\s+(?:her|his|their|[A-Z][a-z]+'s)\s+behalf\b|\bon\s+behalf\s+of\b"
     r"|\basked\s+me\s+to\s+(?:pass|reply|respond|let\s+you\s+know|forward|send|say|tell|confirm"
-    r"|drop\s+you|e-?mail\s+you|write\s+to\s+you|get\s+in\s+touch|contact\s+you|update\s+you)\b",
+    r"|drop\s+you|e-?mail\s+you|write\s+to\s+you|get\s+in\s+touch|contact\s+you|update\s+you"
+    # "Kate has asked me to extend this one by a week": her decision, relayed.
+    r"|extend\s+(?:this|it|the\s+(?:alert|deadline|dispute|drp|timescale)))\b",
 )
 
 

@@ -618,8 +618,11 @@ _CLAUSE_BREAK = re.compile(
 _REQUEST_FRAME = re.compile(
     r"\b(?:please|pls|kindly|(?:can|could|may)\s+i\s+(?:please\s+)?have|could\s+you|can\s+you|would\s+you|will\s+you|i\s+would\s+like|i'd\s+like|i\s+would\s+want|i'd\s+want|i\s+(?:also\s+|really\s+|do\s+)?need|(?:i'll|i\s+will|we'll|we\s+will)\s+(?:also\s+)?need|we\s+need|"
     r"i\s+(?:also\s+|really\s+|do\s+)?expect|i'd\s+expect|i\s+would\s+expect|we\s+(?:would\s+|'d\s+|do\s+|will\s+)?expect|i\s+am\s+asking|i'm\s+asking|i\s+ask|grateful|let\s+me\s+(?:have|know)|i\s+(?:also\s+|really\s+|do\s+)?want|i\s+look\s+forward|"
-    r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|ask\s+(?:him|her|them|(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+for\s+(?:your|a|an|their|his|her)\b|i'd\s+appreciate|i\s+would\s+appreciate|"
-    r"appreciate|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
+    r"look\s+forward|required|requested|expected|needed|(?<!was\s)(?<!were\s)due\s+(?:by|on|within)|hope\s+to|ask\s+that|would\s+ask|'d\s+ask|ask\s+for\s+(?:your|a)|ask\s+(?:him|her|them|(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+for\s+(?:your|a|an|their|his|her)\b|"
+    # ("I appreciate the procedure gives you 5 working days to respond, but ...": acknowledged,
+    # not asked.)
+    r"appreciate(?!\s+(?:that|the\s+(?:procedure|guidance|policy|process|protocol|timescales?)\b|you(?:'ve|'re|\s+(?:are|have|were|had|may|might))"
+    r"|this\s+(?:is|has|was)|it's|it\s+(?:is|has|was)|how|why|what))|i\s+am\s+setting|i'm\s+setting|i\s+have\s+set|timescale\s+(?:of|is|for)"
     # The over-polite ask: "would it be possible to have something back by ...", "I wondered if
     # it might be possible to have a response ...".
     r"|(?:would|might|could)\s+it\s+be\s+possible|is\s+it\s+possible|i\s+(?:was\s+)?wonder(?:ed|ing)\s+(?:if|whether)"
@@ -916,7 +919,16 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
                     _WITH_A_TIMESCALE.search(sentence, 0, asks.end()) and _PAST_OR_NEGATED.search(sentence[: asks.start()])) or (
                     _LABEL_EMPTY.match(after) if labelled else _PAST_OR_NEGATED.search(_CONTRAST.sub("", after))):
                 continue
-            # The period or date belongs to the request: it comes after the response word.
+            # The period or date belongs to the request: it comes after the response word. A
+            # response word in a clause that asks nothing, before a clause that asks again, is
+            # passed over ("I appreciate the procedure gives you 5 working days to respond, but
+            # with the IRH listed for 12 May I need your written response by Wednesday 5 May":
+            # the 12th is the hearing's; the second clause asks for the 5th).
+            later = _NEXT_CLAUSE.search(sentence, asks.end())
+            if trigger is _ASKS_FOR_RESPONSE and later is not None and trigger.search(sentence, later.end()) \
+                    and not frame.search(sentence[clause_start : later.start()]) \
+                    and frame.search(sentence, later.end()):
+                continue
             found = reader(text, sent, start + asks.start(), end)
             break
         if found is None:

@@ -155,6 +155,9 @@ _PROSE = (
         # "I spoke to Ben and we agreed he will have it signed and on Mosaic by 5pm tomorrow": a
         # new day for the response, agreed with the manager (asked about, as all prose is).
         r"\bwe\s+(?:have\s+)?agreed\s+(?:that\s+)?(?:he|she|they|you|(?-i:[A-Z][a-z]+))\s+(?:will|would|is\s+to|are\s+to)\b[^.;!?\n]{0,160}?(?=\b(?:by|before)\s+(?:\d|noon|midday|end\s+of|close\s+of|cop|tomorrow|today|monday|tuesday|wednesday|thursday|friday|the\s+\d))|"
+        # Relayed: "Kate has asked me to extend this one by a week" (who may give it is the
+        # routing's question).
+        r"\b(?:has|have|had)\s+asked\s+me\s+to\s+extend\s+(?:this|it|the\s+(?:alert|deadline|dispute|drp|timescale))(?:\s+one)?\s+(?=by\b|to\b|until\b|till\b|for\b)|"
         # "I'm inclined to let this run until then rather than escalate it now".
         r"\b(?:let|letting)\s+(?:this|it)\s+run\s+(?=until\b|till\b)|"
         # "so let's leave it until Friday and if I haven't got the plan by then ...".
@@ -187,7 +190,9 @@ _PROSE = (
         # Asked: "Should I now be referring this to Cafcass?"
         r"|\bshould\s+(?:i|we)\s+(?:now\s+)?(?:be\s+)?refer(?:ring)?\s+(?:this|it|the\s+(?:case|matter|alert))\s+(?:on\s+)?to\s+cafcass"
         # "I want this referred to CAFCASS please."
-        r"|\b(?:want|would\s+like|'d\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass",
+        r"|\b(?:want|would\s+like|'d\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass"
+        # "I think we are at the point where this needs to be referred to Cafcass."
+        r"|\b(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:now\s+)?(?:needs|has|ought|must)\s+(?:to\s+)?be\s+referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
@@ -1181,7 +1186,8 @@ _SOMEONE_ELSE_HOLDS_OFF = re.compile(
     re.IGNORECASE)
 # "it isn't right to keep it open" gives the reason for closing, not a retraction.
 # "... through the next review rather than keep this open" is the reason for closing too.
-_NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need|\brather\s+than|\binstead\s+of)\b[^.!?]{0,20}$",
+# ("I would rather withdraw the recommendation than leave it open": "than" just before it.)
+_NEGATED_JUST_BEFORE = re.compile(r"(?:\bnot|n't|\bno\s+longer|\bno\s+point|\bno\s+need|\brather\s+than|\binstead\s+of|\bthan)\b[^.!?]{0,20}$",
                                   re.IGNORECASE)
 _UNDONE = {
     "RESOLVED": re.compile(r"\b(?:don't|do\s+not|not|please\s+don't|can't|cannot|won't)\s+(?:\w+\s+){0,2}(?:close|resolve|resolved|closed)\b", re.IGNORECASE),

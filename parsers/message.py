@@ -26,6 +26,14 @@ from .reply import answers_in_colour, before_history, answers_marked_with_name, 
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
+
+# "Please treat this e-mail as my Pre-Dispute Resolution e-mail", "This is my pre-DRP e-mail": the
+# words that follow are matched against the authority's informal phrases.
+_DECLARES_ITSELF = re.compile(
+    r"\b(?:(?:treat|take|log|record|accept)\s+this\s+(?:e-?mail|message|note)\s+as|this\s+(?:e-?mail|message)\s+is)"
+    r"\s+(?:my|the|a|an|our)\s+(?:formal\s+|informal\s+)?[^.\n]{2,60}?\b(?:e-?mail|stage|alert|process)\b",
+    re.IGNORECASE)
+
 def _sent_date(env: Envelope, rules: ParseRules) -> date | None:
     if env.date is None:
         return None
@@ -216,6 +224,11 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     # is the forwarded mail's subject, history; the writer's own words come before it.
     own_subject = _INNER_PREFIX.split(subject, 1)[0] if _INNER_PREFIX.search(subject) else subject
     informal = content.matching_processes(own_subject.strip(" -–—:") and own_subject or subject, rules.informal_phrases)
+    if not informal and not (env.in_reply_to or env.references) and form is None:
+        # The heading left out of the subject, the mail saying what it is: "Please treat this
+        # e-mail as my Pre-Dispute Resolution e-mail under the alerts procedure".
+        declared = _DECLARES_ITSELF.search(concern)
+        informal = content.matching_processes(declared.group(), rules.informal_phrases) if declared else ()
     stated_stage = None if form else content.stated_stage(subject, concern)
     declined = None
     if not (env.in_reply_to or env.references) and form is None:
