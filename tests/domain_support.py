@@ -166,3 +166,16 @@ def check_invariants(alert: d.Alert, rules: d.Rules) -> None:
     if alert.status is d.Status.OPEN:
         assert alert.current.lapsed
     assert alert.categories, "an alert always has a category (unclassified when none)"
+
+
+def plain_reply(sender: str, body: str, ref: str, message_id: str = "<r@x.example>") -> bytes:
+    """A plain-text reply in an alert's thread, as the routing tests send it to the mailbox."""
+    return (f"From: {sender}\r\nTo: drp@luton.example.gov.uk\r\nSubject: RE: [{ref}] Stage 1\r\n"
+            f"Date: Wed, 03 Feb 2027 09:12:00 +0000\r\nMessage-ID: {message_id}\r\nIn-Reply-To: <a1@x.example>\r\n"
+            "References: <a1@x.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
+
+
+def formal_lac_alert() -> tuple[Config, d.Alert]:
+    """The embedded configuration and a Stage 1 looked-after alert Sam raised with Dana."""
+    config = load_config(DEFAULT_CONFIG)
+    return config, raise_alert(rules_from_config(config), at(2027, 2, 1), "lac", 1, SAM, (DANA,)).alert

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from domain_support import formal_lac_alert, plain_reply
+
 from parsers import parse_instruction
 from parsers.content import extension_request
 
@@ -60,32 +62,17 @@ def test_agree_with_a_day_said_beside_it_carries_the_day() -> None:
     assert found is not None and not found.day_beside
 
 
-def _reply(sender: str, body: str, ref: str) -> bytes:
-    return (f"From: {sender}\r\nTo: drp@luton.example.gov.uk\r\nSubject: RE: [{ref}] Stage 1\r\n"
-            "Date: Wed, 03 Feb 2027 09:12:00 +0000\r\nMessage-ID: <r51@x.example>\r\nIn-Reply-To: <a1@x.example>\r\n"
-            "References: <a1@x.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
-
-
-def _formal_alert():
-    from domain_support import DANA, DEFAULT_CONFIG, SAM, at, raise_alert, rules_from_config
-
-    from mailbot.config import load_config
-
-    config = load_config(DEFAULT_CONFIG)
-    return config, raise_alert(rules_from_config(config), at(2027, 2, 1), "lac", 1, SAM, (DANA,)).alert
-
-
 def test_a_stage_said_with_a_first_name_from_another_rung_is_asked_about() -> None:
     from mailbot.routing import parse_rules, route_reply
     from parsers import parse_message
 
-    config, alert = _formal_alert()
+    config, alert = formal_lac_alert()
     # Jamie (Jamie Fox) is the only Jamie on the ladder, at stage 3: "stage 2, to Jamie" is asked.
-    raw = _reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 2, to Jamie, as Morgan is away.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 2, to Jamie, as Morgan is away.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "confirm" and "Jamie" in route.reason
     # Said with the rung they answer at, it is obeyed.
-    raw = _reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3, to Jamie.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3, to Jamie.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "instruction" and route.event.to_stage == 3
 
@@ -97,13 +84,13 @@ def test_agree_with_another_day_beside_it_is_asked_about() -> None:
     from mailbot.routing import parse_rules, route_reply
     from parsers import parse_message
 
-    config, alert = _formal_alert()
+    config, alert = formal_lac_alert()
     asked = d.PendingExtension(DANA, at(2027, 2, 2), until=date(2027, 2, 12))
     waiting = replace(alert, pending_extension=asked)
-    raw = _reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 10th.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 10th.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), waiting, config)
     assert route.kind == "confirm" and "another day" in route.reason
-    raw = _reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 12th.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 12th.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), waiting, config)
     assert route.kind == "instruction" and route.reading.verb == "AGREE"
 
@@ -117,8 +104,8 @@ def test_agree_with_a_day_beside_a_request_in_days_is_asked_about() -> None:
     from mailbot.routing import parse_rules, route_reply
     from parsers import parse_message
 
-    config, alert = _formal_alert()
+    config, alert = formal_lac_alert()
     waiting = replace(alert, pending_extension=d.PendingExtension(DANA, at(2027, 2, 2), working_days=5))
-    raw = _reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 10th.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Agree. Fine for Dana to have until the 10th.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), waiting, config)
     assert route.kind == "confirm"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain_support import formal_lac_alert, plain_reply
+
 from parsers import parse_instruction
 from parsers.content import extension_request, stated_stage
 from parsers.dates import response_timescale
@@ -65,33 +67,18 @@ def test_the_mailbox_told_where_to_log_it_names_the_stage() -> None:
     assert stated_stage("Permanence planning - raising at Head of Service level", body) == 3
 
 
-def _reply(sender: str, body: str, ref: str) -> bytes:
-    return (f"From: {sender}\r\nTo: drp@luton.example.gov.uk\r\nSubject: RE: [{ref}] Stage 1\r\n"
-            "Date: Wed, 03 Feb 2027 09:12:00 +0000\r\nMessage-ID: <r41@x.example>\r\nIn-Reply-To: <a1@x.example>\r\n"
-            "References: <a1@x.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
-
-
-def _formal_alert():
-    from mailbot.config import load_config
-    from domain_support import DANA, DEFAULT_CONFIG, SAM, at, raise_alert, rules_from_config
-
-    config = load_config(DEFAULT_CONFIG)
-    alert = raise_alert(rules_from_config(config), at(2027, 2, 1), "lac", 1, SAM, (DANA,)).alert
-    return config, alert
-
-
 def test_a_stage_and_a_person_who_disagree_are_asked_about_proposing_the_persons_rung() -> None:
     from mailbot.routing import parse_rules, route_reply
     from parsers import parse_message
 
-    config, alert = _formal_alert()
+    config, alert = formal_lac_alert()
     assert alert.stage == 1
     # Morgan Ellis answers at stage 2, the next rung: "ESCALATE" (the next rung) is proposed.
-    raw = _reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3 - Morgan Ellis - thanks.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3 - Morgan Ellis - thanks.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "confirm" and "Morgan Ellis" in route.reason and route.reading.target_stage is None
     # Jamie Fox answers at stage 3: named with stage 3, nothing to ask.
-    raw = _reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3 - Jamie Fox - thanks.", alert.ref)
+    raw = plain_reply("sam.iro@luton.example.gov.uk", "Please escalate to stage 3 - Jamie Fox - thanks.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "instruction" and route.event.to_stage == 3
 
@@ -100,11 +87,11 @@ def test_a_manager_moving_the_drp_up_a_rung_is_told_who_decides() -> None:
     from mailbot.routing import parse_rules, route_reply
     from parsers import parse_message
 
-    config, alert = _formal_alert()
-    raw = _reply("dana.tm@luton.example.gov.uk", "I am therefore escalating this DRP to Morgan Ellis at stage 2.", alert.ref)
+    config, alert = formal_lac_alert()
+    raw = plain_reply("dana.tm@luton.example.gov.uk", "I am therefore escalating this DRP to Morgan Ellis at stage 2.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "manager_response" and route.not_entitled and route.reading.verb == "ESCALATE"
     # Her own work, passed to her manager, is her response.
-    raw = _reply("dana.tm@luton.example.gov.uk", "I'm escalating the funding request to my Service Manager today.", alert.ref)
+    raw = plain_reply("dana.tm@luton.example.gov.uk", "I'm escalating the funding request to my Service Manager today.", alert.ref)
     route = route_reply(parse_message(raw, parse_rules(config)), alert, config)
     assert route.kind == "manager_response" and not route.not_entitled
