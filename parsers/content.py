@@ -774,7 +774,7 @@ _MORE_TIME = re.compile(
     # "Would you be able to give me until Friday 4 June to complete the SMART plan?"
     rf"|\b(?:would|could|can|will)\s+you\s+(?:be\s+able\s+to\s+|please\s+)?(?:give|allow|let)\s+(?:me|us)\s+(?:have\s+)?(?:until|till|an?\s+extra|more|another|a\s+further|a\s+few|{NUMBER}\s+(?:more|further|extra))\b"
     rf"|\b(?:i|we)\s+(?:could|can|might|may)\s+(?:please\s+)?(?:have|get|take)\s+(?:until|till|up\s+to|an?\s+extra|more|longer|a\s+further|another|a\s+little)\b"
-    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little|{NUMBER}\s+(?:more|further|extra|additional))\b"
+    rf"|\b(?:could|can|may|might)\s+(?:i|we)\s+(?:please\s+|therefore\s+|perhaps\s+|possibly\s+|just\s+|also\s+)*(?:have|get|request|ask\s+for|be\s+given|be\s+allowed)\s+(?:until|till|to|an?\s+extra|more|longer|a\s+further|another|a\s+little|{NUMBER}\s+(?:more|further|extra|additional))\b"
     rf"|\b(?:possible|ok|okay|alright)\s+(?:to|for\s+(?:me|us)\s+to|if\s+(?:i|we))\s+(?:have|get|take|extend|respond\s+by|come\s+back\s+by)\b"
     rf"|\b(?:need|needs|require|requires|grateful\s+for|ask\s+for|asking\s+for|request(?:ing)?)\s+(?:until|till|up\s+to)\b"
     # "Could the deadline run to Thursday 10th?"

@@ -721,7 +721,9 @@ _DEADLINE_FRAME = re.compile(
     r"i'd\s+like|i\s+am\s+asking|i'm\s+asking|grateful|let\s+me\s+have|(?:we|i)\s+(?:have\s+)?agreed|as\s+agreed"
     # ("The conference agreed that the first core group would take place within 10 working days":
     # what a meeting agreed is the plan's history, not a time set for the work now.)
-    r"|(?<!conference\s)(?<!review\s)(?<!panel\s)(?<!meeting\s)(?<!court\s)(?<!group\s)agreed\s+that"
+    # ("The strategy discussion that day agreed that the assessment would be updated within 10
+    # working days": a meeting's agreement too.)
+    r"|(?<!conference\s)(?<!review\s)(?<!panel\s)(?<!meeting\s)(?<!court\s)(?<!group\s)(?<!discussion\s)(?<!day\s)agreed\s+that"
     # "You and Sam have assured me the report will be ... taken out to mum by the end of Wednesday".
     r"|(?:have|has)\s+(?:assured|promised)\s+me\b"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close

@@ -158,6 +158,10 @@ _PROSE = (
         # Relayed: "Kate has asked me to extend this one by a week" (who may give it is the
         # routing's question).
         r"\b(?:has|have|had)\s+asked\s+me\s+to\s+extend\s+(?:this|it|the\s+(?:alert|deadline|dispute|drp|timescale))(?:\s+one)?\s+(?=by\b|to\b|until\b|till\b|for\b)|"
+        # "So I'd like to keep this open for another week to give you time to get the plan updated".
+        r"\b(?:i'd\s+like\s+to|i\s+would\s+like\s+to|i'll|i\s+will|let's|let\s+us|we'll|we\s+will|happy\s+to)\s+keep\s+(?:this|it)\s+open\s+"
+        # (Only for a period: "keep this open until I've seen it" is a condition, not a day.)
+        r"(?=for\s+(?:another|a\s+further|one\s+more|a\s+(?:week|fortnight|few\s+days)|\d|one|two|three|four|five|ten)\b)|"
         # "I'm inclined to let this run until then rather than escalate it now".
         r"\b(?:let|letting)\s+(?:this|it)\s+run\s+(?=until\b|till\b)|"
         # "so let's leave it until Friday and if I haven't got the plan by then ...".
@@ -233,7 +237,7 @@ _PROSE = (
         # Assistant Director": to a person named in full.
         r"|\bneeds?\s+to\s+go(?:\s+up)?(?=\s+to\s+(?-i:[A-Z][a-z]+)\s+(?-i:[A-Z][a-z]+))"
         # "I'd like this to go to Jo Whitfield as Head of Service now".
-        r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up)?(?=\s+to\b)"
+        r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up|\s+straight|\s+directly)?(?=\s+to\b)"
         # "so I think this probably has to go to Ruth".
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
         # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
@@ -264,7 +268,9 @@ _AGREE_PROSE = re.compile(
     r"|^\W*(?:give|allow)\s+(?:him|her|them|the\s+team|(?-i:[A-Z][a-z]+))\s+(?:until|till|to|another|a\s+further|an\s+extra|extra|more|\d)"
     # "You can have until Monday 19 July to get section 4 completed."
     # ("That's fine by me - Vikram can have until the 25th": after a dash, too.)
-    r"|(?:^|\s[-–—]\s|;)\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d)"
+    r"|(?:^|\s[-–—]\s|;|\bso\s)\W*(?:you|(?-i:[A-Z][a-z]+)|the\s+team|she|he|they)\s+(?:can|may)\s+have\s+(?:until|till|a\s+further|another|an\s+extra|more|\d"
+    # "so she can have the three extra days she has asked for".
+    r"|the\s+(?:\w+\s+)?(?:extra|further|additional)\s+(?:time|days?|weeks?|hours?))"
     # "That's fine by me - Wednesday it is.": the day asked for, taken.
     r"|(?:^|\s[-–—]\s|[,;:]\s*)\W*(?:monday|tuesday|wednesday|thursday|friday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s+it\s+is(?:\s+then)?\W*$",
     re.IGNORECASE,

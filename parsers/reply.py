@@ -629,6 +629,9 @@ _ANSWERS_BELOW = re.compile(
     r"|\b(?:marked|initials?)\s+([A-Z]{2,3})\b[^\n]{0,40}\b(?:below|inline)\b")
 
 
+_FORM_LABEL_LINE = re.compile(r"^\s*[A-Z][\w ()/'’\-]{1,40}:\s")
+
+
 def _with_marked_answers(top: str, history: list[str]) -> str:
     """The new text above the history, and the answers it says are marked in the history."""
     said = _ANSWERS_BELOW.search(top)
@@ -642,7 +645,9 @@ def _with_marked_answers(top: str, history: list[str]) -> str:
     for line in history:
         if opens.match(line):
             taking = True
-        elif not line.strip() or re.match(r"^\s*(?:\d+[.)]|[-*•])\s", line):
+        elif not line.strip() or re.match(r"^\s*(?:\d+[.)]|[-*•])\s", line) or _FORM_LABEL_LINE.match(line):
+            # (A form's next field, "Impact on the child: ...", ends an answer typed under the
+            # one before: the form is the history, not the writer's words.)
             taking = False
         if taking:
             answers.append(line.rstrip())
