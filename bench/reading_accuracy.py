@@ -249,7 +249,9 @@ def score(expect: dict[str, Any], got: dict[str, Any]) -> dict[str, bool]:
     marks["reading"] = got.get("reading") == reading
     if reading in ("instruction", "confirm", "refused") and "verb" in expect:
         marks["verb"] = got.get("verb") == expect.get("verb")
-    if reading in ("instruction", "confirm") and expect.get("verb") == "ESCALATE":
+    # (A key left out of expect is not scored, as the corpus README says: "target_stage": null is
+    # the next rung, no key is a target the writer left open.)
+    if reading in ("instruction", "confirm") and expect.get("verb") == "ESCALATE" and "target_stage" in expect:
         marks["target_stage"] = got.get("target_stage") == expect.get("target_stage")
     if reading in ("new_alert", "instruction", "confirm") and "timescale" in expect:
         if reading == "new_alert" or expect.get("verb") in ("ESCALATE", "EXTEND") or expect.get("timescale"):

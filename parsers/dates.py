@@ -687,7 +687,14 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False,
         if other is not None and not same_deadline(other, found, sent):
             return None, f"two timescales are asked for ({_said(found)} and {_said(other)})"
     if found is None and not response_only:
-        found, later_note = _first(_asked(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
+        # The actions listed are what is asked for; a sentence of the writer's own that asks for
+        # something by a day ("I would expect a plan to be agreed with me by Tuesday 16 March")
+        # says when the answer is due, before a list item's own day ("- a core group to be held
+        # before the end of next week"). A list item's day counts when no sentence gives one.
+        found, later_note = _first(_asked(_LIST_ITEM_LINE.sub(lambda m: " " * len(m.group()), text), sent,
+                                          _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
+        if found is None:
+            found, later_note = _first(_asked(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
         note = note or later_note
     return found, (None if found else note)
 
@@ -712,6 +719,7 @@ def corrected_timescale(text: str, sent: date | None) -> Timescale | None:
 
 
 _ANY = re.compile("")
+_LIST_ITEM_LINE = re.compile(r"(?m)^[ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+[^\n]*")
 _DEADLINE_WORD_AHEAD = re.compile(
     r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?"
     # "agree a plan with me in 5 working days": "in" before a count of working days is "within".
@@ -874,7 +882,9 @@ _PERIOD_SET_FOR_RESPONSE = re.compile(
     r"(?:(?:written|full|formal)\s+)?(?:response|reply)\b", re.IGNORECASE)
 _DATE_SET_FOR_RESPONSE = re.compile(
     r"\b(?:setting|set|fixing|fix|making|make)\s+(?:the|a)\s+(?:timescale|deadline|date|due\s+date)\s+for\s+"
-    r"(?:[\w-]+'s|his|her|their|your|the|a)\s+(?:(?:written|full|formal)\s+)?(?:response|reply)\s+(?:as|at|to)\s+",
+    r"(?:(?:[\w-]+'s|his|her|their|your|the|a)\s+(?:(?:written|full|formal)\s+)?(?:response|reply)"
+    # "I'm setting the timescale for this informal DRP as Friday 28 May": the alert's own.
+    r"|this\s+(?:(?:informal|formal|pre-?)\s*)?(?:drp|alert|dispute|recommendation|stage\s+\w+|pre-dispute(?:\s+resolution)?))\s+(?:as|at|to)\s+",
     re.IGNORECASE)
 
 
@@ -932,6 +942,14 @@ def _asked(text, sent, trigger, frame, reader) -> Iterator[Timescale | str]:
                     and frame.search(sentence, later.end()):
                 continue
             found = reader(text, sent, start + asks.start(), end)
+            if trigger is _ASKS_FOR_RESPONSE and found is not None and found.working_days is not None:
+                # "confirmation of the date of the next core group, which should be within 10
+                # working days of conference": a period counted from another event is the plan's
+                # own deadline, a fact, as it is for a deadline word (_deadline_at).
+                period = period_at(text, start + asks.start(), end)
+                if period is not None and period[0] == found.working_days and _counted_from_an_event(text, period[1]):
+                    found = None
+                    continue
             break
         if found is None:
             continue

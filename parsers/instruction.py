@@ -137,6 +137,8 @@ _PROSE = (
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         r"|no\s+need\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
+        # "... and I don't see any need to take this further."
+        r"|(?:don't|do\s+not)\s+see\s+(?:any\s+)?(?:need|reason)\s+to\s+take\s+(?:this|it|the\s+\w+)\s+(?:any\s+)?further"
         # "I'm satisfied that the plan is moving again and I don't need anything further from you".
         r"|(?:we|i)\s+(?:don't|do\s+not)\s+need\s+anything\s+(?:further|more|else)\s+from\s+(?:you|the\s+team|(?-i:[A-Z][a-z]+))\b"
         # "I am not going to take this any further, but I will keep an eye on it at the review".
@@ -361,6 +363,12 @@ _INSTRUCTION_FRAME = re.compile(
     r"(?:an?|my)\s+(?:formal\s+)?instruction\s+to\s+(?=\w)", re.IGNORECASE)
 
 
+# "Please record CAFCASS on this DRP": the instruction word itself, in capitals, given to the
+# record (in lower case, "please record this as resolved" is prose, asked about).
+_RECORD_THE_WORD = re.compile(r"^\W*(?:please\s+)?(?:record|log|mark|enter)\s+(?=(?-i:RESOLVED|ESCALATE|WITHDRAWN?|CAFCASS)\b)",
+                              re.IGNORECASE)
+
+
 _WORD_AS_SUBJECT = re.compile(
     r"\s+(?:is|isn't|isnt|was|wasn't|are|aren't|has|hasn't|have|haven't|had|would|wouldn't|will|won't|can't|cannot|"
     r"could|couldn't|should|shouldn't|may|might|must|does|doesn't|did|didn't)\b", re.IGNORECASE)
@@ -384,7 +392,7 @@ def _told_by_the_writer(words: list[re.Match[str]], index: int) -> bool:
 def _clause_command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when the clause is a command: the decision word comes first,
     after courtesy words, names followed by a comma, and nothing else."""
-    framed = _INSTRUCTION_FRAME.match(sentence)
+    framed = _INSTRUCTION_FRAME.match(sentence) or _RECORD_THE_WORD.match(sentence)
     if framed is not None:
         # "Please treat this as an instruction to escalate DRP-2027-0019 to Stage 3": the
         # plainest way there is of giving the instruction the word names.
@@ -539,7 +547,7 @@ _AGREED_WITH_PEOPLE = re.compile(
     re.IGNORECASE)
 # "so I agree with Aisha that this needs to go up": agreeing with a person's view, not with a
 # request for time.
-_AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+(?:that|about|on\s+this|when|where)\b"
+_AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?:(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?|you)\s+(?:that|about|on\s+this|when|where)\b"
                                  # "We agree that Mia needs the placement ...": a view shared, no time in it.
                                  r"|\s+that\b(?![^.;!?\n]{0,60}\b(?:extension|extra|more\s+time|until|till|weeks?|days?|deadline|date)\b)",
                                  re.IGNORECASE)
@@ -835,6 +843,10 @@ _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<obj
 _LEFT_TO_THE_READER = re.compile(
     r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
     r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
+# "I'm happy for this to be closed once the core group has met, but I'll leave that with you": a
+# manager's view, the decision left to the IRO.
+_LEAVES_IT_TO_YOU = re.compile(r"\b(?:i'll|i\s+will|i'd|i\s+would|i'm\s+going\s+to)\s+leave\s+(?:that|it|this|the\s+decision)(?:\s+decision)?"
+                               r"\s+(?:with|to|up\s+to)\s+you\b", re.IGNORECASE)
 # "I think we can probably call this resolved once the care plan is updated": resolved on a
 # condition, asked about (as "Happy for it to be resolved once ..." is).
 _CALL_IT_RESOLVED = re.compile(r"\bcall\s+(?:this|it)\b", re.IGNORECASE)
@@ -937,7 +949,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
-            if m and not _NEGATED_BEFORE.search(_own_clause(sentence, m.start())) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]):
+            if m and not _NEGATED_BEFORE.search(_own_clause(sentence, m.start())) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]) \
+                    and not _LEAVES_IT_TO_YOU.search(sentence, m.end()):
                 if not _hedged(sentence, m):
                     prose.append((verb, start, start + m.end()))
                     break

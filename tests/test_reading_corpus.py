@@ -95,3 +95,11 @@ def test_the_time_asked_is_what_mailbots_quoted_notice_told(reader) -> None:
     text = "Chris Young has asked for more time to respond to DRP-2029-0040 (Stage 1: Team Manager): until Friday 26 October 2029."
     said = BENCH._ASKED_IN_NOTICE.search(text)
     assert said is not None and said.group("until") == "Friday 26 October 2029"
+
+
+def test_a_target_left_out_of_the_expectation_is_not_scored() -> None:
+    # The corpus README: "A key left out of expect is not scored". "target_stage": null is the
+    # next rung and is scored; no key at all is a target the writer left open (sealed54 pa-029).
+    got = {"reading": "confirm", "verb": "ESCALATE", "target_stage": 2}
+    assert "target_stage" not in BENCH.score({"reading": "confirm", "verb": "ESCALATE"}, got)
+    assert BENCH.score({"reading": "confirm", "verb": "ESCALATE", "target_stage": None}, got)["target_stage"] is False
