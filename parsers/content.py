@@ -853,7 +853,9 @@ _WINDOW = 160
 # negation's three words reach.
 _REFUSED_DRIFT = re.compile(
     r"(?:\bnot|n't|\bnever|\bno\s+way)\b[^.;!?\n]{0,40}\blet\s+(?:it|this|things|matters|the\s+\w+)\s+"
-    r"(?:sit|drift|slide|slip|wait|go\s+on|run\s+on|carry\s+on|continue|stay|stand)\s+(?:for\s+)?(?:a\s+|an\s+)?$",
+    r"(?:sit|drift|slide|slip|wait|go\s+on|run\s+on|carry\s+on|continue|stay|stand)\s+(?:for\s+)?(?:a\s+|an\s+)?$"
+    # "so it doesn't sit with me for another week".
+    r"|(?:\bnot|n't|\bnever)\s+(?:sit|drift|wait|stay|stand)\s+(?:with\s+(?:me|us|the\s+team)\s+|here\s+)?(?:for\s+)?(?:a\s+|an\s+)?$",
     re.IGNORECASE)
 # "(the Virtual School need 5 working days to QA it)": someone else's time, a reason in a
 # response, not the writer asking for theirs.

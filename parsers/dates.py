@@ -691,8 +691,11 @@ def response_timescale(text: str, sent: date | None, *, subject: bool = False,
         # something by a day ("I would expect a plan to be agreed with me by Tuesday 16 March")
         # says when the answer is due, before a list item's own day ("- a core group to be held
         # before the end of next week"). A list item's day counts when no sentence gives one.
-        found, later_note = _first(_asked(_LIST_ITEM_LINE.sub(lambda m: " " * len(m.group()), text), sent,
-                                          _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
+        listed = _LIST_ITEM_LINE.search(text) is not None
+        found, later_note = None, None
+        if listed:
+            found, later_note = _first(_asked(_LIST_ITEM_LINE.sub(lambda m: " " * len(m.group()), text), sent,
+                                              _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
         if found is None:
             found, later_note = _first(_asked(text, sent, _DEADLINE_WORD_AHEAD, _DEADLINE_FRAME, _deadline_at))
         note = note or later_note

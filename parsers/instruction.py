@@ -160,8 +160,12 @@ _PROSE = (
         # Relayed: "Kate has asked me to extend this one by a week" (who may give it is the
         # routing's question).
         r"\b(?:has|have|had)\s+asked\s+me\s+to\s+extend\s+(?:this|it|the\s+(?:alert|deadline|dispute|drp|timescale))(?:\s+one)?\s+(?=by\b|to\b|until\b|till\b|for\b)|"
+        # "I'm not escalating at this point, but I want the minutes on MiCare ... by Friday": the
+        # time given before escalating.
+        r"\b(?:i'm|i\s+am)\s+not\s+escalating\s+(?:this\s+|it\s+)?(?:at\s+this\s+(?:point|stage)|yet|now|today|for\s+now)\s*,?\s*but\s+"
+        r"(?:i\s+(?:want|need|expect|would\s+like)|i'd\s+like)\b[^.;!?\n]{0,160}?(?=\b(?:by|before)\s)|"
         # "So I'd like to keep this open for another week to give you time to get the plan updated".
-        r"\b(?:i'd\s+like\s+to|i\s+would\s+like\s+to|i'll|i\s+will|let's|let\s+us|we'll|we\s+will|happy\s+to)\s+keep\s+(?:this|it)\s+open\s+"
+        r"\b(?:i'd\s+like\s+to|i\s+would\s+like\s+to|i'll|i\s+will|let's|let\s+us|we'll|we\s+will|happy\s+to)\s+(?:keep|leave)\s+(?:this|it)\s+open\s+"
         # (Only for a period: "keep this open until I've seen it" is a condition, not a day.)
         r"(?=for\s+(?:another|a\s+further|one\s+more|a\s+(?:week|fortnight|few\s+days)|\d|one|two|three|four|five|ten)\b)|"
         # "I'm inclined to let this run until then rather than escalate it now".
@@ -369,6 +373,11 @@ _RECORD_THE_WORD = re.compile(r"^\W*(?:please\s+)?(?:record|log|mark|enter)\s+(?
                               re.IGNORECASE)
 
 
+# "so rather than escalate I will EXTEND by 24 hours": the road not taken, before the command.
+_RATHER_THAN_LEAD = re.compile(r"^\W*(?:(?:so|and|but|then)\s+)?(?:rather\s+than|instead\s+of)\s+(?:escalat(?:e|ing)|clos(?:e|ing)|extend(?:ing)?|withdraw(?:ing)?)"
+                               r"(?:\s+(?:it|this|now|yet|today))*[\s,]+(?=(?:i|we)\b)", re.IGNORECASE)
+
+
 _WORD_AS_SUBJECT = re.compile(
     r"\s+(?:is|isn't|isnt|was|wasn't|are|aren't|has|hasn't|have|haven't|had|would|wouldn't|will|won't|can't|cannot|"
     r"could|couldn't|should|shouldn't|may|might|must|does|doesn't|did|didn't)\b", re.IGNORECASE)
@@ -392,7 +401,7 @@ def _told_by_the_writer(words: list[re.Match[str]], index: int) -> bool:
 def _clause_command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when the clause is a command: the decision word comes first,
     after courtesy words, names followed by a comma, and nothing else."""
-    framed = _INSTRUCTION_FRAME.match(sentence) or _RECORD_THE_WORD.match(sentence)
+    framed = _INSTRUCTION_FRAME.match(sentence) or _RECORD_THE_WORD.match(sentence) or _RATHER_THAN_LEAD.match(sentence)
     if framed is not None:
         # "Please treat this as an instruction to escalate DRP-2027-0019 to Stage 3": the
         # plainest way there is of giving the instruction the word names.
@@ -1172,9 +1181,25 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             args.pop("unusable", None)
             doubt = taken_back[0]
         sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
+        in_capitals = _WORD_IN_CAPITALS.get(verb)
+        if (in_capitals is not None and in_capitals.search(text, start, after) and len(verbs) == 1
+                and asked_back is None and taken_back is None):
+            # "I am asking for this DRP to be ESCALATED to Stage 3": the decision word written in
+            # capitals, as the notices show it, is the instruction given in a sentence of prose.
+            # (In lower case the same words are asked about.)
+            return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=None,
+                               words=" ".join(text[start:sentence_end].split()), **args)
         return Instruction(verb=verb, text=_lead_trim(text[after:]), doubt=doubt,
                            words=" ".join(text[start:sentence_end].split()), prose=True, **args)
     return None
+
+
+# The decision word as the notices write it, in capitals (case-sensitive on purpose).
+_WORD_IN_CAPITALS = {
+    "ESCALATE": re.compile(r"\bESCALAT(?:E|ED|ING)\b"), "RESOLVED": re.compile(r"\bRESOLVED\b"),
+    "EXTEND": re.compile(r"\bEXTEND(?:ED)?\b"), "WITHDRAW": re.compile(r"\bWITHDRAWN?\b"),
+    # (Not CAFCASS: the organisation's name is written in capitals too, "a referral to CAFCASS".)
+}
 
 
 # The writer saying outright that nothing is to be done yet (and so that prose around it is no
@@ -1354,6 +1379,8 @@ _HEDGE_BREAK = re.compile(r",\s*(?:but|and|so|although|though)\s+|;\s*|\s[-â€“â€
                           r"|\s+and\s+(?=(?:then\s+)?(?:i'll\s+|i\s+will\s+)?(?:escalate|close|resolve|withdraw|refer|take)\b|if\b)"
                           # "I'm happy to give him until then but if they're not there ...".
                           r"|\s+but\s+(?=if\b|unless\b)"
+                          # "... by Friday, otherwise it goes to Mike": the condition is the next step's.
+                          r"|,\s*(?=otherwise\b|failing\s+that\b|or\s+else\b)"
                           # "I don't feel it goes far enough and I'd like this to go to Nick Evans":
                           # the writer starting a clause of their own.
                           r"|\s+(?:and|but|so)\s+(?=(?:i|we)\b|i'|we')", re.IGNORECASE)
