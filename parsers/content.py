@@ -769,6 +769,8 @@ _MORE_TIME = re.compile(
     # "Can I ask for the further 24 hours the DRP guidance allows": the procedure's own allowance.
     rf"|\b(?:ask(?:ing)?\s+for|request(?:ing)?|have|take)\s+the\s+(?:further|additional|extra)\s+(?:{NUMBER}\s+)?(?:working\s+|business\s+)?(?:days?|weeks?|fortnights?|hours?)\b"
     rf"|\bneed\s+(?:a\s+further\s+|another\s+|an?\s+additional\s+)?{NUMBER}\s+(?:more\s+)?(?:working|business)\s+days\b"
+    # "I would be grateful if you could give me until Friday 7 May for the written response".
+    rf"|\b(?:could|can|would)\s+(?:you\s+)?(?:please\s+)?give\s+(?:me|us)\s+(?:until|till|an?\s+extra|another|a\s+further|more|{NUMBER}\s+(?:more|further|extra|working))\b"
     # ("can meet his needs longer term": the child's needs, not more time.)
     rf"|\b(?:need|needs|have|take|give\s+(?:me|us)|allow\s+(?:me|us))\s+(?:a\s+(?:bit|little|few\s+(?:more\s+)?days)\s+)?longer\b(?![\s-]+term\b)"
     # "Would you be able to give me until Friday 4 June to complete the SMART plan?"

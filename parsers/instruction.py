@@ -130,6 +130,8 @@ _PROSE = (
         # "I would ask that this alert is now closed as resolved at Stage 2."
         r"|\bask\s+that\s+(?:this|it|the\s+(?:matter|issue|dispute|concern|alert|drp))(?:\s+alert)?\s+(?:is|be)\s+(?:now\s+)?(?:closed|resolved|concluded)"
         r"|(?:this(?:\s+one)?|it|the\s+(?:matter|issue|dispute|concern|alert|drp|recommendation))\s+(?:can|could|should|may)\s+(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
+        # Asked: "so please can it be marked as resolved and closed".
+        r"|(?:can|could|would)\s+(?:it|this(?:\s+one)?)\s+(?:please\s+)?(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
         r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed|sorted|dealt\s+with)"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
@@ -171,7 +173,7 @@ _PROSE = (
         # "I'm inclined to let this run until then rather than escalate it now".
         r"\b(?:let|letting)\s+(?:this|it)\s+run\s+(?=until\b|till\b)|"
         # "so let's leave it until Friday and if I haven't got the plan by then ...".
-        r"\b(?:let's|let\s+us|i'll|i\s+will|i'm\s+going\s+to)\s+leave\s+(?:it|this)\s+(?=until\b|till\b)|"
+        r"\b(?:let's|let\s+us|i'll|i\s+will|i'm\s+going\s+to|(?:i'm\s+|i\s+am\s+)?happy\s+to)\s+leave\s+(?:it|this)\s+(?:with\s+you\s+)?(?=until\b|till\b)|"
         # "..., so I'll hold off on stage 2 until then": the time given before escalating.
         r"\b(?:i'll|i\s+will|i\s+am\s+going\s+to|i'm\s+going\s+to|(?:i'm\s+|i\s+am\s+)?happy\s+to)\s+hold\s+off\s+(?:on\s+)?"
         r"(?:escalating(?:\s+(?:this|it))?|(?:the\s+|any\s+)?escalation|(?:going\s+to\s+|moving\s+to\s+)?stage\s+\w+)\s+(?=until\b|till\b)|"
@@ -202,7 +204,9 @@ _PROSE = (
         # "I want this referred to CAFCASS please."
         r"|\b(?:want|would\s+like|'d\s+like|need)\s+(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:to\s+be\s+)?referred\s+(?:on\s+)?to\s+cafcass"
         # "I think we are at the point where this needs to be referred to Cafcass."
-        r"|\b(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:now\s+)?(?:needs|has|ought|must)\s+(?:to\s+)?be\s+referred\s+(?:on\s+)?to\s+cafcass",
+        r"|\b(?:this|it|the\s+(?:case|matter|alert|dispute))\s+(?:now\s+)?(?:needs|has|ought|must)\s+(?:to\s+)?be\s+referred\s+(?:on\s+)?to\s+cafcass"
+        # "I am asking for Leon's case to be referred to CAFCASS".
+        r"|\b(?:asking|ask|asked)\s+for\s+(?:this|it|the\s+(?:case|matter|alert|dispute)|(?-i:[A-Z][a-z]+)(?:-[A-Za-z][a-z]+)?'s\s+(?:case|matter))\s+to\s+be\s+referred\s+(?:on\s+)?to\s+cafcass",
         re.IGNORECASE)),
     ("ESCALATE", re.compile(
         r"\b(?:i\s+(?:will|shall|am\s+going\s+to|intend\s+to|have\s+decided\s+to)|i'll|i'm\s+going\s+to)\s+(?:now\s+)?(?:be\s+)?escalat(?:e|ing)"
@@ -237,6 +241,8 @@ _PROSE = (
         # "I don't think we can keep this at team manager level any longer and I'd like Joanne to
         # look at it": the next manager, named.
         r"|\b(?:i'd|i\s+would)\s+like(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
+        # "I'll be asking Jamie to look at it as Assistant Director."
+        r"|\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:be\s+asking|ask)(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
         # A correction of the rung read: "No - I meant stage 3."
         r"|\bi\s+meant\s+(?:it\s+)?(?:to\s+(?:go\s+|be\s+)?)?(?:to\s+|at\s+)?(?=stage\s+(?:\d|one|two|three|four|five|iv|i{1,3})\b)"
         # "This has been with Morgan informally for a month and needs to go to Jamie Fox as
@@ -278,7 +284,9 @@ _AGREE_PROSE = re.compile(
     # "so she can have the three extra days she has asked for".
     r"|the\s+(?:\w+\s+)?(?:extra|further|additional)\s+(?:time|days?|weeks?|hours?))"
     # "That's fine by me - Wednesday it is.": the day asked for, taken.
-    r"|(?:^|\s[-–—]\s|[,;:]\s*)\W*(?:monday|tuesday|wednesday|thursday|friday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s+it\s+is(?:\s+then)?\W*$",
+    r"|(?:^|\s[-–—]\s|[,;:]\s*)\W*(?:monday|tuesday|wednesday|thursday|friday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s+it\s+is(?:\s+then)?\W*$"
+    # "I can live with Monday for the chronology, but ...": a day accepted, in the writer's words.
+    r"|\bi\s+can\s+live\s+with(?=\s+(?:monday|tuesday|wednesday|thursday|friday|the\s+\d|\d))",
     re.IGNORECASE,
 )
 
@@ -834,6 +842,8 @@ _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+t
 # "If the SDQ is on Mosaic by Friday, I'm content for this DRP to be closed", "Should I now be
 # referring this to Cafcass?": the writer's own decision, on a condition or put as a question.
 _OWN_DECISION_ASKED = re.compile(r"^should\s+(?:i|we)\b|\b(?:content|happy)\s+for\s+(?:this|it|the)\b", re.IGNORECASE)
+# "Are you happy for me to close this off now, or shall we keep it open?": asked of the reader.
+_ASKS_LEAVE_TO_CLOSE = re.compile(r"\b(?:content|happy)\s+for\s+(?:me|us)\b", re.IGNORECASE)
 _REFLECTION = re.compile(r"\b(?:on\s+reflection|on\s+second\s+thoughts?|actually)\b", re.IGNORECASE)
 _HOLD = re.compile(r"\b(?:hold|wait|don't|do\s+not|ignore|scratch|leave\s+it|not\s+yet)\b", re.IGNORECASE)
 _RETARGETED = re.compile(r"\b(?:go|goes|send\s+(?:it|this)|escalate\s+(?:it|this)|come)\s+(?:straight\s+|directly\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
@@ -967,6 +977,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # should happen, said with its condition (not "I will have to escalate if ...",
                 # the writer's warning), is asked about, as "please escalate if ..." is.
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
+                        _ASKS_LEAVE_TO_CLOSE.search(m.group()) and sentence.rstrip().endswith("?")) or (
                         verb == "RESOLVED" and _CALL_IT_RESOLVED.search(m.group())) or (
                         verb == "ESCALATE" and _IMPERSONAL_ESCALATION.search(m.group())
                         and (_IF_OR_UNLESS.search(sentence) or sentence.rstrip().endswith("?"))
@@ -984,7 +995,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # until the end of the month"): "start" marks it for _read_arguments. A grant
                 # that names its own date ("I can give you until Wednesday but not Friday") sets
                 # the IRO's timescale, whatever was asked: EXTEND.
-                own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have|to\s+have)\s+(?:until|till)$", m.group(), re.IGNORECASE)
+                own_date = (re.search(r"\b(?:(?:give|allow|grant)\s+[\w']+|can\s+have|may\s+have|to\s+have)\s+(?:until|till)$|\blive\s+with$", m.group(), re.IGNORECASE)
                             or re.search(r"\b(?:rather\s+than|instead\s+of|but\s+not)\b", sentence, re.IGNORECASE))
                 # (From the grant itself: "... before her review on 8 June, so I'll give you until
                 # Friday" gives Friday; "Rather than the default five days I'm giving her until
