@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale, sentences
-from .types import Instruction
+from .dates import (NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale,
+                    same_deadline, sentences)
+from .types import Instruction, Timescale
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
 _VERBS = {
@@ -908,7 +909,9 @@ def _grants_the_same(text: str, prose: list, args: dict, sent: date | None) -> b
     for _verb, start, _after in prose:
         sentence_end = next((e for s0, e in sentences(text) if s0 <= start < e), len(text))
         said = period_or_date(text, sent, start, sentence_end)
-        if said is not None and (said.until != args.get("until") or said.working_days != args.get("working_days")):
+        # ("EXTEND 24 hours ... so I'm giving you until tomorrow": the same day said two ways.)
+        given = Timescale(working_days=args.get("working_days"), until=args.get("until"))
+        if said is not None and not same_deadline(said, given, sent):
             return False
     return True
 
