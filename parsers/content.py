@@ -98,6 +98,8 @@ _DECLINES_TO_RAISE = re.compile(
     r"\bnot\s+(?:yet\s+)?(?:formally\s+)?(?:raising\s+|logging\s+)?(?:this\s+as\s+)?(?:a\s+|an\s+)?(?:formal\s+)?"
     r"(?:pre[\s-]*dispute|drp|dispute(?:\s+resolution)?|alert)\b(?!\s+(?:stage|process|procedure))"
     r"|\b(?:please\s+)?(?:don't|do\s+not)\s+log\s+(?:this|it)\b"
+    # "I'm not raising anything formally yet."
+    r"|\b(?:i'm|i\s+am)\s+not\s+(?:yet\s+)?raising\s+(?:anything|this)\s+(?:formally\s+)?(?:yet|for\s+now|at\s+this\s+(?:stage|point))\b"
     # "for information only and for the file please. No DRP for now".
     r"|\bno\s+(?:formal\s+)?(?:drp|pre[\s-]*dispute|dispute|alert)\s+(?:for\s+now|yet|at\s+this\s+(?:stage|point))\b",
     re.IGNORECASE)
@@ -108,7 +110,10 @@ _DECLINES_TO_RAISE = re.compile(
 _WILL_RAISE_LATER = re.compile(
     r"\b(?:i'll|i\s+will|i\s+shall|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:then\s+|formally\s+|have\s+to\s+|need\s+to\s+)?"
     r"(?:raise|log|start|open|send|make|issue|submit)\s+(?:a|an)\s+(?:formal\s+)?(?:pre[\s-]*dispute|drp|dispute|alert|(?:stage\s+\w+\s+)?(?:starred\s+)?recommendation"
-    r"|stage\s+\w+)\b", re.IGNORECASE)
+    r"|stage\s+\w+)\b"
+    # "If they haven't, I'll need to put this into the DRP at Stage 1 next week."
+    r"|\b(?:i'll|i\s+will|i'm\s+going\s+to)\s+(?:need\s+to\s+|have\s+to\s+)?put\s+(?:this|it)\s+(?:in|into)\s+(?:the\s+)?(?:drp|dispute\s+resolution|pre[\s-]*dispute)\b",
+    re.IGNORECASE)
 _RAISES_ONE_NOW = re.compile(
     r"\b(?:i\s+am|i'm|i\s+have|i've|we\s+are|we're)\s+(?:now\s+|formally\s+|hereby\s+)?(?:raising|raised|logging|logged|escalating|starting|making)\b"
     r"|\b(?:pre[\s-]*dispute|pre[\s-]*drp|informal\s+drp|dispute\s+resolution\s+form|drp\s+form|stage\s+\d\s+(?:drp|alert|dispute))\b"

@@ -737,6 +737,9 @@ _DEADLINE_FRAME = re.compile(
     r"|(?<!conference\s)(?<!review\s)(?<!panel\s)(?<!meeting\s)(?<!court\s)(?<!group\s)(?<!discussion\s)(?<!day\s)agreed\s+that"
     # "You and Sam have assured me the report will be ... taken out to mum by the end of Wednesday".
     r"|(?:have|has)\s+(?:assured|promised)\s+me\b"
+    # "You said that Joe will have the report uploaded by the end of Wednesday 10 March ...,
+    # which I am happy with": the manager's own date, accepted.
+    r"|\byou\s+(?:said|told\s+me|'ve\s+told\s+me|have\s+told\s+me)\s+(?:that\s+)?(?=[^.!?\n]*\b(?:happy|content|fine)\s+with\b)"
     # A condition with a deadline ("If the report is on Mosaic by the end of Thursday, I'll close
     # it") sets the time for the work; "if it had been done by ..." is history (_PAST_OR_NEGATED).
     r"|^\W*if"

@@ -121,6 +121,8 @@ _PROSE = (
         r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:needed|required)\s+(?:on|for)\s+(?:this|my\s+part)"
         r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:i|we)\s+need\s+from\s+you"
         r"|(?:don't|do\s+not)\s+think\s+(?:there's|there\s+is)\s+anything\s+(?:further|more|else)\s+(?:i|we)\s+need\s+from\s+you"
+        # "from my side, there's nothing more that needs to happen on this one".
+        r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:that\s+)?(?:needs|has)\s+to\s+(?:happen|be\s+done)\s+(?:on|for|about)\s+(?:this|it)"
         # A decision word hedged at once: "Resolved I think - Kwame's plan is fine."
         r"|^\W*(?:resolved|closed)\s+(?:i\s+think|i\s+guess|i\s+suppose|i\s+reckon|probably)\b"
         # Asking for it to be closed: "Can you close it please." (to whoever keeps the record).
@@ -242,6 +244,8 @@ _PROSE = (
         # "I don't think we can keep this at team manager level any longer and I'd like Joanne to
         # look at it": the next manager, named.
         r"|\b(?:i'd|i\s+would)\s+like(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
+        # "I don't think this can stay with you any longer and I think Claire needs to see it now."
+        r"|\b(?:i\s+think|so)\s+(?=(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+needs\s+to\s+(?:see|look\s+at|review)\s+(?:it|this)\b)"
         # "I'll be asking Jamie to look at it as Assistant Director."
         r"|\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:be\s+asking|ask)(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
         # A correction of the rung read: "No - I meant stage 3."
@@ -740,7 +744,8 @@ def points_to_a_table(text: str) -> bool:
 
 _IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|given\s+in|set\s+out\s+in|shown\s+in|from)\s+the\s+table\b",
                            re.IGNORECASE)
-_NAMED_TO_LOOK = re.compile(r"\s*(?:[-–—:,]\s*)?(?:i\s+would\s+like\s+|i'd\s+like\s+|i\s+want\s+)?(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\b",
+_NAMED_TO_LOOK = re.compile(r"\s*(?:[-–—:,]\s*)?(?:i\s+would\s+like\s+|i'd\s+like\s+|i\s+want\s+)?(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+"
+                            r"(?:to\s+(?:look\s+at|pick\s+up|take\s+over|review)|needs\s+to\s+(?:see|look\s+at|review))\b",
                             re.IGNORECASE)
 # ("3 working days given how long this has gone on."; not "5 working days went by", told.)
 _PERIOD_OPENS_A_SENTENCE = re.compile(
@@ -856,6 +861,8 @@ _GIVE_THEM = re.compile(r"\W*(?:give|allow|let)\s+(?:him|her|them|(?-i:[A-Z][a-z
 # Osei as Service Manager").
 _IT_SHOULD_GO = re.compile(r"\b(?P<object>this|it)\s+(?:should|must|needs\s+to|has\s+to|ought\s+to|can)\s+(?:now\s+)?go"
                            r"(?:\s+up|\s+straight|\s+directly)?\s+(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})", re.IGNORECASE)
+_RESPONSE_FROM = re.compile(r"\bresponse\s+from\s+(?P<to>the\s+(?-i:[A-Z])[\w ]{2,40}?|(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)"
+                            r"(?=\s+(?:within|by|in|as)\b|\s*[.;!?\n]|$)")
 _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<object>(?:this|it)\s+)?(?:on\s+|up\s+)?(?P<to>to\s+(?-i:[A-Z])[^.;!?\n]{1,80})",
                          re.IGNORECASE)
 # "I hope you will feel able to treat the concern as resolved": the writer leaving the decision to
@@ -1078,6 +1085,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # read as the next rung, as a bare ESCALATE is.)
             if sent_to is not None and (sent_to.group("object") or _STAGE.search(sent_to.group("to"))):
                 args["stage"], args["target"] = _target(text[sent_to.start("to"):sent_to.end()])
+            elif (wanted_from := _RESPONSE_FROM.search(text, after)) is not None:
+                # "Escalate please. ... I would like a response from the Service Manager within 3
+                # working days": the rung whose response is asked for.
+                args["stage"], args["target"] = _target(" to " + wanted_from.group("to"))
             # "we agree it now needs to go to Joanne as Locality Service Lead. ... Please
             # escalate.": the rung said in prose around the command.
             for p_verb, p_start, p_after in prose:
@@ -1261,6 +1272,11 @@ _UNDONE = {
 # disregard this e-mail" or "disregard that" would take the withdrawal itself back).
 _DISREGARD_THE_ALERT = re.compile(r"(?:^|[.!?]\s+)(?-i:[A-Z][a-z]+),\s+(?:please\s+)?disregard\s+(?:this|the)\s+(?:one|alert|drp|recommendation|dispute)\b",
                                   re.IGNORECASE)
+# "WITHDRAW - raised against the wrong child ... please ignore my e-mail of yesterday": the mail
+# that raised it, set aside by the withdrawal (not the withdrawal taken back).
+_IGNORE_MY_EARLIER_MAIL = re.compile(r"\b(?:ignore|disregard)\s+my\s+(?:e-?mail|message|form)\s+(?:of|from|sent)\s+"
+                                     r"(?:yesterday|last\s+\w+|this\s+morning|(?:mon|tues|wednes|thurs|fri)day|the\s+\d|\d)",
+                                     re.IGNORECASE)
 # (Named as another alert: "that one" alone may be this alert, and then it is a retraction.)
 _ANOTHER_ALERT = re.compile(r"\bthe\s+other\s+(?:one|alert|drp|dispute)\b"
                             r"|\b(?:brother|sister|sibling)(?:'s|s')\s+(?:drp|alert|dispute)\b", re.IGNORECASE)
@@ -1279,8 +1295,9 @@ def _taken_back(verb: str, text: str, after: int) -> tuple[str, int] | None:
                           and not _SOMEONE_ELSE_HOLDS_OFF.search(sentence[: m.start()])), None)
         if undone is not None and retracted is None and _ANOTHER_ALERT.search(sentence):
             continue  # "Her brother's DRP stays open ... so please don't close that one."
-        if verb == "WITHDRAW" and retracted is not None and retracted.group().lower().startswith("disregard") \
-                and _DISREGARD_THE_ALERT.search(sentence):
+        if verb == "WITHDRAW" and retracted is not None and (
+                (retracted.group().lower().startswith("disregard") and _DISREGARD_THE_ALERT.search(sentence))
+                or _IGNORE_MY_EARLIER_MAIL.search(sentence)):
             continue  # "WITHDRAW ... Emma, please disregard this one.": the withdrawal, said to her
         if retracted is not None or (undone is not None and undone.search(sentence)):
             return f"the reply seems to take it back later ({' '.join(sentence.split())[:80]!r})", max(start, after)

@@ -716,6 +716,10 @@ def new_text(text: str, _carried: int = 0) -> str:
         # is ">"-quoted ("Answers below"): the sender's lines between the quotes.
         after = _inline_answers(lines[start:])
     out = _clean(lines[:start] + after)
+    if after and _POINTS_BELOW.search(_clean(lines[:start])):
+        # "Answers in line below.\n\nRuth\n\nRuth Khan\nTeam Manager" over the quoted original: the
+        # signature under the top ends the top only; the answers between the quotes follow it.
+        out = "\n\n".join(part for part in (_clean(lines[:start]), _clean(after)) if part)
     if out and start < len(lines):
         out = _with_marked_answers(out, lines[start:])
     if not out and start < len(lines):
