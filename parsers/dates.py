@@ -722,7 +722,9 @@ def corrected_timescale(text: str, sent: date | None) -> Timescale | None:
 
 
 _ANY = re.compile("")
-_LIST_ITEM_LINE = re.compile(r"(?m)^[ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+[^\n]*")
+# The start of a list item ("- ", "• ", "2) "); instruction.py reads list items with it too.
+LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+", re.MULTILINE)
+_LIST_ITEM_LINE = re.compile(LIST_ITEM.pattern + r"[^\n]*", re.MULTILINE)
 _DEADLINE_WORD_AHEAD = re.compile(
     r"\b(?:within|by|no\s+later\s+than|on\s+or\s+before|before|first\s+thing(?:\s+on)?"
     # "agree a plan with me in 5 working days": "in" before a count of working days is "within".

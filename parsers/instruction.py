@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .dates import (NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale,
+from .dates import (LIST_ITEM, NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale,
                     same_deadline, sentences)
 from .types import Instruction, Timescale
 
@@ -704,20 +704,17 @@ _PASTE_INTRO = re.compile(r"\b(?:from|in)\s+your\s+(?:e-?mail|message|reply|resp
                           r"|\byou\s+(?:wrote|said|asked)\b[^:\n]{0,40}:\s*$", re.IGNORECASE)
 
 
-_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+", re.MULTILINE)
-
-
 def _without_later_points(text: str, pos: int) -> str:
     """``text`` from ``pos``, without the later numbered or bulleted points when ``pos`` is in
     one: "2. ... ESCALATE to stage 2 please" is not given the date of "3. Can you confirm
     whether the contact on 24 July ...?", but is given "Joanne - I'd like your response by
     close of play Thursday" written below the list."""
     line_start = text.rfind("\n", 0, pos) + 1
-    if not _LIST_ITEM.match(text, line_start):
+    if not LIST_ITEM.match(text, line_start):
         return text[pos:]
     kept, in_point = [], True
     for line in text[pos:].split("\n"):
-        if _LIST_ITEM.match(line):
+        if LIST_ITEM.match(line):
             in_point = False  # a later point: left out, with its continuation lines
         elif not line.strip():
             in_point = True  # a blank line ends a point; what follows is prose again
@@ -1208,7 +1205,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         sentence_end = next((e for s, e in sentences(text) if s <= start < e), after)
         in_capitals = _WORD_IN_CAPITALS.get(verb)
         if (in_capitals is not None and in_capitals.search(text, start, after) and len(verbs) == 1
-                and asked_back is None and taken_back is None):
+                and asked_back is None and taken_back is None
+                # As for any command: not obeyed when unsure or on a condition (DESIGN §6.8).
+                and _unsure(text[start:sentence_end]) is None
+                and _on_condition(text[start:after], text[after:sentence_end]) is None):
             # "I am asking for this DRP to be ESCALATED to Stage 3": the decision word written in
             # capitals, as the notices show it, is the instruction given in a sentence of prose.
             # (In lower case the same words are asked about.)

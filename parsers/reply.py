@@ -629,9 +629,6 @@ _ANSWERS_BELOW = re.compile(
     r"|\b(?:marked|initials?)\s+([A-Z]{2,3})\b[^\n]{0,40}\b(?:below|inline)\b")
 
 
-_FORM_LABEL_LINE = re.compile(r"^\s*[A-Z][\w ()/'’\-]{1,40}:\s")
-
-
 def _with_marked_answers(top: str, history: list[str]) -> str:
     """The new text above the history, and the answers it says are marked in the history."""
     said = _ANSWERS_BELOW.search(top)
@@ -645,7 +642,7 @@ def _with_marked_answers(top: str, history: list[str]) -> str:
     for line in history:
         if opens.match(line):
             taking = True
-        elif not line.strip() or re.match(r"^\s*(?:\d+[.)]|[-*•])\s", line) or _FORM_LABEL_LINE.match(line):
+        elif not line.strip() or re.match(r"^\s*(?:\d+[.)]|[-*•])\s", line) or _HEADER_LINE.match(line):
             # (A form's next field, "Impact on the child: ...", ends an answer typed under the
             # one before: the form is the history, not the writer's words.)
             taking = False
@@ -700,7 +697,8 @@ def new_text(text: str, _carried: int = 0) -> str:
         )
     lines = text.split("\n")
     start = _history_start(lines)
-    if start < len(lines) and _MOBILE.search(lines[start]) and not _clean(lines[:start]) \
+    top = _clean(lines[:start])  # what is above the history, cleaned once and asked about below
+    if start < len(lines) and _MOBILE.search(lines[start]) and not top \
             and _history_start(lines[start + 1:]) <= _first_text(lines[start + 1:]):
         # "Get Outlook for Android" over the quoted history and nothing else: the phone wrote
         # its line and the history; the writer wrote nothing (the decision may be in the subject).
@@ -709,30 +707,31 @@ def new_text(text: str, _carried: int = 0) -> str:
     if start < len(lines) and _is_wrote_line(lines, start):
         rest = lines[_attribution_end(lines, start) :]
         after = _inline_answers([lines[start], *rest])
-        if not after and not _clean(lines[:start]):
+        if not after and not top:
             after = _below_quote(rest)
     elif start < len(lines):
         # Inline answers under an Outlook block or "-----Original Message-----" whose original
         # is ">"-quoted ("Answers below"): the sender's lines between the quotes.
         after = _inline_answers(lines[start:])
-    out = _clean(lines[:start] + after)
-    if after and _POINTS_BELOW.search(_clean(lines[:start])):
+    if after and _POINTS_BELOW.search(top):
         # "Answers in line below.\n\nRuth\n\nRuth Khan\nTeam Manager" over the quoted original: the
         # signature under the top ends the top only; the answers between the quotes follow it.
-        out = "\n\n".join(part for part in (_clean(lines[:start]), _clean(after)) if part)
+        out = "\n\n".join(part for part in (top, _clean(after)) if part)
+    else:
+        out = top if not after else _clean(lines[:start] + after)
     if out and start < len(lines):
         out = _with_marked_answers(out, lines[start:])
     if not out and start < len(lines):
         # Nothing above: a reply whose own text is below an Outlook block or other history.
         out = _clean(_below_quote(lines[start:]))
-    if not out and start < len(lines) and not _clean(lines[:start]):
+    if not out and start < len(lines) and not top:
         # Bottom-posted under an unquoted Outlook block: the original is pasted plain, and the
         # sender's own text follows it, opening with the quoted sender's name ("Sam - sorry, ...").
         below = _addressed_below(lines, start)
         if below is not None:
             out = _clean(below)
     signed_above = any(line.rstrip() == "--" for line in lines[:start + 1])
-    if (not out and start < len(lines) and not _clean(lines[:start]) and _carried < _MAX_UNWRAP
+    if (not out and start < len(lines) and not top and _carried < _MAX_UNWRAP
             and not _is_wrote_line(lines, start) and not signed_above):
         # (Nothing above but the writer's "-- " signature: a reply that says nothing in its body,
         # its decision typed in the subject; not a forward.)

@@ -41,3 +41,11 @@ def test_not_escalating_yet_but_wanting_it_by_a_day_gives_time() -> None:
     found = parse_instruction("I'm not escalating at this point, but I want the minutes on the system by Friday, "
                               "otherwise it goes to Mike.", TUESDAY)
     assert found is not None and found.verb == "EXTEND" and found.until == date(2030, 5, 10) and found.doubt
+
+
+def test_a_decision_word_in_capitals_is_still_asked_about_when_unsure_or_on_a_condition() -> None:
+    # Review mend: the capitals make prose a command, and a command is doubted as any other is.
+    found = parse_instruction("I think I'm asking for this DRP to be ESCALATED to Stage 3, I'm not sure.", TUESDAY)
+    assert found is not None and found.doubt is not None
+    found = parse_instruction("Perhaps I'm asking for this alert to be ESCALATED to Stage 3?", TUESDAY)
+    assert found is not None and found.doubt is not None
