@@ -47,6 +47,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--send", action="store_true",
                         help="with --imap: a whole `run --once` pass (drain, sweep, send), not the drain alone")
     parser.add_argument("--profile", action="store_true", help="print the 35 costliest calls (cumulative)")
+    parser.add_argument("--dump", type=Path, metavar="FILE",
+                        help="with --profile: also write the profile to FILE (pstats), to look at callers")
     parser.add_argument("--statements", action="store_true",
                         help="print how many SQL statements of each shape were run (the first words of each)")
     return parser.parse_args()
@@ -186,6 +188,8 @@ def main() -> None:
             print(f"{n / handled:6.2f}/msg  {'executemany ' if many else ''}{shape}")
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            if args.dump:
+                profile.dump_stats(args.dump)
     finally:
         if server is not None:
             server.stop()

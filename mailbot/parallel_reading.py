@@ -47,7 +47,9 @@ def read_one(raw: bytes, rules: parsers.ParseRules) -> Read:
         parsed, reason = parsers.parse_message(raw, rules), None
     except ParseError as exc:
         parsed, reason = None, exc.reason
-    return parsed, reason, dedupe_key(parsed.envelope.message_id if parsed else None, raw)
+    if parsed is None:
+        return None, reason, dedupe_key(None, raw)
+    return parsed, None, dedupe_key(parsed.envelope.message_id, raw, parsed.envelope.message_id_headers)
 
 
 def read_many(raws: Sequence[bytes], rules: parsers.ParseRules) -> list[Read]:

@@ -51,6 +51,10 @@ def make_sink(config: Config) -> MaildirSink | SmtpSink:
     return SmtpSink(out, config.authority.mailbox_address, base_dir=config.base_dir)
 
 
+# The size of the first batch of a drain read in parallel (see drain_mailbox).
+FIRST_BATCH = 50
+
+
 def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: Source | None = None,
                   stop: threading.Event | None = None,
                   after_each: Callable[[IngestResult], None] | None = None,
@@ -81,7 +85,11 @@ def drain_mailbox(bot: Mailbot, now: datetime | Callable[[], datetime], source: 
 
     ahead: tuple[list[InboundItem], Reading | None] | None = None  # fetched, being read, not yet decided
     try:
-        for batch in _batches(source.pending(), bot.config.settings.mailbox.batch_size):
+        size = bot.config.settings.mailbox.batch_size
+        # The first batch is read here while the worker starts: kept small, so that this
+        # process soon goes on to deciding, which only it can do (the worker reads the rest).
+        first = min(size, FIRST_BATCH) if pool is not None else size
+        for batch in _batches(source.pending(), size, first):
             if stop is not None and stop.is_set():
                 break
             # The first batch is read here, once the second has been handed over: the worker
@@ -113,13 +121,15 @@ def _use_the_wait(reading: Reading | None, while_waiting: Callable[[], bool] | N
             return
 
 
-def _batches(items: Iterable[InboundItem], size: int) -> Iterator[list[InboundItem]]:
+def _batches(items: Iterable[InboundItem], size: int, first: int | None = None) -> Iterator[list[InboundItem]]:
+    """``items`` in lists of ``size``, the first of ``first``."""
     batch: list[InboundItem] = []
+    limit = size if first is None else first
     for item in items:
         batch.append(item)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
-            batch = []
+            batch, limit = [], size
     if batch:
         yield batch
 

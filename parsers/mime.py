@@ -745,6 +745,8 @@ def _read_envelope(raw: bytes) -> tuple[Envelope, BeautifulSoup | None]:
         signed=walked.signed,
         encrypted=walked.encrypted,
         message_id_count=id_count,
+        # As the message's own header lookup gives them (one with 8-bit bytes is no text: None).
+        message_id_headers=tuple(v if isinstance(v, str) else None for v in (msg.get_all("Message-ID") or [])[:2]),
         notes=tuple(notes),
         from_count=len(from_list),
         sender_addr=_one_address(headers.get("sender", [])),

@@ -206,6 +206,10 @@ class Envelope:
     signed: bool = False  # S/MIME or PGP multipart/signed (the signed content is read)
     encrypted: bool = False  # S/MIME enveloped or opaque-signed: the body cannot be read
     message_id_count: int = 0  # more than one Message-ID header is recorded, the first is used
+    # The first two Message-ID headers as written (None for one holding 8-bit bytes): enough for
+    # mailbot to tell whether the one Message-ID can be trusted to recognise the message again
+    # (mailbot.message_identity).
+    message_id_headers: tuple[str | None, ...] = ()
     notes: tuple[str, ...] = ()  # one short phrase per oddity, for `mailbot parse` and the audit
     # Added (issue 9): who the headers say sent it, and what the receiving servers found.
     from_count: int = 1  # addresses in the From header(s); anything but 1 is not one sender

@@ -350,6 +350,27 @@ def test_two_message_id_headers_are_not_trusted() -> None:
     assert dedupe_key("a@b.example", raw).startswith("sha256:")
 
 
+@pytest.mark.parametrize("variant", [
+    b"Message-ID: <a1.3197@luton.example.gov.uk>",
+    b"Message-ID:\r\n <a1.3197@luton.example.gov.uk>",  # folded
+    b"Message-ID: <a1.3197@luton.example.gov.uk>\r\nMessage-ID: <c@d.example>",  # two
+    b"Message-ID: <a1.3197@luton.example.gov.uk>\r\nMessage-Id: <a1.3197@luton.example.gov.uk>",
+    b"Message-ID: <a1.3197\xe9@luton.example.gov.uk>",  # 8-bit bytes
+    b"Message-ID: <a1 x@luton.example.gov.uk>",
+    b"Message-ID : <a1.3197@luton.example.gov.uk>",  # a blank before the colon
+    b"X-Other: 1",  # none
+])
+def test_the_worker_keys_a_message_as_its_head_parsed_again_would(variant: bytes) -> None:
+    # The reading worker keys a message from the Message-ID headers the parser read
+    # (Envelope.message_id_headers) instead of parsing its head a second time: the same key.
+    from parsers import ParseRules, parse_message
+
+    raw = _with_message_id("a1-informal.eml", "<placeholder@x.example>")
+    raw = raw.replace(b"Message-ID: <placeholder@x.example>", variant)
+    envelope = parse_message(raw, ParseRules()).envelope
+    assert dedupe_key(envelope.message_id, raw, envelope.message_id_headers) == dedupe_key(envelope.message_id, raw)
+
+
 @pytest.mark.parametrize("bad_id", ["drp-note@luton", "<drp-note>"])
 def test_different_messages_sharing_an_invalid_message_id_are_both_handled(tmp_path: Path, root: Path,
                                                                              bad_id: str) -> None:

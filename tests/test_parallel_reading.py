@@ -28,6 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from drp_corpus import corpus, end_of  # noqa: E402
 
 
+def _bot_with_mail(folder: Path, root: Path, messages) -> tuple:
+    """A bot on config.yaml (no daily limit per sender) with ``messages`` in its Maildir inbox."""
+    bot = _bot(folder, root, {"per_sender_per_day": 100_000})
+    source = MaildirSource(bot.config.resolve_path("var/mail"))
+    for m in messages:
+        source.deliver(m.raw)
+    return bot, source
+
+
 @pytest.fixture
 def pool():
     reading_pool = ReadingPool(1)
@@ -54,10 +63,7 @@ def test_a_drain_that_hands_batches_over_ends_as_one_that_reads_them_itself(tmp_
     when = end_of(messages)
     ends = {}
     for name, reading_pool in (("here", None), ("worker", pool)):
-        bot = _bot(tmp_path / name, root, {"per_sender_per_day": 100_000})
-        source = MaildirSource(bot.config.resolve_path("var/mail"))
-        for m in messages:
-            source.deliver(m.raw)
+        bot, source = _bot_with_mail(tmp_path / name, root, messages)
         results = drain_mailbox(bot, when, source, pool=reading_pool)
         assert len(results) == len(messages) and not list(source.pending())  # all decided and moved
         ends[name] = ([(r.kind, r.status, r.alert, r.reason) for r in results], _store(bot))
@@ -94,11 +100,8 @@ def test_the_wait_for_a_batch_being_read_is_given_to_other_work(tmp_path: Path, 
     when = end_of(messages)
     ends = {}
     for name in ("here", "waiting"):
-        bot = _bot(tmp_path / name, root, {"per_sender_per_day": 100_000})
+        bot, source = _bot_with_mail(tmp_path / name, root, messages)
         assert bot.config.settings.mailbox.batch_size == 50
-        source = MaildirSource(bot.config.resolve_path("var/mail"))
-        for m in messages:
-            source.deliver(m.raw)
         calls: list[int] = []
         if name == "here":
             results = drain_mailbox(bot, when, source)
@@ -211,3 +214,30 @@ def test_the_worker_ends_when_the_drain_is_killed(root: Path) -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_the_first_batch_read_here_is_small_and_the_rest_as_configured(tmp_path: Path, root: Path,
+                                                                        monkeypatch) -> None:
+    """The first batch is read in this process while the worker starts; it is kept small
+    (shell.FIRST_BATCH) so that this process soon goes on to deciding. Without a worker every
+    batch is the configured size. Both drains end alike."""
+    from mailbot import shell
+
+    monkeypatch.setattr(shell, "FIRST_BATCH", 20)
+    messages = corpus(120)
+    ends, sizes = {}, {}
+    for name in ("here", "worker"):
+        bot, source = _bot_with_mail(tmp_path / name, root, messages)
+        assert bot.config.settings.mailbox.batch_size == 50
+        seen: list[int] = []
+        real = bot.ingest_batch
+        monkeypatch.setattr(bot, "ingest_batch", lambda arrivals, now, *reading: (seen.append(len(arrivals)),
+                                                                                  real(arrivals, now, *reading))[1])
+        pool = _PoolTheTestFinishes() if name == "worker" else None
+        results = drain_mailbox(bot, end_of(messages), source, pool=pool,
+                                while_waiting=pool.finish_one if pool else None)
+        ends[name] = ([(r.kind, r.status, r.alert, r.reason) for r in results], _store(bot))
+        sizes[name] = seen
+        assert not list(source.pending())
+    assert sizes == {"here": [50, 50, 20], "worker": [20, 50, 50]}
+    assert ends["worker"] == ends["here"]
