@@ -24,6 +24,7 @@ _WORD_AT = re.compile(r"\b\w+")
 _LITERAL_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # A top-level flag group such as "(?i)" applies to the whole pattern, not to its first branch.
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_LEADING_BOUNDARIES = re.compile(r"^(?:\\b)+")
 
 
 class WordLedAlternation:
@@ -44,7 +45,7 @@ class WordLedAlternation:
             if words is not None:
                 for word in words:
                     self._by_word.setdefault(word, []).append(index)
-            elif branch.lstrip("\\b").startswith("^") and not flags & re.MULTILINE and branch.startswith(("^", "\\b")):
+            elif _LEADING_BOUNDARIES.sub("", branch).startswith("^") and not flags & re.MULTILINE:
                 at_start.append(branch)  # "^..." matches only where the text begins
             else:
                 elsewhere.append(branch)
