@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .alternation import WordLedAlternation
 from .dates import (LIST_ITEM, NUMBER, NUMBER_WORDS, day_at, find_dates, number_value, parse_uk_date, period_at, period_or_date, response_timescale,
                     same_deadline, sentences)
-from .alternation import WordLedAlternation
 from .types import Instruction, Timescale
 
 # Word -> verb, for the command reading (the word starts its sentence, after courtesy words).
@@ -298,7 +298,7 @@ _AGREE_PROSE = re.compile(
     r"|\bi\s+can\s+live\s+with(?=\s+(?:monday|tuesday|wednesday|thursday|friday|the\s+\d|\d))",
     re.IGNORECASE,
 )
-_AGREE_PROSE = WordLedAlternation.of(_AGREE_PROSE)
+_AGREE_PROSE = WordLedAlternation.of(_AGREE_PROSE)  # word by word, as _PROSE
 
 
 def stage_number(text: str) -> int | None:
