@@ -3,6 +3,7 @@
     python bench/compare.py                 # the full run (about 10 minutes on 2 cores)
     python bench/compare.py --quick         # smaller sizes, a smoke run of about 2 minutes
     python bench/compare.py --only sweep    # one group of rows: drain, idle, sweep or import
+    python bench/compare.py --only drain --repeat 3   # each drain size three times in turn, medians
 
 On ONE real Dovecot (tests/servers.py, on loopback; Dovecot must be installed, see
 ./scripts/test) and ONE corpus (bench/drp_corpus.py: Outlook-like DRP mail, half new alerts,
@@ -88,6 +89,8 @@ class Row:
     met: bool | None = None  # None: no target for this row
     rss_mb: float | None = None
     failed: bool = False
+    value: float | None = None  # drain rows: the rate (bare) or the share of bare (drain), for --repeat
+    rate: float | None = None  # drain rows: mailbot's own rate, for --repeat
 
     @property
     def verdict(self) -> str:
@@ -254,7 +257,7 @@ def measure_drain(server, work: Path, count: int, notes: list[str]) -> list[Row]
             raise Failed(f"fetched {bare['messages']} of {count} messages")
         bare_rate = count / bare["seconds"]
         rows.append(Row("drain", f"bare limit, {size} (FETCH 200s + parse)",
-                        f"{bare_rate:,.0f} msg/s ({bare['seconds']:.1f} s)", rss_mb=bare["rss_mb"]))
+                        f"{bare_rate:,.0f} msg/s ({bare['seconds']:.1f} s)", rss_mb=bare["rss_mb"], value=bare_rate))
     except Failed as exc:
         bare_rate = None
         rows.append(Row("drain", f"bare limit, {size} (FETCH 200s + parse)", f"failed: {exc}", failed=True))
@@ -301,8 +304,31 @@ def measure_drain(server, work: Path, count: int, notes: list[str]) -> list[Row]
     if left:
         met = False
         figure += f"; {left:,} left in INBOX"
-    rows.append(Row("drain", measure, figure, target, met, drain["rss_mb"]))
+    rows.append(Row("drain", measure, figure, target, met, drain["rss_mb"],
+                    value=rate / bare_rate if bare_rate and not left else None, rate=rate))
     return rows
+
+
+def median_of_runs(runs: list[list[Row]]) -> list[Row]:
+    """One size's drain rows from several interleaved runs (bare, drain, bare, drain, ...): the
+    median of each figure, the range beside it; met when the median share of bare meets the
+    target. A run that failed or left mail behind is reported, and the size is not met."""
+    if len(runs) == 1:
+        return runs[0]
+    failed = [row for run in runs for row in run if row.failed or row.value is None]
+    if failed or any(len(run) != 2 for run in runs):
+        return [*[row for row in failed if row.failed][:1], Row("drain", runs[0][-1].measure, f"not every one of {len(runs)} runs was measured",
+                                 runs[0][-1].target, met=False, failed=True)]
+    bare = sorted(run[0].value for run in runs)
+    share = sorted(run[1].value for run in runs)
+    rate = sorted(run[1].rate for run in runs)
+    middle = len(runs) // 2  # the median (an odd count is asked for)
+    rss = max(run[1].rss_mb or 0 for run in runs)
+    return [Row("drain", runs[0][0].measure, f"{bare[middle]:,.0f} msg/s median of {len(runs)} ({bare[0]:,.0f}-{bare[-1]:,.0f})",
+                rss_mb=max(run[0].rss_mb or 0 for run in runs)),
+            Row("drain", runs[0][1].measure,
+                f"{rate[middle]:,.0f} msg/s = median {share[middle]:.0%} of bare ({share[0]:.0%}-{share[-1]:.0%}, {len(runs)} runs)",
+                runs[0][1].target, share[middle] >= DRAIN_SHARE, rss)]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -541,7 +567,12 @@ def main() -> int:
                         help="smaller sizes for a smoke run: 500 and 2,000 messages, 10,000 alerts, 10,000 rows")
     parser.add_argument("--only", action="append", choices=GROUPS, metavar="NAME",
                         help=f"run only this group of rows ({', '.join(GROUPS)}); may be repeated")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="measure each drain size N times (an odd number), the bare limit and the drain "
+                             "in turn, and report the medians: on a shared machine one pair can be far off")
     args = parser.parse_args()
+    if args.repeat < 1 or args.repeat % 2 == 0:
+        parser.error("--repeat: an odd number of runs, 1 or more (the median is one of them)")
     sizes = QUICK if args.quick else FULL
     groups = args.only or list(GROUPS)
     started = time.perf_counter()
@@ -551,7 +582,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
         work = Path(scratch)
         if "drain" in groups or "idle" in groups:
-            rows += mailbox_rows(work, groups, sizes, notes)
+            rows += mailbox_rows(work, groups, sizes, notes, args.repeat)
         if "sweep" in groups:
             rows += guarded("sweep", "sweep", lambda: measure_sweep(sizes["alerts"], notes))
         if "import" in groups:
@@ -571,7 +602,7 @@ def guarded(group: str, measure: str, work) -> list[Row]:
         return [Row(group, measure, f"failed: {why}", failed=True)]
 
 
-def mailbox_rows(work: Path, groups: list[str], sizes: dict, notes: list[str]) -> list[Row]:
+def mailbox_rows(work: Path, groups: list[str], sizes: dict, notes: list[str], repeat: int = 1) -> list[Row]:
     """The rows that need the Dovecot: one server for all of them, emptied between them."""
     sys.path.insert(0, str(ROOT / "tests"))
     rows: list[Row] = []
@@ -591,7 +622,9 @@ def mailbox_rows(work: Path, groups: list[str], sizes: dict, notes: list[str]) -
     try:
         if "drain" in groups:
             for count in sizes["messages"]:
-                rows += guarded("drain", f"drain, {count:,} msgs", lambda: measure_drain(server, work, count, notes))
+                runs = [guarded("drain", f"drain, {count:,} msgs", lambda: measure_drain(server, work, count, notes))
+                        for _ in range(repeat)]
+                rows += median_of_runs(runs)
         if "idle" in groups:
             rows += guarded("idle", "IDLE pick-up", lambda: measure_idle(server, work, IDLE_MESSAGES, notes))
     finally:
