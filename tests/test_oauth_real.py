@@ -67,6 +67,12 @@ def write_oauth_config(root: Path, folder: Path, dovecot, issuer, tls_certificat
                           "allow_plaintext": True, "timeout_seconds": 10, "retry_horizon_minutes": 60,
                           "auth": outbox_auth or mailbox_auth or auth}
     data["store"] = {"url": f"sqlite:///{folder / 'mailbot.db'}"}
+    # A `mailbot run` process sends the digest (08:30 on working days) and the monthly and
+    # quarterly reports by the wall clock. They go to Dana, who has a mailbox on this Dovecot:
+    # sent to the Business Manager, who has none, the digest bounced into the shared mailbox
+    # whenever a run started after 08:30 on a working day, and the run depended on the hour.
+    data["digest"]["recipients"] = [f"dana@{DOMAIN}"]
+    data["reports"] = {key: [f"dana@{DOMAIN}"] for key in data["reports"]}
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
