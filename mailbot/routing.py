@@ -338,6 +338,25 @@ _THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|a
 _ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
 
 
+# "Resolved - thanks Grace.": whom the mail speaks to, by first name.
+_ADDRESSED = re.compile(r"\b(?:thanks|thank\s+you|cheers|hi|hello|dear)\s*,?\s+(?-i:([A-Z][a-z]+))\b(?!\s+(?-i:[A-Z]))",
+                        re.IGNORECASE)
+
+
+def addressed_elsewhere(parsed: ParsedMessage, alert: d.Alert, config: Config) -> str | None:
+    """Why a decision may belong to another alert: the mail speaks by first name to a person of
+    the directory who has no part in this one (not its IRO, none of its responders, not sent the
+    mail) and no one of that first name does ("Resolved - thanks Grace", Grace being another
+    team's manager, in the thread of Emma's alert): a reply in the wrong thread is asked about."""
+    involved = {alert.raised_by, alert.anchor, *(e.responder for e in alert.episodes),
+                *parsed.envelope.to, *parsed.envelope.cc, parsed.envelope.from_addr}
+    for name in dict.fromkeys(m.group(1) for m in _ADDRESSED.finditer(parsed.reply_text)):
+        named = [p for p in config.people if p.name.split() and p.name.split()[0] == name]
+        if named and not any(p.email in involved for p in named):
+            return f"the mail is addressed to {name}, who has no part in {alert.ref}: was it meant for another alert?"
+    return None
+
+
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
@@ -366,6 +385,10 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
             # this referred to CAFCASS"): asking would only lead to a refusal, so the domain
             # refuses it now, with the reason.
             never_theirs = reading.verb == "CAFCASS" and d.referral_refused(config, alert, sender) is not None
+            # (An escalation speaks to the next rung, who has no part yet: its target is weighed
+            # in read_instruction.)
+            if not reading.doubt and reading.verb in ("RESOLVED", "WITHDRAW", "EXTEND", "AGREE"):
+                reading = replace(reading, doubt=addressed_elsewhere(parsed, alert, config))
             if reading.doubt and not never_theirs:
                 return Route(CONFIRM, "processed", None, reason=f"unsure: {reading.doubt}", reading=reading)
             return Route(INSTRUCTION, "processed", instruction_event(reading, sender), reading=reading)

@@ -257,7 +257,8 @@ _PROSE = (
         # "I'd like this to go to Jo Whitfield as Head of Service now".
         r"|\b(?:i'd|i\s+would)\s+like\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+to\s+go(?:\s+up|\s+straight|\s+directly)?(?=\s+to\b)"
         # "so I think this probably has to go to Ruth".
-        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?=\s+(?:up\s+)?to\b)"
+        # ("... needs to go straight to Mike as Head of Service": past the rung in between.)
+        r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?:\s+(?:straight|directly))?(?=\s+(?:up\s+)?to\b)"
         # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
         r"|\b(?:this|it)\s+should\s+(?:now\s+|probably\s+)?go(?:\s+up)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
@@ -882,6 +883,10 @@ _CALL_IT_RESOLVED = re.compile(r"\bcall\s+(?:this|it)\b", re.IGNORECASE)
 _IF_OR_UNLESS = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
 # "... before I decide whether this needs to go to Stage 2": the decision still being made.
 _STILL_DECIDING = re.compile(r"\b(?:whether|decide|deciding|decision)\b", re.IGNORECASE)
+# "... and let you know then whether I'm happy for this to close": what the writer will decide
+# later, named; no decision now, not even one on a condition.
+_TO_BE_DECIDED = re.compile(r"\b(?:let\s+(?:you|you\s+all|everyone|them|him|her)\s+know|decide)\s+(?:then\s+|later\s+)?"
+                            r"(?:whether|if)\b[^.;:!?,]*$", re.IGNORECASE)
 _IMPERSONAL_ESCALATION = re.compile(r"\b(?:needs?|has|ought|must)\s+to\s+go\b|\bshould\s+(?:now\s+)?go\b", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til|to)\s+then\b", re.IGNORECASE)
@@ -988,6 +993,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # "Unless he responds tonight I think this needs to go up to Joanne tomorrow": what
                 # should happen, said with its condition (not "I will have to escalate if ...",
                 # the writer's warning), is asked about, as "please escalate if ..." is.
+                if _TO_BE_DECIDED.search(sentence, 0, m.start()):
+                    continue
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
                         _ASKS_LEAVE_TO_CLOSE.search(m.group()) and sentence.rstrip().endswith("?")) or (
                         verb == "RESOLVED" and _CALL_IT_RESOLVED.search(m.group())) or (
@@ -1348,7 +1355,10 @@ _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+
                         r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on"
                         # "please escalate if nothing from Dana by Wednesday": a decision for later.
                         r"|(?:if|unless)\s+(?:there'?s\s+|there\s+is\s+)?(?:still\s+)?(?:nothing|no\s+(?:response|reply|answer|update|word))"
-                        r"|(?:if|unless)\s+(?:\w+\s+){0,3}?(?:hasn't|has\s+not|haven't|have\s+not|doesn't|does\s+not|isn't|is\s+not|don't|do\s+not))\b",
+                        r"|(?:if|unless)\s+(?:\w+\s+){0,3}?(?:hasn't|has\s+not|haven't|have\s+not|doesn't|does\s+not|isn't|is\s+not|don't|do\s+not)"
+                        # "ESCALATE to Stage 1 unless the session pencilled in for the 30th goes
+                        # ahead": whether the exception came about is not mailbot's to know.
+                        r"|unless)\b",
                         re.IGNORECASE)
 
 

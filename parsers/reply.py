@@ -92,7 +92,10 @@ _SIGN_OFF = re.compile(
 )
 _DISCLAIMER = re.compile(
     r"confidential|disclaimer|intended recipient|privileged|official[- ]sensitive|"
-    r"this e-?mail|this message|named recipient|virus|monitor(?:s|ed|ing)?\b|recorded|in error",
+    r"this e-?mail|this message|named recipient|virus|monitor(?:s|ed|ing)?\b|recorded|in error|"
+    # "Any views or opinions presented are solely those of the author and do not necessarily
+    # represent those of the Council": the classic footer line that names none of the above.
+    r"views\s+(?:or|and)\s+opinions|do(?:es)?\s+not\s+necessarily\s+(?:represent|reflect)",
     re.IGNORECASE,
 )
 # A bare name (and maybe a job title) as the last paragraph: "Jo", "Jo Bloggs\nIRO".
