@@ -53,8 +53,9 @@ class MessageRow(Base):
 
     __tablename__ = "messages"
     # The daily rate limit counts a sender's inbound messages since the start of the day, once
-    # per inbound batch: without this index that count scans every message ever recorded.
-    __table_args__ = (Index("ix_messages_from_addr_received_at", "from_addr", "received_at"),)
+    # per inbound batch: without this index that count scans every message ever recorded, and
+    # without the direction in it, it looks up every counted row in the table (migration 0007).
+    __table_args__ = (Index("ix_messages_sender_day", "from_addr", "received_at", "direction"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
