@@ -526,6 +526,16 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
             "quarantined",
             reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
         )
+    if parsed.chaired_process is not None:
+        if parsed.chaired_process not in raiser_processes(config, person):
+            # An IRO chairing a child protection conference as cover, whom the directory does
+            # not list as a CP Chair: raised under their own process it would climb the wrong
+            # ladder; a person raises it, or gives them both roles ("role: iro;cp_chair").
+            return Route(NEW_ALERT if parsed.form is None else FORM, "quarantined",
+                         reason=f"comes from a {parsed.chaired_process} conference {sender} chaired, and the directory does "
+                                f"not let {sender} raise {parsed.chaired_process} alerts: kept for a person")
+        if parsed.process_hint is None:
+            parsed = replace(parsed, process_hint=parsed.chaired_process)
     if parsed.asks_for_several_alerts:
         return Route(NEW_ALERT, "quarantined",
                      reason="asks for more than one alert in one mail: a person raises each")

@@ -236,6 +236,19 @@ def asks_for_several_alerts(text: str) -> bool:
     return bool(_SEVERAL_ALERTS.search(normalise(text)))
 
 
+# "I chaired the review child protection conference for Lily yesterday as cover": the meeting
+# the concern comes from, and so its process, in the writer's own words.
+_CHAIRED = re.compile(r"\bI\s+(?:have\s+|had\s+|just\s+)?chaired\s+(?:the\s+|a\s+|an\s+|today's\s+|yesterday's\s+)?"
+                      r"(?P<what>(?:[\w'-]+\s+){0,4}?conference)\b", re.IGNORECASE)
+
+
+def chaired_process(concern: str, rules: ParseRules) -> str | None:
+    """The one process whose conference the writer says they chaired, or None."""
+    found = _CHAIRED.search(concern)
+    named = matching_processes(found.group("what"), rules.process_words) if found else ()
+    return named[0] if len(named) == 1 else None
+
+
 def process_hint(subject: str, form: Mapping[str, str] | None, rules: ParseRules) -> str | None:
     """The one process named in the form's process field, else in the subject; None if unclear."""
     if form and form.get("process"):
@@ -541,7 +554,10 @@ _CONTEXT_ONLY = re.compile(
     # "... Jo will pick this up with you when she's back; I'm only passing it on."
     r"|\b(?:only|just)\s+passing\s+(?:it|this|that)\s+on\b"
     # "... that is being dealt with through the CP process, not this alert."
-    r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b)", re.IGNORECASE)
+    r"|not\s+(?:in\s+|part\s+of\s+|the\s+subject\s+of\s+)?this\s+(?:alert|dispute|drp|concern|e-?mail)\b"
+    # "I have raised a separate DRP for her brother Kofi (1104411)": a sibling's own alert.
+    r"|\bseparate\s+(?:drp|dispute|alert|concern)\s+(?:for|about)\b|\b(?:his|her|their)\s+own\s+(?:drp|dispute|alert)\b)",
+    re.IGNORECASE)
 
 
 _LIST_ITEM_START = re.compile(r"[ \t]*(?:[-*•·–]|\d{1,2}[.)])[ \t]+")

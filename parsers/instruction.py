@@ -244,11 +244,11 @@ _PROSE = (
         r"(?:\s+(?:straight|directly|up|on))?(?=\s+to\b)"
         # "I don't think we can keep this at team manager level any longer and I'd like Joanne to
         # look at it": the next manager, named.
-        r"|\b(?:i'd|i\s+would)\s+like(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
+        r"|\b(?:i'd|i\s+would)\s+like(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)|(?:pick|take)\s+(?:it|this)\s+(?:up|over))\b)"
         # "I don't think this can stay with you any longer and I think Claire needs to see it now."
         r"|\b(?:i\s+think|so)\s+(?=(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+needs\s+to\s+(?:see|look\s+at|review)\s+(?:it|this)\b)"
         # "I'll be asking Jamie to look at it as Assistant Director."
-        r"|\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:be\s+asking|ask)(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)\b)"
+        r"|\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to)\s+(?:be\s+asking|ask)(?=\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?\s+to\s+(?:(?:look\s+at|pick\s+up|take\s+over|review)\s+(?:it|this)|(?:pick|take)\s+(?:it|this)\s+(?:up|over))\b)"
         # A correction of the rung read: "No - I meant stage 3."
         r"|\bi\s+meant\s+(?:it\s+)?(?:to\s+(?:go\s+|be\s+)?)?(?:to\s+|at\s+)?(?=stage\s+(?:\d|one|two|three|four|five|iv|i{1,3})\b)"
         # "This has been with Morgan informally for a month and needs to go to Jamie Fox as
@@ -515,7 +515,9 @@ _AFTER_PARTICIPLE = re.compile(
     r"extra|further|new|alert|dispute|drp|matter|concern)|an?\s+(?:extension|further|extra)|that|stage|straight|"
     r"directly|immediately|up|again|formally|further|all|everything|sam|\w+'s"
     # "Resolved for the health assessment, ... so please escalate this part": for one part.
-    r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b)|re|regarding|as\s+regards)\b)",
+    r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b)|re|regarding|as\s+regards"
+    # "Resolved for all three children", "Resolved for both": for every child of the alert.
+    r"|for\s+(?:all|both|each|every)\b)\b)",
     re.IGNORECASE,
 )
 _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
@@ -748,7 +750,8 @@ def points_to_a_table(text: str) -> bool:
 _IN_THE_TABLE = re.compile(r"\b(?:time|date|day|deadline|dates|times)\s+(?:in|given\s+in|set\s+out\s+in|shown\s+in|from)\s+the\s+table\b",
                            re.IGNORECASE)
 _NAMED_TO_LOOK = re.compile(r"\s*(?:[-–—:,]\s*)?(?:i\s+would\s+like\s+|i'd\s+like\s+|i\s+want\s+)?(?P<name>(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?)\s+"
-                            r"(?:to\s+(?:look\s+at|pick\s+up|take\s+over|review)|needs\s+to\s+(?:see|look\s+at|review))\b",
+                            r"(?:to\s+(?:look\s+at|pick\s+up|take\s+over|review|(?:pick|take)\s+(?:it|this)\s+(?:up|over))"
+                            r"|needs\s+to\s+(?:see|look\s+at|review))\b",
                             re.IGNORECASE)
 # ("3 working days given how long this has gone on."; not "5 working days went by", told.)
 _PERIOD_OPENS_A_SENTENCE = re.compile(
@@ -887,6 +890,7 @@ _STILL_DECIDING = re.compile(r"\b(?:whether|decide|deciding|decision)\b", re.IGN
 # later, named; no decision now, not even one on a condition.
 _TO_BE_DECIDED = re.compile(r"\b(?:let\s+(?:you|you\s+all|everyone|them|him|her)\s+know|decide)\s+(?:then\s+|later\s+)?"
                             r"(?:whether|if)\b[^.;:!?,]*$", re.IGNORECASE)
+_FOR_NOW = re.compile(r"\s*(?:for\s+now|for\s+the\s+(?:time\s+being|moment)|at\s+the\s+moment)\b", re.IGNORECASE)
 _IMPERSONAL_ESCALATION = re.compile(r"\b(?:needs?|has|ought|must)\s+to\s+go\b|\bshould\s+(?:now\s+)?go\b", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til|to)\s+then\b", re.IGNORECASE)
@@ -1159,6 +1163,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # "... we are done here. Please close this one.": closed as resolved, or withdrawn?
             # Without the word "resolved" anywhere, the IRO is asked which.
             doubt = "'close' may mean resolved or withdrawn"
+        elif doubt is None and verb == "RESOLVED" and _FOR_NOW.match(text, after):
+            # "Resolved for now, thank you - but ... if Dom hasn't seen him by Wednesday I will
+            # be escalating": settled only for the time being; whether the alert closes is asked.
+            doubt = "the concern is said to be resolved only for now"
         elif doubt is None and verb == "RESOLVED" and _FOR_ONE_PART.match(text, after):
             # "Resolved re the pathway plan, thanks Sophie - but I'm not happy about the
             # accommodation": one part said resolved; whether the alert may close is asked.

@@ -338,3 +338,7 @@ class ParsedMessage:
     # Added (issue 8): the words of a new mail that says it raises nothing ("heads up (not a
     # pre-dispute)", "please don't log this one"): kept for a person, never raised.
     declines_to_raise: str | None = None
+    # Added (issue 8): the process whose conference the writer of a new mail says they chaired
+    # ("I chaired the review child protection conference ... as cover"); routing raises the
+    # concern in it only if the directory lets the sender raise it.
+    chaired_process: str | None = None
