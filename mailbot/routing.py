@@ -645,6 +645,7 @@ def parse_report(parsed: ParsedMessage) -> dict[str, Any]:
         "timescale": None if ts is None else {"working_days": ts.working_days, "until": _iso(ts.until)},
         "timescale_note": parsed.timescale_note,
         "stated_stage": parsed.stated_stage,
+        "chaired_process": parsed.chaired_process,
         "extension_request": None if ask is None and not parsed.asks_for_more_time else {
             "working_days": ask.working_days if ask else None, "until": _iso(ask.until) if ask else None},
         "form": None if parsed.form is None else {

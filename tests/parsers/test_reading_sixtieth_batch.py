@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from mailbot.config import load_config
-from mailbot.routing import parse_rules, route_new
+from mailbot.routing import parse_report, parse_rules, route_new
 from parsers import parse_instruction, parse_message
 from parsers.content import chaired_process, find_case_ids
 from parsers.types import ParseRules
@@ -54,7 +54,7 @@ def _chaired_mail(sender: str) -> bytes:
 def test_a_conference_chaired_by_someone_who_may_not_raise_its_process_is_kept_for_a_person(tmp_path) -> None:
     config = load_config(ROOT / "config.yaml")  # Sam is an IRO only: looked-after alerts
     parsed = parse_message(_chaired_mail("sam.iro@luton.example.gov.uk"), parse_rules(config))
-    assert parsed.chaired_process == "cp"
+    assert parsed.chaired_process == "cp" and parse_report(parsed)["chaired_process"] == "cp"  # `mailbot parse` shows it
     route = route_new(parsed, config, config.authority.mailbox_address)
     assert route.status == "quarantined" and "conference" in route.reason
     # The directory giving Sam both roles, the concern is raised under the conference's process.
