@@ -335,6 +335,10 @@ _THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|a
                                 # "so I'd ask that this is escalated to Jamie as Assistant Director".
                                 r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b",
                                 re.IGNORECASE)
+# "I'm escalating this to Andrew now ... Andrew - please can you pick this up as a Stage 4?": the
+# manager moving the alert to a rung, named as such in the next breath.
+_PICKED_UP_AS_A_STAGE = re.compile(r"\b(?:pick|take)\s+(?:this|it)\s+(?:up|on|over)\s+as\s+(?:a\s+|the\s+)?stage\s*\w+\b",
+                                   re.IGNORECASE)
 _ASKS_THE_RECORD = re.compile(r"\b(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
 
 
@@ -421,7 +425,7 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # extend" is about their own work.
     if ins is not None and ins.verb in DECISIONS and not ins.quoted and (
         not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW") or _ASKS_THE_RECORD.search(ins.words)
-        or (ins.verb == "ESCALATE" and _THE_DRP_UP_A_RUNG.search(ins.words))
+        or (ins.verb == "ESCALATE" and (_THE_DRP_UP_A_RUNG.search(ins.words) or _PICKED_UP_AS_A_STAGE.search(parsed.reply_text)))
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if refused is not None and refused.verb not in ("EXTEND", "AGREE") and not ins.prose and sender != alert.responder:
@@ -526,6 +530,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
             "quarantined",
             reason=f"{sender or 'no sender'} is not a known IRO or CP Chair",
         )
+    if parsed.form_to_follow is not None and not parsed.case_ids:
+        # Raised now, the form would raise a second alert for the same child when it comes.
+        return Route(NEW_ALERT, "quarantined",
+                     reason=f"says its form or the child's ID is still to come ({parsed.form_to_follow!r}) and names "
+                            "no child: kept for a person")
     if parsed.chaired_process is not None:
         if parsed.chaired_process not in raiser_processes(config, person):
             # An IRO chairing a child protection conference as cover, whom the directory does

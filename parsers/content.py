@@ -242,6 +242,21 @@ _CHAIRED = re.compile(r"\bI\s+(?:have\s+|had\s+|just\s+)?chaired\s+(?:the\s+|a\s
                       r"(?P<what>(?:[\w'-]+\s+){0,4}?conference)\b", re.IGNORECASE)
 
 
+# "I'll add the Mosaic ID and raise the form properly tomorrow", "form to follow": the writer
+# says the raising itself is still to come.
+_FORM_TO_FOLLOW = re.compile(
+    r"\bform\s+to\s+follow\b"
+    r"|\b(?:i'll|i\s+will)\s+(?:[\w,]+\s+){0,8}?(?:raise|send|complete|submit|do)\s+the\s+(?:drp\s+)?form"
+    r"(?:\s+(?:properly|formally))?\s+(?:tomorrow|later|on\s+\w+day|next\s+week|first\s+thing|when|once)\b"
+    r"|\b(?:i'll|i\s+will)\s+add\s+the\s+(?:[\w-]+\s+)?(?:id|number|reference)\b", re.IGNORECASE)
+
+
+def form_to_follow(concern: str) -> str | None:
+    """The words of a new mail saying the form (or the child's ID) is still to come, or None."""
+    found = _FORM_TO_FOLLOW.search(concern.replace("\u2019", "'"))
+    return found.group() if found else None
+
+
 def chaired_process(concern: str, rules: ParseRules) -> str | None:
     """The one process whose conference the writer says they chaired, or None."""
     found = _CHAIRED.search(concern)

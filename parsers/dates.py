@@ -801,6 +801,9 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
             if restated is not None:
                 fact_days.add(restated[0])
             continue
+        if word.group().lower() == "before" and _LOOSELY_BEFORE.search(text, max(0, word.start() - 30), word.start()):
+            # "I would like this settled well before then": some time before that day, no day set.
+            continue
         if word.group().lower().startswith("first"):
             # "... a date for the meeting, first thing Monday?": the day right after it.
             named = date_at(text, word.end() + 1, sent) if word.end() < len(text) else None
@@ -818,6 +821,9 @@ def _deadline_at(text: str, sent: date | None, start: int, end: int) -> Timescal
                 continue
             return Timescale(until=found[0])
     return None
+
+
+_LOOSELY_BEFORE = re.compile(r"\b(?:well|long|way|comfortably|in\s+good\s+time)\s+$", re.IGNORECASE)
 
 
 # "within 5 working days, i.e. by Thursday 25th": the writer's own reading of the period, and the

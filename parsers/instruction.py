@@ -591,6 +591,11 @@ _EXTENDS_SOMETHING_ELSE = re.compile(
     r"support|package|hours|visits?|sessions?|protected))\b", re.IGNORECASE)
 
 
+# "We have agreed to bypass Stage 3": people agreeing on something to do, not time agreed.
+_AGREED_TO_ACT = re.compile(r"\s+to\s+(?:bypass|skip|meet|escalate|hold|convene|move|go|take|raise|refer|speak|talk|visit|share"
+                            r"|complete|arrange|book|close|withdraw|keep)\b", re.IGNORECASE)
+
+
 def _stands_as_command(token: str, verb: str, rest: str) -> bool:
     if verb == "EXTEND" and _EXTENDS_SOMETHING_ELSE.match(rest):
         return False
@@ -613,7 +618,8 @@ def _stands_as_command(token: str, verb: str, rest: str) -> bool:
             r"an?\s+(?:extension|further|extra)"
             # "Yes agreed Abi can have the extra week she asked for" (typed on a phone, no comma).
             r"|(?:she|he|they|you|(?-i:[A-Z][a-z]+))\s+can\s+have)\b)", rest, re.IGNORECASE)) \
-            and not _AGREED_WITH_PEOPLE.match(rest) and not _AGREES_WITH_A_VIEW.match(rest)
+            and not _AGREED_WITH_PEOPLE.match(rest) and not _AGREES_WITH_A_VIEW.match(rest) \
+            and not _AGREED_TO_ACT.match(rest)
     if verb in ("STATUS", "NOTE"):
         return False
     return bool(_AFTER_PARTICIPLE.match(rest))
@@ -1264,7 +1270,11 @@ _RETRACTION = re.compile(
     r"(?:^\W*|[,;]\s*|\b(?:oh|no|sorry|actually|hmm)\W+)wait(?=\s*[,!.\-–—])|"
     r"\b(?:hold\s+on|hang\s+on|hold\s+off|scratch\s+that|ignore\s+(?:my|that|the\s+above|this|previous)"
     r"|disregard|on\s+second\s+thoughts?|on\s+reflection|sorry,?\s+(?:i\s+meant|my\s+mistake|wrong)|i\s+meant\s+to\s+say"
-    r"|too\s+soon|hold\s+(?:that|fire|it)|(?P<open>(?:leave|keep)\s+(?:it|this)\s+open))\b|^\W*actually\b",
+    r"|too\s+soon|hold\s+(?:that|fire|it)|(?P<open>(?:leave|keep)\s+(?:it|this)\s+open)"
+    # "Although, looking at it again, the safety plan still doesn't say ... I'm not sure we're
+    # there yet - can we speak on Monday?"
+    r"|looking\s+at\s+(?:it|this)\s+again|not\s+sure\s+(?:we're|we\s+are|it's|it\s+is|this\s+is|that's|that\s+is)\s+"
+    r"(?:there|done|resolved|sorted|finished))\b|^\W*actually\b",
     re.IGNORECASE,
 )
 # "the carers told me they're willing to hold off on the notice": someone else holding off on

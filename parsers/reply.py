@@ -534,7 +534,9 @@ def _clean(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
-_FIRST_NAME = re.compile(r"^\s*[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?\s*[.,]?\s*$")
+# (Letters of the Latin alphabets too: "Nadia Fernández", "Łukasz Nowak".)
+_FIRST_NAME = re.compile(r"^\s*[A-ZÀ-ÖØ-Þ\u0100-\u017f][a-zà-öø-ÿ\u0100-\u017f'’\-]+"
+                         r"(?:\s+[A-ZÀ-ÖØ-Þ\u0100-\u017f][a-zà-öø-ÿ\u0100-\u017f'’\-]+)?\s*[.,]?\s*$")
 _SIGNATURE_MARK = re.compile(
     r"\d{3,}|@|\||www\.|https?://|\b(?:council|borough|officer|manager|director|head|lead|chair|iro|"
     r"service|services|team|tel|mob|mobile|phone|email|e-mail|department|children|safeguarding|social|"

@@ -342,3 +342,6 @@ class ParsedMessage:
     # ("I chaired the review child protection conference ... as cover"); routing raises the
     # concern in it only if the directory lets the sender raise it.
     chaired_process: str | None = None
+    # Added (issue 8): the words of a new mail saying its form or the child's ID is still to come
+    # ("I'll add the Mosaic ID and raise the form properly tomorrow").
+    form_to_follow: str | None = None
