@@ -139,6 +139,23 @@ def _plain_body(raw: bytes) -> str:
         return ""
 
 
+def _children(mb: Mailbot, config: Any, parsed: Any, body: str) -> tuple[str, ...]:
+    """The alert's children, as the thread tells them (the situation does not): the case IDs the
+    quoted history names (mailbot's own notices and the concern quoted carry them), else those
+    the reply names itself (then nothing can differ), else a stand-in."""
+    ids_named = getattr(getattr(mb.parsers, "content", None), "ids_named", None)
+    if ids_named is None:  # an older checkout (--root)
+        return ("1234567",)
+    rules = mb.routing.parse_rules(config)
+    # The history is what the body holds after the reply's last line (a top-posted reply), else
+    # what is left of the body without the reply (one typed below or between the quotes).
+    last = next((line.strip() for line in reversed(parsed.reply_text.splitlines()) if line.strip()), "")
+    at = body.find(last) if last else -1
+    quoted = body[at + len(last):] if at >= 0 and not body[at + len(last):].strip().startswith(">") \
+        else body.replace(parsed.reply_text, "")
+    return ids_named(f"{parsed.envelope.subject}\n{quoted}", rules) or ids_named(parsed.reply_text, rules) or ("1234567",)
+
+
 def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """What mailbot makes of one case, in the corpus's terms."""
     config = mb.config_for(spec["authority"])
@@ -159,7 +176,9 @@ def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
             rules = mb.domain.Rules(config, mb.service.calendar_for(config))
             got["same_deadline"] = _same_deadline(mb, None, replace(route.event, ref="DRP-2027-0001"), expected, now, rules)
         return got
-    alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "", _plain_body(raw))
+    body = _plain_body(raw)
+    alert, rules = _alert(mb, config, situation, now, parsed.envelope.subject or "", body)
+    alert = replace(alert, children=_children(mb, config, parsed, body))
     route = mb.routing.route_reply(parsed, alert, config)
     got |= _read_reply(mb, route, alert, rules, now)
     if (got.get("reading") == "instruction" and expected and got.get("timescale") != expected

@@ -361,6 +361,16 @@ def addressed_elsewhere(parsed: ParsedMessage, alert: d.Alert, config: Config) -
     return None
 
 
+def names_another_child(parsed: ParsedMessage, alert: d.Alert) -> str | None:
+    """Why a decision may belong to another alert: its new text names children's case IDs and
+    none of them is this alert's ("Resolved - Tyler's PEP is now in place (1048213)" in the
+    thread of an alert for 1051620): asked about, never acted on."""
+    named = parsed.reply_case_ids
+    if named and alert.children and not set(named) & set(alert.children):
+        return f"the mail names case ID {named[0]}, which is not a child of {alert.ref}: was it meant for another alert?"
+    return None
+
+
 def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     """A message in the thread of ``alert``."""
     sender = parsed.envelope.from_addr
@@ -391,6 +401,8 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
             never_theirs = reading.verb == "CAFCASS" and d.referral_refused(config, alert, sender) is not None
             # (An escalation speaks to the next rung, who has no part yet: its target is weighed
             # in read_instruction.)
+            if not reading.doubt and reading.verb in DECISIONS:
+                reading = replace(reading, doubt=names_another_child(parsed, alert))
             if not reading.doubt and reading.verb in ("RESOLVED", "WITHDRAW", "EXTEND", "AGREE"):
                 reading = replace(reading, doubt=addressed_elsewhere(parsed, alert, config))
             if reading.doubt and not never_theirs:

@@ -242,6 +242,31 @@ _CHAIRED = re.compile(r"\bI\s+(?:have\s+|had\s+|just\s+)?chaired\s+(?:the\s+|a\s
                       r"(?P<what>(?:[\w'-]+\s+){0,4}?conference)\b", re.IGNORECASE)
 
 
+_REFERENCE_JUST_BEFORE = re.compile(r"\b[A-Za-z]{2,10}-\d{4}-\d{3,}\b\W{0,4}$")
+
+
+def ids_named(text: str, rules: ParseRules) -> tuple[str, ...]:
+    """Every case-system ID ``text`` names, in order, once each: any number of the ID's shape
+    that is not a group of a longer run of digits (a phone number). Looser than find_case_ids,
+    which raises alerts: this only tells which children a reply speaks of."""
+    id_re = re.compile(rules.case_id_pattern)
+    found: list[str] = []
+    lines = text.split("\n")
+    # ("Separately, and not part of this DRP: Tyler (4417702) ...": a child set aside by the
+    # writer is not one the reply speaks of.)
+    aside = _context_only_lines(lines)
+    text = "\n".join("" if number in aside else line for number, line in enumerate(lines))
+    for m in id_re.finditer(text):
+        if re.search(r"\d[ -]?$", text[max(0, m.start() - 2):m.start()]) or re.match(r"[ -]?\d", text[m.end():m.end() + 2]):
+            continue
+        if _REFERENCE_JUST_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "her brother's, DRP-2027-0053 (40301553)": that alert's child
+
+        if m.group() not in found:
+            found.append(m.group())
+    return tuple(found)
+
+
 # "I'll add the Mosaic ID and raise the form properly tomorrow", "form to follow": the writer
 # says the raising itself is still to come.
 _FORM_TO_FOLLOW = re.compile(

@@ -640,6 +640,9 @@ _REQUEST_FRAME = re.compile(
     r"|^\W*timescale(?:\s+(?:agreed|set|given|requested|required)(?:\s+(?:with|by)\s+\w+)?)?(?=\s*:)"
     # A note of who is to answer and when: "Catherine to respond within 3 working days."
     r"|^\W*(?:(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?|he|she|they)\s+to\s+(?=respond|reply|answer|come\s+back)"
+    # MiCare's starred recommendation: "I recommend that the review report is completed ...,
+    # with a response to me within 10 working days."
+    r"|\bi\s+(?:would\s+|also\s+)?recommend\b|\bi'd\s+recommend\b|\bmy\s+recommendation\s+is\b"
     # "a response within 2 working days would be appreciated".
     r"|(?<=\s)(?:be\s+)?appreciated)\b",
     re.IGNORECASE,

@@ -88,7 +88,7 @@ _STAGE = re.compile(
 # Service Manager", "on to Morgan Ellis". It stops at the end of the clause.
 # ("escalate the PEP to Vikram": the part of the concern escalated, then the rung.)
 _TARGET = re.compile(
-    r"^\s*(?:(?:please|pls)\s*(?=[:\-–—]))?(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+|the(?:\s+(?!(?:deadline|timescale|date|response|time)\b)[\w-]+){1,2}?\s+(?=(?:to|with)\s+(?:stage\b|(?-i:[A-Z]))))?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down)\s+)*"
+    r"^\s*(?:(?:please|pls)\s*(?=[:\-–—]))?(?:[:\-–—]\s*)?(?:(?:this|it|the)(?:\s+(?:matter|concern|dispute|alert|issue|case|drp))?\s+|the(?:\s+(?!(?:deadline|timescale|date|response|time)\b)[\w-]+){1,2}?\s+(?=(?:to|with)\s+(?:stage\b|(?-i:[A-Z]))))?(?:(?:now|please|again|further|formally|straight|directly|immediately|up|on|onwards|onward|back|down|both)\s+)*"
     r"(?:to|into|onto|with(?=\s+(?-i:[A-Z])))\s+(?:the\s+)?(?P<target>[^,.;:!?()\n]{1,80})",
     re.IGNORECASE,
 )

@@ -326,6 +326,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         declines_to_raise=declined,
         chaired_process=(content.chaired_process(concern, rules) if not (env.in_reply_to or env.references) else None),
         form_to_follow=(content.form_to_follow(concern) if not (env.in_reply_to or env.references) else None),
+        reply_case_ids=(content.ids_named(reply_text, rules) if (env.in_reply_to or env.references) else ()),
         processes_by_child=() if env.in_reply_to else content.processes_by_child(concern, rules),
         asks_for_several_alerts=not env.in_reply_to and content.asks_for_several_alerts(concern),
         sender_check=check_sender(env, rules),
