@@ -192,15 +192,20 @@ def person_rung(config: Config, process: Process, name: str) -> int | None:
     return stages[0] if len(stages) == 1 else None
 
 
+def people_first_named(config: Config, first: str) -> list[Person]:
+    """The directory's people whose first name is ``first`` (any case)."""
+    first = first.lower()
+    return [p for p in config.people if p.name.split() and p.name.split()[0].lower() == first]
+
+
 def first_name_rung(config: Config, process: Process, name: str) -> int | None:
     """The stage of ``process`` meant by a first name alone ("Escalate to Marcus"): only when
     one rung has someone of that first name on it (None otherwise, or for more than one word)."""
     wanted = _words(name)
     if len(wanted) != 1:
         return None
-    first = next(iter(wanted))
     stages = sorted({
-        s.stage for p in config.people if p.name.split() and p.name.split()[0].lower() == first
+        s.stage for p in people_first_named(config, next(iter(wanted)))
         for s in process.stages if s.responder in p.roles
     })
     return stages[0] if len(stages) == 1 else None
@@ -355,9 +360,11 @@ def addressed_elsewhere(parsed: ParsedMessage, alert: d.Alert, config: Config) -
     involved = {alert.raised_by, alert.anchor, *(e.responder for e in alert.episodes),
                 *parsed.envelope.to, *parsed.envelope.cc, parsed.envelope.from_addr}
     for name in dict.fromkeys(m.group(1) for m in _ADDRESSED.finditer(parsed.reply_text)):
-        named = [p for p in config.people if p.name.split() and p.name.split()[0] == name]
+        named = people_first_named(config, name)
         if named and not any(p.email in involved for p in named):
-            return f"the mail is addressed to {name}, who has no part in {alert.ref}: was it meant for another alert?"
+            # (Said with the directory's addresses, not the mail's words: the reason is logged.)
+            return (f"the mail is addressed by first name to {' or '.join(p.email for p in named)}, who has no part in "
+                    f"{alert.ref}: was it meant for another alert?")
     return None
 
 
@@ -367,7 +374,8 @@ def names_another_child(parsed: ParsedMessage, alert: d.Alert) -> str | None:
     thread of an alert for 1051620): asked about, never acted on."""
     named = parsed.reply_case_ids
     if named and alert.children and not set(named) & set(alert.children):
-        return f"the mail names case ID {named[0]}, which is not a child of {alert.ref}: was it meant for another alert?"
+        # (No ID in the reason, which is logged: the sender knows which child they named.)
+        return f"the mail names a child's case ID that is not one of {alert.ref}'s children: was it meant for another alert?"
     return None
 
 
@@ -399,8 +407,8 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
             # this referred to CAFCASS"): asking would only lead to a refusal, so the domain
             # refuses it now, with the reason.
             never_theirs = reading.verb == "CAFCASS" and d.referral_refused(config, alert, sender) is not None
-            # (An escalation speaks to the next rung, who has no part yet: its target is weighed
-            # in read_instruction.)
+            # A decision that may belong to another alert is asked about. (An escalation speaks
+            # to the next rung, who has no part yet: whom it names is weighed in read_instruction.)
             if not reading.doubt and reading.verb in DECISIONS:
                 reading = replace(reading, doubt=names_another_child(parsed, alert))
             if not reading.doubt and reading.verb in ("RESOLVED", "WITHDRAW", "EXTEND", "AGREE"):
@@ -544,9 +552,9 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         )
     if parsed.form_to_follow is not None and not parsed.case_ids:
         # Raised now, the form would raise a second alert for the same child when it comes.
+        # (The reason, which is logged, does not quote the mail.)
         return Route(NEW_ALERT, "quarantined",
-                     reason=f"says its form or the child's ID is still to come ({parsed.form_to_follow!r}) and names "
-                            "no child: kept for a person")
+                     reason="says its form or the child's ID is still to come and names no child: kept for a person")
     if parsed.chaired_process is not None:
         if parsed.chaired_process not in raiser_processes(config, person):
             # An IRO chairing a child protection conference as cover, whom the directory does

@@ -261,7 +261,6 @@ def ids_named(text: str, rules: ParseRules) -> tuple[str, ...]:
             continue
         if _REFERENCE_JUST_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue  # "her brother's, DRP-2027-0053 (40301553)": that alert's child
-
         if m.group() not in found:
             found.append(m.group())
     return tuple(found)

@@ -72,3 +72,4 @@ def test_a_new_mail_whose_form_is_to_follow_and_names_no_child_is_kept_for_a_per
            "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
     route = route_new(parse_message(raw, parse_rules(config)), config, config.authority.mailbox_address)
     assert route.status == "quarantined" and "still to come" in route.reason
+    assert "raise the form properly" not in route.reason  # the reason is logged: never the mail's words
