@@ -368,11 +368,20 @@ def addressed_elsewhere(parsed: ParsedMessage, alert: d.Alert, config: Config) -
     return None
 
 
+_RAISED_ON_THE_WRONG_CHILD = re.compile(r"\bwrong\s+(?:child|young\s+person|sibling|brother|sister|case|record|file|id|mosaic\s+id)\b",
+                                        re.IGNORECASE)
+
+
 def names_another_child(parsed: ParsedMessage, alert: d.Alert) -> str | None:
     """Why a decision may belong to another alert: its new text names children's case IDs and
     none of them is this alert's ("Resolved - Tyler's PEP is now in place (1048213)" in the
     thread of an alert for 1051620): asked about, never acted on."""
     named = parsed.reply_case_ids
+    ins = parsed.instruction
+    if ins is not None and ins.verb == "WITHDRAW" and _RAISED_ON_THE_WRONG_CHILD.search(parsed.reply_text or ""):
+        # "Withdraw please - I raised this on the wrong child ... It should have been Oliwia's
+        # brother Szymon, Mosaic 5561278": the other child is the reason for withdrawing.
+        return None
     if named and alert.children and not set(named) & set(alert.children):
         # (No ID in the reason, which is logged: the sender knows which child they named.)
         return f"the mail names a child's case ID that is not one of {alert.ref}'s children: was it meant for another alert?"

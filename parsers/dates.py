@@ -631,7 +631,7 @@ _REQUEST_FRAME = re.compile(
     # "I'd be looking for his response by the end of next week".
     r"|(?:i'd|i\s+would|i'll|i\s+will|i\s+am|i'm)\s+(?:be\s+)?looking\s+for"
     # A subject line's clipped request: "need a response by tomorrow pm".
-    r"|need(?=\s+(?:a\s+|your\s+)?(?:response|reply))"
+    r"|need(?=\s+(?:a\s+|your\s+|his\s+|her\s+|their\s+)?(?:written\s+)?(?:response|reply))"
     # "... and would like your written response within 10 working days" (the "I" said before).
     r"|\bwould\s+like\s+(?=(?:your|a|an|the|his|her|their)\b)"
     # "I've rung Mike and asked for a response by Friday": the writer's own request, told.

@@ -95,7 +95,7 @@ _TARGET = re.compile(
 _TARGET_END = re.compile(
     # A spaced dash starts another clause: "to the AD – I'd want Jamie's response by Friday".
     r"\s+[–—]\s.*$|\s+-\s+(?!(?:stage|level)\b).*$|"
-    r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|pls|plz|for\s+(?:a|their|his|her)|with\s+a|"
+    r"\s+(?:as|because|since|given|due|following|after|so|and\s+(?:request|ask|please|i)|please|pls|plz|for\s+(?:a|the|their|his|her)|with\s+a|"
     r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?|this\s+(?:week|morning|afternoon)|tomorrow|next\s+week)\b.*$",
     re.IGNORECASE,
 )
@@ -103,6 +103,8 @@ _TARGET_END = re.compile(
 _PROSE = (
     ("RESOLVED", re.compile(
         r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
+        # "I'm satisfied with that and I'll close this one down."
+        r"|\b(?:i'll|we'll)\s+(?:(?:now|just)\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+one)?(?:\s+(?:down|off))?\b"
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
@@ -259,6 +261,10 @@ _PROSE = (
         # "so I think this probably has to go to Ruth".
         # ("... needs to go straight to Mike as Head of Service": past the rung in between.)
         r"|\b(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))\s+(?:probably\s+|now\s+)?(?:needs?|has|ought)\s+to\s+go(?:\s+(?:straight|directly))?(?=\s+(?:up\s+)?to\b)"
+        # "Can this go to Morgan for the placement plan please?": asked for, to a person or rung.
+        r"|\b(?:can|could)\s+(?:this|it)\s+(?:now\s+|please\s+)?go(?:\s+up|\s+straight|\s+directly)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
+        # "I've agreed with Hannah that this now goes to Stage 2 with Joanne."
+        r"|\b(?:this|it)\s+now\s+goes(?:\s+up|\s+straight|\s+directly)?(?=\s+to\s+stage\s+\w+)"
         # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
         r"|\b(?:this|it)\s+should\s+(?:now\s+|probably\s+)?go(?:\s+up)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
         r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
@@ -336,6 +342,7 @@ _TYPO_TARGETS = {"resolved": "RESOLVED", "escalate": "ESCALATE", "extend": "EXTE
 # Real words one slip from a decision word: never read as one.
 _OR_ANOTHER_DECISION = re.compile(r"\s+or\s+(?:to\s+|should\s+i\s+|do\s+i\s+)?(?:escalate|extend|resolve|close|withdraw|agree|leave)\b", re.IGNORECASE)
 _EXTENT_AS_EXTEND = re.compile(r"\s+(?:to|until|till|by)\s+(?!which\b|what\b|that\b|whom\b)", re.IGNORECASE)
+_ESC_SHORT = re.compile(r"\.?(?:\s+(?:up\s+)?to\s+(?:s\s?\d|stage\b|(?-i:[A-Z]))|\s+(?:pls|please|plz)\b|\s*[.!]*\s*$)", re.IGNORECASE)
 _REAL_NEIGHBOURS = frozenset({"extent", "expend", "extends", "extant", "withdrew", "resolves", "revolved",
                               "dissolved", "escalates", "escalated", "resolver"})
 
@@ -434,6 +441,10 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             # "extnd by 5 working days pls", "ESCALTE TO STAGE 3": a decision word typed in a
             # hurry, first in its clause. Only one slip away, and never a real word ("extent").
             verb = _misspelt_verb(token)
+            if verb is None and token in ("esc", "escl") and _ESC_SHORT.match(sentence, word.end()):
+                # "esc to S2 pls", "esc pls": the word shortened on a phone, known by what
+                # follows it (a rung, a courtesy, or nothing).
+                verb = "ESCALATE"
             if verb is None and token == "extent" and _EXTENT_AS_EXTEND.match(sentence, word.end()):
                 # "so extent to then pls": autocorrect's word for "extend", known by what follows
                 # (the noun comes as "the extent" or "extent to which").
@@ -517,7 +528,10 @@ _AFTER_PARTICIPLE = re.compile(
     # "Resolved for the health assessment, ... so please escalate this part": for one part.
     r"|for\s+(?:the|this|that)\s+(?!weekend|moment|time\b|record\b)|re|regarding|as\s+regards"
     # "Resolved for all three children", "Resolved for both": for every child of the alert.
-    r"|for\s+(?:all|both|each|every)\b)\b)",
+    r"|for\s+(?:all|both|each|every)\b"
+    # "Resolved then.": the decision drawn from the answer; "Resolved for Leo": for one child
+    # named (asked about, as for one part).
+    r"|then\b(?=\s*(?:$|[.!,;]))|for\s+(?-i:[A-Z][a-z'’\-]+)(?!['’]s)\b)\b)",
     re.IGNORECASE,
 )
 _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "withdraw", "status", "note",
@@ -570,7 +584,8 @@ _SAYS_RESOLVED = re.compile(r"\bresolv|\bsorted\b", re.IGNORECASE)
 _OPENS_PART_RESOLVED = re.compile(r"^\W*(?:(?:resolved|closed|sorted)\s+in\s+part|(?:partly|partially|part)[\s-]+(?:resolved|closed|sorted))\b",
                                   re.IGNORECASE)
 # "Resolved re the pathway plan, ...": said of one part of the concern.
-_FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w", re.IGNORECASE)
+_FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w"
+                           r"|\s+for\s+(?-i:[A-Z][a-z'’\-]+)\b(?!['’]s)(?!\s+(?:and|&)\s)", re.IGNORECASE)
 # "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
 _AGREED_WITH_PEOPLE = re.compile(
     r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
@@ -584,6 +599,8 @@ _AGREES_WITH_A_VIEW = re.compile(r"\s+with\s+(?:(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z
 _NOUN_AFTER_ESCALATION = re.compile(
     r"\s+(?:notice|notification|e-?mail|letter|meeting|process|procedure|protocol|policy|form|route|pathway|"
     r"stage|level|ladder|history|chain|request|decision|was|is|has|had"
+    # "the escalation came to my inbox rather than his": the escalation told of, not given.
+    r"|came|went|sat|arrived|landed|reached|got|stalled|ended"
     # "an escalation in risk", "the escalation of her self-harm": the social-work term.
     r"|in|of)\b", re.IGNORECASE)
 _EXTENDS_SOMETHING_ELSE = re.compile(
@@ -639,6 +656,9 @@ _PERSON_AFTER_STAGE = re.compile(r"\s*stage\s*\w+\s*(?:[-–—,]\s*(?:to\s+)?|\
 _PERSON_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<name>(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2})\s*[),]")
 
 
+_STAGE_SHORT = re.compile(r"(?:s|stg)\.?\s?([1-5])", re.IGNORECASE)
+
+
 def _target(rest: str) -> tuple[int | None, str | None]:
     """The stage number or rung words right after ESCALATE; (None, None) for the next rung. With
     a stage number, the second item is the person named with it, if any ("to Vikram at stage 2")."""
@@ -651,6 +671,8 @@ def _target(rest: str) -> tuple[int | None, str | None]:
         return (stage_number(bare.group(1)), None) if bare else (None, None)
     target = _TARGET_END.sub("", m.group("target")).strip()
     number = stage_number(target) if re.match(r"\s*stage\b", target, re.IGNORECASE) else None
+    if (short := _STAGE_SHORT.fullmatch(target)) is not None:
+        return int(short.group(1)), None  # "esc to S2 pls", "to stg 3"
     person = None
     if number is not None:
         # "to stage 3 - Sana Ali -", "to Stage 4 (Catherine Bell)": the person said with the rung,
@@ -776,11 +798,17 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
     args: dict = {}
     # "Escalate" alone on its line, then "To Head of Service please – 3 working days": the
     # command's arguments on the line under it.
-    next_line = _ARGUMENTS_UNDER.match(text, after) if clause.lstrip(" \t.!")[:1] in ("", "\n") else None
+    ended = clause.lstrip(" \t.!")[:1] in ("", "\n")
+    next_line = (_ARGUMENTS_UNDER.match(text, after) or _TARGET_NEXT.match(text, after)) if ended else None
     if next_line is not None:
         clause = next_line.group("line")
     if verb == "ESCALATE":
         args["stage"], args["target"] = _target(clause)
+        if args["stage"] is None and args["target"] is None and ended and \
+                (alone := _target_said_alone(_without_later_points(text, after))) is not None:
+            # "ESCALATE!!\nThird time this referral has been promised.\nTo Claire please.": the
+            # rung in a sentence of its own, with no verb but the command's.
+            args["stage"], args["target"] = alone
         if args["stage"] is None and args["target"] is None and (asked := _NAMED_TO_LOOK.match(clause)) is not None:
             args["target"] = asked.group("name")  # "I'd like Joanne to look at it"
         if (corrected := _STAGE_CORRECTED.search(clause)) is not None:
@@ -852,6 +880,23 @@ _STAGE_CORRECTED = re.compile(
     r"\b(?:i\s+mean[t]?|make\s+that|that\s+should\s+(?:have\s+)?be(?:en)?|correction\s*:)\s+(?P<stage>stage\s*\w+)\b"
     r"(?!\s+(?:is|was|has|had|are|were|would|will|can|could)\b)", re.IGNORECASE)
 _LEAD_IN = re.compile(r"\s*[-–—:,]?\s*(?:i\s+(?:agree|think)\s+(?:that\s+)?)?", re.IGNORECASE)
+# "ESCALATE!! Straight to Catherine Bell at Stage 4 please.": the rung in the next sentence.
+_TARGET_NEXT = re.compile(r"[ \t]*[.!]+[ \t]+(?P<line>(?:(?:straight|directly|up|and)\s+)?to\s+(?=(?-i:[A-Z])|stage\b|the\b)[^\n]*)",
+                          re.IGNORECASE)
+_TARGET_ALONE = re.compile(r"\W*(?:and\s+)?(?:(?:straight|directly|up)\s+)?(?P<to>to\s+(?:stage\s*\w+|the\s+[^.!?\n]{3,50}|(?-i:[A-Z])[^.!?\n]{0,50}?))"
+                           r"\s*(?:,?\s*(?:please|pls|plz|thanks|thank\s+you|asap))?\s*[.!]*\s*", re.IGNORECASE)
+
+
+def _target_said_alone(later: str) -> tuple[int | None, str | None] | None:
+    """The rung from the first sentence after a bare command that is nothing but "to <rung>"."""
+    for start, end in sentences(later):
+        if (alone := _TARGET_ALONE.fullmatch(later, start, end)) is not None:
+            stage, target = _target(alone.group("to"))
+            if stage is not None or target is not None:
+                return stage, target
+    return None
+
+
 _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+to|within|by|until|till)\b[^\n]*)", re.IGNORECASE)
 
 
@@ -881,7 +926,10 @@ _SEND_IT_TO = re.compile(r"\b(?:please\s+)?(?:send|pass|forward|refer)\s+(?P<obj
 # the reader (a manager to the IRO), not taking it.
 _LEFT_TO_THE_READER = re.compile(
     r"\b(?:hope|hoping|trust|suggest|invite|wonder(?:ed|ing)?)\b[^.;!?]{0,20}\byou(?:'ll|'d)?\b[^.;!?]{0,30}$"
-    r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$", re.IGNORECASE)
+    r"|\byou\s+(?:may|might)\s+(?:now\s+)?(?:wish|want|feel\s+able|like)\s+to\s+$"
+    # "Let me know if you're happy for this to be resolved": the reader's view asked for, not
+    # the writer's decision.
+    r"|\b(?:if|whether|when|once)\s+(?:you're|you\s+are|you'd\s+be|you\s+would\s+be|you\s+feel|you\s+think)\s+(?:now\s+)?$", re.IGNORECASE)
 # "I'm happy for this to be closed once the core group has met, but I'll leave that with you": a
 # manager's view, the decision left to the IRO.
 _LEAVES_IT_TO_YOU = re.compile(r"\b(?:i'll|i\s+will|i'd|i\s+would|i'm\s+going\s+to)\s+leave\s+(?:that|it|this|the\s+decision)(?:\s+decision)?"
@@ -1469,7 +1517,12 @@ def _hedged(sentence: str, m: re.Match[str]) -> bool:
                   and not (begin + c.start() >= m.end() and _TO_FIND_OUT.search(clause, 0, c.start()))
                   # "I would be grateful if it could now be closed": politeness, not a condition.
                   and not _POLITE_IF.search(clause, 0, c.start())]
-    return bool(conditions or _QUESTION_ABOUT.search(clause))
+    # "Once I have them, and I'm satisfied ..., I'll close this": a sentence that opens with its
+    # condition holds every clause after it to it.
+    return bool(conditions or _QUESTION_ABOUT.search(clause) or (begin and _OPENS_WITH_CONDITION.match(sentence)))
+
+
+_OPENS_WITH_CONDITION = re.compile(r"\W*(?:once|if|unless|as\s+soon\s+as|provided|providing)\b", re.IGNORECASE)
 
 
 def _lead_trim(text: str) -> str:

@@ -249,6 +249,9 @@ _DECISION_LINE = re.compile(r"^\s*(?:agreed?|resolved|escalate|extend(?:ed)?|wit
                             re.IGNORECASE)
 
 
+_FOOTER_RULE = re.compile(r"^\s*([*=_~#-])\1{9,}\s*$")
+
+
 def _sign_off_start(lines: list[str]) -> int:
     """Index of a sign-off line followed only by a short signature block (len(lines) if none).
 
@@ -259,6 +262,11 @@ def _sign_off_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
         if _SIGN_OFF.search(line) and seen_text:
             rest = [r for r in lines[i + 1 :] if r.strip()]
+            # A rule of stars, dashes or underscores under the name opens the organisation's
+            # footer (NHSmail's): what is under it is not checked line by line.
+            rule = next((k for k, r in enumerate(rest) if _FOOTER_RULE.match(r)), None)
+            if rule is not None and any(_DISCLAIMER.search(r) for r in rest[rule + 1:]):
+                rest = rest[:rule]
             if len(rest) <= _SIGNATURE_LINES_MAX and all(
                 len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest
             ) and not any(_DECISION_LINE.match(r) for r in rest):
