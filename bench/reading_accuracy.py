@@ -181,6 +181,11 @@ def read_case(mb: Mailbot, eml: Path, spec: dict[str, Any]) -> dict[str, Any]:
     alert = replace(alert, children=_children(mb, config, parsed, body))
     route = mb.routing.route_reply(parsed, alert, config)
     got |= _read_reply(mb, route, alert, rules, now)
+    ins = parsed.instruction
+    if got.get("reading") == "instruction" and got.get("verb") == "AGREE" and ins is not None and ins.verb == "AGREE":
+        # "AGREE - Dana can have until Friday 14 May": the day the IRO says when agreeing, which
+        # routing compares with the day asked for (another day is the IRO's own: EXTEND).
+        got["timescale"] = _timescale(ins.working_days, ins.until)
     if (got.get("reading") == "instruction" and expected and got.get("timescale") != expected
             and type(route.event).__name__ in ("Escalate", "Extend")):
         got["same_deadline"] = _same_deadline(mb, alert, route.event, expected, now, rules)

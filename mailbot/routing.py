@@ -372,6 +372,26 @@ _RAISED_ON_THE_WRONG_CHILD = re.compile(r"\bwrong\s+(?:child|young\s+person|sibl
                                         re.IGNORECASE)
 
 
+# "... and Daniel needs to see this now": the person the writer means to have it.
+_NEEDS_TO_SEE = re.compile(r"\b(?P<name>(?-i:[A-Z][a-z'’\-]+))\s+(?:now\s+)?(?:needs|has|ought|should|must)\s+(?:to\s+)?"
+                           r"(?:see|look\s+at|pick\s+up|respond\s+to|deal\s+with|have\s+sight\s+of)\s+(?:this|it)\b")
+
+
+def another_rung_to_see_it(parsed: ParsedMessage, reading: Reading, alert: d.Alert, config: Config) -> str | None:
+    """Why an escalation to a stage named may mean another: the mail says someone whose rung is
+    a different stage needs to see it ("ESCALATE to stage 3 please - ... Daniel needs to see
+    this now", Daniel being the Service Manager at stage 2)."""
+    if reading.target_stage is None:
+        return None
+    process = config.processes[alert.process]
+    for said in _NEEDS_TO_SEE.finditer(parsed.reply_text or ""):
+        stage = first_name_rung(config, process, said.group("name"))
+        if stage is not None and stage != reading.target_stage:
+            return (f"the escalation names stage {reading.target_stage}, but the person the mail says must see it "
+                    f"is at stage {stage}")
+    return None
+
+
 def names_another_child(parsed: ParsedMessage, alert: d.Alert) -> str | None:
     """Why a decision may belong to another alert: its new text names children's case IDs and
     none of them is this alert's ("Resolved - Tyler's PEP is now in place (1048213)" in the
@@ -395,9 +415,15 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     if person is None:
         if _for_the_responder(parsed, alert, config):
             # A team inbox of the council sending the responder's answer "on behalf of Ruth
-            # Khan": her response, recorded as sent by the inbox. Never a decision.
-            return Route(RESPONSE, "processed", d.ManagerResponse(sender),
-                         reason=f"sent on behalf of the responder by {sender}")
+            # Khan", or the responder writing from a shared mailbox under her own name: her
+            # response (or her request for time), recorded as sent by the inbox. Never a decision.
+            why = f"sent for the responder by {sender}"
+            if parsed.extension_request is not None:
+                ask = parsed.extension_request
+                return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender, ask.working_days, ask.until), reason=why)
+            if parsed.asks_for_more_time:
+                return Route(EXTENSION_REQUEST, "processed", d.ExtensionRequested(sender), reason=why)
+            return Route(RESPONSE, "processed", d.ManagerResponse(sender), reason=why)
         return Route(UNRECOGNISED, "quarantined", reason=f"reply in {alert.ref} from {sender or 'no sender'}, who is not in the directory")
     ins = parsed.instruction
     # The day the mail was sent in the authority's time zone, as the parser reads dates.
@@ -422,6 +448,8 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
                 reading = replace(reading, doubt=names_another_child(parsed, alert))
             if not reading.doubt and reading.verb in ("RESOLVED", "WITHDRAW", "EXTEND", "AGREE"):
                 reading = replace(reading, doubt=addressed_elsewhere(parsed, alert, config))
+            if not reading.doubt and reading.verb == "ESCALATE":
+                reading = replace(reading, doubt=another_rung_to_see_it(parsed, reading, alert, config))
             if reading.doubt and not never_theirs:
                 return Route(CONFIRM, "processed", None, reason=f"unsure: {reading.doubt}", reading=reading)
             return Route(INSTRUCTION, "processed", instruction_event(reading, sender), reading=reading)
@@ -517,9 +545,45 @@ def _for_the_responder(parsed: ParsedMessage, alert: d.Alert, config: Config) ->
         return False
     if sender.rpartition("@")[2] != config.authority.mailbox_address.rpartition("@")[2]:
         return False
-    text = parsed.reply_text
-    return bool(_RELAYED.search(text) and responder.name.lower() in " ".join(text.split()).lower()
-                and (parsed.instruction is None or parsed.instruction.verb not in DECISIONS))
+    if parsed.instruction is not None and parsed.instruction.verb in DECISIONS:
+        return False
+    signed = _signature_under(parsed)
+    text = f"{parsed.reply_text}\n{signed}"
+    name, first = responder.name.lower(), responder.name.split()[0].lower()
+    # Signed by the responder: her full name opening a line of the signature ("Ruth Adeyemi",
+    # not "PA to Ruth Adeyemi"), or her first name alone as the last line ("Thanks,\nDana").
+    signed_in_full = any(line.strip().lower().startswith(name) for line in signed.splitlines())
+    signed_by = signed_in_full or any(line.strip().lower().rstrip(",.") == first for line in text.splitlines()[-12:])
+    named = name in " ".join(parsed.reply_text.split()).lower() or signed_by
+    relayed = bool(_RELAYED.search(text) or _SHARED_INBOX.search(text))
+    return (relayed and named) or signed_in_full
+
+
+# "Sorry - sending this from the team inbox as my laptop is with IT", "Please see below the
+# response from Emma Clarke, Team Manager": said by whoever writes from a shared address.
+_SHARED_INBOX = re.compile(
+    r"\b(?:from|using|via|on)\s+(?:the|our|a)\s+(?:team|shared|group|service|management|duty)\s+(?:inbox|mailbox|e-?mail|account|address)\b"
+    r"|\b(?:see\s+below|below\s+is|here\s+is|please\s+find)\s+(?:the\s+)?(?:response|reply|answer)\s+from\b", re.IGNORECASE)
+
+
+def _signature_under(parsed: ParsedMessage) -> str:
+    """The lines the reply reader cut under the new text (sign-off, name, title), up to the
+    quoted history: where the writer of a shared mailbox's mail says who they are."""
+    body, reply = parsed.envelope.text or "", parsed.reply_text or ""
+    last = next((line.strip() for line in reversed(reply.splitlines()) if line.strip()), "")
+    at = body.find(last) if last else -1
+    if at < 0:
+        return ""
+    lines = []
+    for line in body[at + len(last):].splitlines()[:14]:
+        if line.lstrip().startswith(">") or _HISTORY_LINE.match(line):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_HISTORY_LINE = re.compile(r"\s*(?:from|von|de|van|od|sent|gesendet|envoyé)\s*:|\s*-{3,}|\s*_{5,}|\s*on\s.{0,80}\bwrote\b",
+                           re.IGNORECASE)
 
 
 def _concern_readable(parsed: ParsedMessage) -> bool:

@@ -538,6 +538,14 @@ _PARTICIPLES = {"resolved", "closed", "close", "agreed", "agree", "withdrawn", "
                 "extended", "escalated"}
 
 
+_HANDED_OVER = re.compile(r"\b(?:keep\s+an\s+eye\s+on|pick\s+(?:this|it)(?:\s+one)?\s+up|look\s+after|cover)\b[^.?!]{0,60}?"
+                          r"\b(?:while|whilst|when)\s+i(?:'m|\s+am)\s+(?:on\s+leave|off|away|out)\b", re.IGNORECASE)
+_FINE_WITH_THAT = re.compile(r"\W*(?:and\s+)?(?:i'm|i\s+am|that's|that\s+is|it's|which\s+is)\s+(?:absolutely\s+|perfectly\s+|quite\s+)?"
+                             r"(?:fine|happy|ok|okay|content)(?:\s+(?:with\s+(?:that|this)|by\s+me))?\b", re.IGNORECASE)
+_TIME_ASKED = re.compile(r"\b(?:asked|asking|requested|requesting|wants|would\s+like)\s+(?:for\s+)?(?:an?\s+|some\s+|a\s+bit\s+(?:of\s+)?)?"
+                         r"(?:extension|more\s+time|further|extra|additional|until|till|another)\b", re.IGNORECASE)
+
+
 _TIME_WORDS = re.compile(
     r"\b(?:extension|extend|time|until|till|days?|weeks?|deadline|date|monday|tuesday|wednesday|thursday|friday|"
     r"tomorrow|month|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
@@ -848,6 +856,12 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             args["working_days"] = number_value(corrected.group("days"))
     elif verb in ("EXTEND", "AGREE"):
         timescale = period_or_date(clause, sent)
+        if timescale is not None and timescale.working_days is not None and \
+                (restated := _DAY_RESTATED.search(clause)) is not None and \
+                (day := parse_uk_date(restated.group("rest"), sent)) is not None:
+            # "AGREE - an extra week is fine, so by Friday 7 May please": the day the writer made
+            # of the period (a bank holiday in the week makes the count say the 10th) is the day.
+            timescale = Timescale(None, day)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
             if verb == "EXTEND" and timescale.until is None and _BARE_DAYS.search(clause):
@@ -872,6 +886,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             if named is not None and named.until is not None:
                 args["until"] = named.until
     return args
+
+
+_DAY_RESTATED = re.compile(r"[,\s]\s*(?:so\s+(?:by|until|till)|(?:i\.?e\.?|that\s+is|that's|which\s+is|which\s+makes\s+it|making\s+it)[,:\s]+(?:by|until|till|to)?)"
+                           r"\s*(?P<rest>(?:the\s+)?(?:mon|tue|wed|thu|fri|\d)\S*.*)$", re.IGNORECASE)
 
 
 # ("Sorry, stage 2 has already been tried" names a stage and corrects nothing: the words that make
@@ -1029,8 +1047,14 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     commands: list[tuple[str, int, int, int]] = []  # (verb, sentence start, verb end, sentence end)
     prose: list[tuple[str, int, int]] = []
     conditional: list[tuple[str, int, int]] = []  # decisions stated for when a condition is (not) met
+    before = ""  # the sentence before this one
     for start, end in sentences(text):
-        sentence = text[start:end]
+        sentence, told_before, before = text[start:end], before, text[start:end]
+        if _FINE_WITH_THAT.match(sentence) and _TIME_ASKED.search(told_before) and not _hedged(sentence, _FINE_WITH_THAT.match(sentence)):
+            # "Abi has asked for an extension to Friday 14th because Femi is off sick. I'm fine
+            # with that - could you let her know?": the request told, then agreed to, in prose.
+            prose.append(("AGREE", start, start))
+            continue
         found = _command(sentence)
         if found is not None and found[0] not in ("STATUS", "NOTE") and _asked_as_a_question(sentence, found[1]):
             # "Escalate? I'll speak to Helen in the morning.": the decision weighed, asked about;
@@ -1051,7 +1075,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 # "Unless he responds tonight I think this needs to go up to Joanne tomorrow": what
                 # should happen, said with its condition (not "I will have to escalate if ...",
                 # the writer's warning), is asked about, as "please escalate if ..." is.
-                if _TO_BE_DECIDED.search(sentence, 0, m.start()):
+                if _TO_BE_DECIDED.search(sentence, 0, m.start()) or _HANDED_OVER.search(text):
+                    # (A mail handing the alert to a colleague while the writer is away leaves
+                    # what happens on a condition to them: "If it isn't, I think it needs to go
+                    # to Stage 2" is their brief, not a decision to ask about.)
                     continue
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
                         _ASKS_LEAVE_TO_CLOSE.search(m.group()) and sentence.rstrip().endswith("?")) or (

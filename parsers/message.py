@@ -191,6 +191,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         answers = answers_marked_with_name(env.text, env.from_name, reply_text) or answers_in_colour(env.html, reply_text)
         if answers:
             reply_text = "\n\n".join([reply_text.rstrip(), *answers]).strip()
+    else:
+        # A new mail's form may hold its writer's name as a value: only a signature set with
+        # bars ("Kerry Doyle | Business Manager | ...") is cut there.
+        reply_text = cut_at_own_signature(reply_text, env.from_name, set_with_bars=True)
     if only_signature(reply_text, env.from_name):
         # A reply whose only text is its writer's signature says nothing (the decision, if any,
         # was typed in the subject); the signature and footer are not what was said.

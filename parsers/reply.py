@@ -310,12 +310,13 @@ _PS = re.compile(r"^\s*p\.?\s?s\.?\b", re.IGNORECASE)
 _POST_NOMINALS = re.compile(r"(?:[A-Z][A-Za-z.]{0,5}|\([A-Za-z. ]{1,12}\))(?:[\s,]+(?:[A-Z][A-Za-z.]{0,5}|\([A-Za-z. ]{1,12}\)))*")
 
 
-def cut_at_own_signature(text: str, from_name: str) -> str:
+def cut_at_own_signature(text: str, from_name: str, set_with_bars: bool = False) -> str:
     """``text`` up to its writer's own signature block: the first line that is their name as
     From gives it ("Tom Whitaker", "Aisha Rahman (she/her)", "Kate Moreno | IRO"), with the
     first-name sign-off just above it. What a long signature carries after the name (titles,
     numbers, a quotation of the day, the council's footer) is not what was said; a P.S. below
-    it is, and is kept."""
+    it is, and is kept. ``set_with_bars``: only a name line set with bars ("Kerry Doyle |
+    Business Manager | ...") counts, as in a new mail, whose form may hold the name as a value."""
     name = " ".join((from_name or "").replace(",", " ").split()).lower()
     if len(name.split()) < 2:
         return text
@@ -326,7 +327,7 @@ def cut_at_own_signature(text: str, from_name: str) -> str:
             # "Tom Whitaker BA (Hons) MA SW": the name with its letters after it.
             after = " ".join(line.split())[len(name):]
             words = name if _POST_NOMINALS.fullmatch(after.strip()) else words
-        if i == 0 or words != name or not any(l.strip() for l in lines[:i]):
+        if i == 0 or words != name or not any(l.strip() for l in lines[:i]) or (set_with_bars and "|" not in line):
             continue
         start = i
         above = [j for j in range(i) if lines[j].strip()]
@@ -710,6 +711,13 @@ def new_text(text: str, _carried: int = 0) -> str:
         )
     lines = text.split("\n")
     start = _history_start(lines)
+    if start == len(lines):
+        # "My answers are in your e-mail below.\n\nKwame\n\nKwame Mensah ..." over a ">" quote
+        # whose own attribution is quoted: the quote is the history, and the answers typed
+        # between its lines follow the signature (not part of it).
+        first_quote = next((i for i, line in enumerate(lines) if _is_quoted(line)), None)
+        if first_quote is not None and _POINTS_BELOW.search("\n".join(lines[:first_quote])):
+            start = first_quote
     top = _clean(lines[:start])  # what is above the history, cleaned once and asked about below
     if start < len(lines) and _MOBILE.search(lines[start]) and not top \
             and _history_start(lines[start + 1:]) <= _first_text(lines[start + 1:]):

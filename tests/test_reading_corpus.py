@@ -64,7 +64,9 @@ def test_no_sealed_message_is_acted_on_wrongly(reader) -> None:
         got = BENCH.read_case(reader, spec_path.with_suffix(".eml"), spec)
         if BENCH.wrongly_obeyed(spec["expect"], got, BENCH.score(spec["expect"], got)):
             acted_wrongly.append(spec_path.stem)
-    assert acted_wrongly == []
+    # A count, never the names: which sealed messages fail is not for a session to see before
+    # the part's first look (the bench prints no sealed message either).
+    assert not acted_wrongly, f"{len(acted_wrongly)} message(s) of a still-sealed part acted on wrongly"
 
 
 def test_a_timescale_in_another_form_counts_only_for_the_same_deadline(reader) -> None:
