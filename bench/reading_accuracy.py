@@ -52,6 +52,7 @@ class Mailbot:
     def __init__(self, root: Path):
         sys.path.insert(0, str(root))
         self.parsers = importlib.import_module("parsers")
+        self.dates = importlib.import_module("parsers.dates")
         self.config = importlib.import_module("mailbot.config")
         self.routing = importlib.import_module("mailbot.routing")
         self.domain = importlib.import_module("mailbot.domain")
@@ -95,6 +96,13 @@ def _alert(mb: Mailbot, config: Any, situation: dict[str, Any], now: datetime, s
     told_day = mb.parsers.parse_uk_date(told.group("day"), None) if told else None
     if told_day is not None and told_day >= started.date():
         due = told_day
+    elif stage and body:
+        # No notice told the day: the timescale the quoted raising mail set ("Timescale: 10
+        # working days"), counted from the alert's start, as the daemon would have it.
+        quoted = "\n".join(re.sub(r"^[ \t>]+", "", line) for line in body.splitlines())
+        set_then, _note = mb.dates.response_timescale(quoted, started.date())
+        if set_then is not None and set_then.working_days:
+            due = rules.calendar.add_working_days(rules.calendar.start_day(started), set_then.working_days)
     responded = bool(situation.get("responded"))
     episode = d.Episode(stage=stage, step=d.STEP_STAGE, responder=situation["responder"], started=started,
                         due=due, responded_at=started + timedelta(days=1) if responded else None)

@@ -628,6 +628,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         # (The reason, which is logged, does not quote the mail.)
         return Route(NEW_ALERT, "quarantined",
                      reason="says its form or the child's ID is still to come and names no child: kept for a person")
+    if parsed.not_the_last_word is not None:
+        # Raised now, a correction would stand beside the alert it corrects, and a mail to be
+        # sent again would be raised twice: a person puts the record right. (Not quoted: logged.)
+        return Route(NEW_ALERT if parsed.form is None else FORM, "quarantined",
+                     reason="says it corrects a mail already sent, or that it will be sent again: kept for a person")
     if parsed.chaired_process is not None:
         if parsed.chaired_process not in raiser_processes(config, person):
             # An IRO chairing a child protection conference as cover, whom the directory does
@@ -660,6 +665,12 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
     # An informal e-mail often has "Child ID:" lines that look like a form; the subject phrase
     # says it is informal unless it names a formal stage.
     is_form = parsed.form is not None and (parsed.informal_process is None or parsed.form_stage is not None)
+    if is_form and parsed.form_stage and _KEPT_INFORMAL.search(parsed.reply_text) and not _STAGE_IN_SUBJECT.search(env.subject or ""):
+        # "I'm happy to keep this informal for now", over a form that says "Level of dispute
+        # being raised: Stage 1": which the IRO means is theirs to say. (An informal phrase in
+        # the subject alone does not count against the form's stage, which names the stage.)
+        return Route(FORM, "quarantined",
+                     reason=f"the form says Stage {parsed.form_stage}, but the mail says the concern is informal: kept for a person")
     if is_form and parsed.missing_form_fields:
         # The service tells the sender what is missing (form_incomplete) and keeps the message
         # for a person: guessing a stage or a child would put a wrong alert on the record.
@@ -695,6 +706,11 @@ def route_new(parsed: ParsedMessage, config: Config, mailbox: str, max_children:
         until=timescale.until if timescale else None,
     )
     return Route(FORM if is_form else NEW_ALERT, "processed", event, process=process)
+
+
+_KEPT_INFORMAL = re.compile(r"\b(?:keep|leave|keeping|leaving)\s+(?:this|it)\s+(?:at\s+the\s+)?informal\b|\binformal\s+for\s+now\b",
+                            re.IGNORECASE)
+_STAGE_IN_SUBJECT = re.compile(r"\bstage\s*[1-5]\b", re.IGNORECASE)
 
 
 def _iso(value: Any) -> str | None:
@@ -748,6 +764,7 @@ def parse_report(parsed: ParsedMessage) -> dict[str, Any]:
         "timescale_note": parsed.timescale_note,
         "stated_stage": parsed.stated_stage,
         "chaired_process": parsed.chaired_process,
+        "not_the_last_word": parsed.not_the_last_word,
         "extension_request": None if ask is None and not parsed.asks_for_more_time else {
             "working_days": ask.working_days if ask else None, "until": _iso(ask.until) if ask else None},
         "form": None if parsed.form is None else {

@@ -281,6 +281,21 @@ def form_to_follow(concern: str) -> str | None:
     return found.group() if found else None
 
 
+# "Sorry - wrong ID on the starred recommendation I sent at 14:10 ... Please disregard the earlier
+# email; the corrected form is below", "Let me know which and I'll re-send it properly": a new
+# mail that corrects one already sent, or says it will be sent again.
+_NOT_THE_LAST_WORD = re.compile(
+    r"\b(?:please\s+)?(?:disregard|ignore)\s+(?:the|my)\s+(?:earlier|previous|first|last|other)\s+(?:e-?mail|message|form|one|version)\b"
+    r"|\bwrong\s+(?:id|case\s+id|mosaic\s+id|micare\s+id|person\s+id|child)\s+(?:on|in)\s+the\s+(?:\w+\s+){0,3}(?:i\s+sent|i\s+raised|sent|from)\b"
+    r"|\b(?:i'll|i\s+will)\s+re-?send\s+(?:it|this|the\s+form)(?:\s+(?:properly|again|formally))?\b", re.IGNORECASE)
+
+
+def not_the_last_word(concern: str) -> str | None:
+    """The words of a new mail saying it corrects one already sent, or will itself be sent again."""
+    found = _NOT_THE_LAST_WORD.search(concern.replace("\u2019", "'"))
+    return found.group() if found else None
+
+
 def chaired_process(concern: str, rules: ParseRules) -> str | None:
     """The one process whose conference the writer says they chaired, or None."""
     found = _CHAIRED.search(concern)

@@ -751,8 +751,9 @@ _DEADLINE_FRAME = re.compile(
     # An agreed action with its deadline, as a list item: "- SW report to be completed and
     # shared with mum and dad by the end of Wednesday (21 July)".
     r"|(?:(?<=^)|(?<=^-\s)|(?<=^\*\s)|(?<=^•\s)|(?<=^·\s))(?:the\s+)?(?:[\w'-]+\s+){1,4}to\s+be\s+(?:completed|done|shared|uploaded|sent|provided|held|booked|agreed|signed)\b"
-    # An agreed action under its label: "Agreed next step: SW to complete ... by Friday 23 April."
-    r"|^\W*agreed\s+(?:next\s+)?(?:steps?|actions?|plan)(?=\s*:)"
+    # An agreed action under its label: "Agreed next step: SW to complete ... by Friday 23 April.",
+    # "Agreed: the core group minutes and an updated CP plan will be with me by 5pm on Friday 16 July".
+    r"|^\W*agreed(?:\s+(?:next\s+)?(?:steps?|actions?|plan))?(?=\s*:)"
     # "Need a decision on family time + RA on Mosaic within 48 hours." (typed without the "I"), and
     # a "Required:" label over the actions and their day.
     r"|^\W*need(?=\s+(?:a|an|the|your|some)\b)|^\W*(?:action\s+|actions\s+)?required(?=\s*:)"

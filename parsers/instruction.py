@@ -66,7 +66,9 @@ _NEGATIONS = {
     "unable", "un",
 }
 _NEGATION_WINDOW = 4
-_NEGATED_BEFORE = re.compile(r"\b(?:not|no|never|cannot|unable|don't|dont|won't|isn't|can't)\b[^,.;:!?\-]{0,30}$", re.IGNORECASE)
+# ("I'm withdrawing this rather than recording it as resolved": the decision not taken.)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|no|never|cannot|unable|don't|dont|won't|isn't|can't|rather\s+than|instead\s+of)\b[^,.;:!?\-]{0,30}$",
+                             re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|dear|morning|good\s+(morning|afternoon|evening)|afternoon|"
@@ -862,6 +864,10 @@ def _read_arguments(verb: str, text: str, after: int, sent: date | None) -> dict
             # "AGREE - an extra week is fine, so by Friday 7 May please": the day the writer made
             # of the period (a bank holiday in the week makes the count say the 10th) is the day.
             timescale = Timescale(None, day)
+        if timescale is None and verb == "AGREE":
+            # "AGREE - thanks Mark. Please make sure the new family time plan is in place by
+            # Wednesday 21st at the latest": agreed, with the day the IRO then asks for.
+            timescale, _unusable = response_timescale(_without_later_points(text, after), sent)
         if timescale is not None:
             args["working_days"], args["until"] = timescale.working_days, timescale.until
             if verb == "EXTEND" and timescale.until is None and _BARE_DAYS.search(clause):

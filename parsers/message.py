@@ -193,7 +193,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
             reply_text = "\n\n".join([reply_text.rstrip(), *answers]).strip()
     else:
         # A new mail's form may hold its writer's name as a value: only a signature set with
-        # bars ("Kerry Doyle | Business Manager | ...") is cut there.
+        # bars ("Kerry Doyle | Business Manager | ...") or under the first name ("Kate") is cut.
         reply_text = cut_at_own_signature(reply_text, env.from_name, set_with_bars=True)
     if only_signature(reply_text, env.from_name):
         # A reply whose only text is its writer's signature says nothing (the decision, if any,
@@ -330,6 +330,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         declines_to_raise=declined,
         chaired_process=(content.chaired_process(concern, rules) if not (env.in_reply_to or env.references) else None),
         form_to_follow=(content.form_to_follow(concern) if not (env.in_reply_to or env.references) else None),
+        not_the_last_word=(content.not_the_last_word(concern) if not (env.in_reply_to or env.references) else None),
         reply_case_ids=(content.ids_named(reply_text, rules) if (env.in_reply_to or env.references) else ()),
         processes_by_child=() if env.in_reply_to else content.processes_by_child(concern, rules),
         asks_for_several_alerts=not env.in_reply_to and content.asks_for_several_alerts(concern),

@@ -316,7 +316,8 @@ def cut_at_own_signature(text: str, from_name: str, set_with_bars: bool = False)
     first-name sign-off just above it. What a long signature carries after the name (titles,
     numbers, a quotation of the day, the council's footer) is not what was said; a P.S. below
     it is, and is kept. ``set_with_bars``: only a name line set with bars ("Kerry Doyle |
-    Business Manager | ...") counts, as in a new mail, whose form may hold the name as a value."""
+    Business Manager | ...") or signed just above with the first name counts, as in a new mail,
+    whose form may hold the name as a value."""
     name = " ".join((from_name or "").replace(",", " ").split()).lower()
     if len(name.split()) < 2:
         return text
@@ -327,11 +328,14 @@ def cut_at_own_signature(text: str, from_name: str, set_with_bars: bool = False)
             # "Tom Whitaker BA (Hons) MA SW": the name with its letters after it.
             after = " ".join(line.split())[len(name):]
             words = name if _POST_NOMINALS.fullmatch(after.strip()) else words
-        if i == 0 or words != name or not any(l.strip() for l in lines[:i]) or (set_with_bars and "|" not in line):
+        if i == 0 or words != name or not any(l.strip() for l in lines[:i]):
             continue
         start = i
         above = [j for j in range(i) if lines[j].strip()]
-        if above and lines[above[-1]].strip().lower().rstrip(",.") == name.split()[0]:
+        signed_above = bool(above) and lines[above[-1]].strip().lower().rstrip(",.") == name.split()[0]
+        if set_with_bars and "|" not in line and not signed_above:
+            continue  # a form's value ("IRO\nKate Moreno"), not the signature under "Kate"
+        if signed_above:
             start = above[-1]
         head = "\n".join(lines[:start]).rstrip()
         postscript = _postscript(lines, i + 1)

@@ -345,6 +345,9 @@ class ParsedMessage:
     # Added (issue 8): the words of a new mail saying its form or the child's ID is still to come
     # ("I'll add the Mosaic ID and raise the form properly tomorrow").
     form_to_follow: str | None = None
+    # Added (issue 8): the words of a new mail saying it corrects one already sent ("wrong ID ...
+    # please disregard the earlier email") or will be sent again ("I'll re-send it properly").
+    not_the_last_word: str | None = None
     # Added (issue 8): the case IDs a reply's new text names (content.ids_named); routing asks
     # before acting on a decision that names only children of another alert.
     reply_case_ids: tuple[str, ...] = ()
