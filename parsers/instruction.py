@@ -595,6 +595,8 @@ _OPENS_PART_RESOLVED = re.compile(r"^\W*(?:(?:resolved|closed|sorted)\s+in\s+par
                                   re.IGNORECASE)
 # "Resolved re the pathway plan, ...": said of one part of the concern.
 _FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w"
+                           # "Resolved as far as the placement plan goes" (not "as far as I'm concerned").
+                           r"|\s+as\s+far\s+as\s+(?:the|this|that|his|her|their|(?-i:[A-Z])[\w'’-]+['’]s)\s+[^.;!?\n]{1,60}?\s+(?:goes|go|is\s+concerned|are\s+concerned)\b"
                            r"|\s+for\s+(?-i:[A-Z][a-z'’\-]+)\b(?!['’]s)(?!\s+(?:and|&)\s)", re.IGNORECASE)
 # "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
 _AGREED_WITH_PEOPLE = re.compile(

@@ -203,6 +203,10 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
 
     reason = automatic.automatic_reason(env)
     bounce = automatic.is_bounce(env)
+    if reason is not None and reply_text and not before_history(env.text).strip():
+        # An automatic forward (a mailbox rule sending our own notice back): nobody wrote a word
+        # above it, and the forwarded mail's text is no one's new text.
+        reply_text = ""
 
     concern = _concern_text(env, reply_text)
     form, form_source = _read_form(env, concern, soup, rules)

@@ -524,8 +524,15 @@ _LIST_FOOTER_LINE = re.compile(r"\bmailing\s+list\s*$|/listinfo\b|^\s*you receiv
                                re.IGNORECASE)
 
 
+# Google Calendar's invitation sets its own footer ("Invitation from Google Calendar ...") under
+# this line.
+_CALENDAR_FOOTER = re.compile(r"^\s*~~//~~\s*$")
+
+
 def _list_footer_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
+        if _CALENDAR_FOOTER.match(line):
+            return i
         if _RULE.match(line) or _SIG_DELIM.match(line):
             following = [later for later in lines[i + 1 : i + 5] if later.strip()][:3]
             if any(_LIST_FOOTER_LINE.search(later) for later in following):
