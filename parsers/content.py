@@ -944,6 +944,9 @@ def _sentence_of(text: str, spans: list[tuple[int, int]], m: re.Match[str]) -> t
     return next(((a, b) for a, b in spans if a <= m.start() < b), (m.start(), len(text)))
 
 
+_SO_BEFORE = re.compile(r",?\s+(?:so|and\s+so|therefore)\s+(?=(?:i|we)\b)", re.IGNORECASE)
+
+
 def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int]],
                         m: re.Match[str]) -> Timescale | None:
     """The time the request ``m`` asks for, from its own sentence, or None."""
@@ -953,6 +956,13 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
     # Weds 23rd": Monday is the reason).
     start = (m.start() if m.group("after") or re.search(r"\b(?:until|till)\s*$", m.group(), re.IGNORECASE)
              else sentence_start if m.group("then") else max(sentence_start, m.start() - 60))
+    if not m.group("then"):
+        # "I'm only seeing them ... on Thursday, so I'm going to need a bit more time": what comes
+        # before "so" is the reason, and its day is not the time asked for.
+        reason = None
+        for reason in _SO_BEFORE.finditer(text, start, m.start()):
+            pass
+        start = reason.end() if reason is not None else start
     end = min(sentence_end, m.end() + _WINDOW)
     if m.group("when"):
         named = day_at(text, m.start("when"), sent)
@@ -1121,8 +1131,9 @@ _DAY_OFF = re.compile(r"\b(?:the\s+)?(?:bank\s+holiday|holidays?|annual\s+leave|
                       r"|\b(?:he|she|they|the\s+[\w-]+|(?-i:[A-Z])[a-z]+)\s+(?:is|are|'s)\s+"
                       r"(?:on\s+(?:annual\s+|sick\s+)?leave|off\s+sick|off|away|out\s+of\s+(?:the\s+)?office)\s+(?:until|till|to)\s+(?:the\s+)?"
                       r"(?:monday|tuesday|wednesday|thursday|friday|\d{1,2}(?:st|nd|rd|th)?)\b", re.IGNORECASE)
-_TOLD_IN_THE_PAST = re.compile(r"\b(?:left|went|was|were|had|did|came|started|finished|ended|ago|yesterday|last)\b",
-                               re.IGNORECASE)
+# ("Mo's PA has been off sick and Mo cancelled the pathway plan meeting on Monday.")
+_TOLD_IN_THE_PAST = re.compile(r"\b(?:left|went|was|were|had|did|came|started|finished|ended|ago|yesterday|last|has\s+been|have\s+been"
+                               r"|cancell?ed|postponed|moved|rearranged|missed)\b", re.IGNORECASE)
 _CONTACT_PROMISE = re.compile(r"\b(?:ring|call|phone|speak\s+to|talk\s+to|catch\s+up|chat|drop\s+you\s+a\s+line)\b",
                               re.IGNORECASE)
 _CURRENT_DEADLINE = re.compile(r"\b(?:on|of|past|beyond|for)\s+(?:the|this|that|our|your)\s+(?:current\s+)?[^.?!\n,]{1,30}?\s+deadline\b",

@@ -104,9 +104,10 @@ _TARGET_END = re.compile(
 # Prose that plainly states a decision without a command: read, then confirmed with the IRO.
 _PROSE = (
     ("RESOLVED", re.compile(
-        r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
+        # ("I will close it on Mosaic": the case system's record, not the alert.)
+        r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # "I'm satisfied with that and I'll close this one down."
-        r"|\b(?:i'll|we'll)\s+(?:(?:now|just)\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+one)?(?:\s+(?:down|off))?\b"
+        r"|\b(?:i'll|we'll)\s+(?:(?:now|just)\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+one)?(?:\s+(?:down|off))?\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
@@ -141,7 +142,9 @@ _PROSE = (
         # Asked: "so please can it be marked as resolved and closed".
         r"|(?:can|could|would)\s+(?:it|this(?:\s+one)?)\s+(?:please\s+)?(?:now\s+)?be\s+(?:marked|recorded|treated|logged)\s+as\s+(?:resolved|closed|concluded)"
         r"|(?:no\s+further\s+action\s+(?:is\s+)?(?:needed|required)\s+(?:from\s+me|under\s+the\s+drp))"
-        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|the\s+(?:matter|issue|concern|dispute))\s+(?:is|has\s+been|can\s+be)\s+(?:now\s+)?(?:resolved|closed|concluded|addressed|sorted|dealt\s+with)"
+        r"|(?:satisfied|content|happy)\s+(?:that\s+)?(?:this|it|that|the\s+(?:matter|issue|concern|dispute))(?:'s|\s+(?:is|has\s+been|can\s+be))\s+(?:now\s+)?(?:resolved|closed|concluded|addressed|sorted|dealt\s+with)"
+        # "I'm happy to sign this off once the visit on Friday has happened" (asked: a condition).
+        r"|\b(?:happy|content|ready|willing|able)\s+to\s+sign\s+(?:this|it)(?:\s+one)?\s+off\b"
         r"|(?:happy|content|fine|ok|okay)\s+(?:for|that)\s+(?:this|it|the\s+\w+)(?:\s+(?:one|drp|alert|dispute|concern))?\s+(?:to\s+|can\s+|will\s+)?(?:now\s+)?(?:be\s+)?(?:(?:treated|marked|recorded|logged)\s+as\s+)?(?:close[ds]?|resolved|concluded|end(?:ed)?)\b"
         r"|(?:happy|content|ok|okay|fine)\s+to\s+close\s+(?:this|it|the\s+\w+)"
         r"|(?:happy|content|fine|ok|okay)\s+for\s+(?:us|me|you|them)\s+to\s+(?:now\s+)?close\s+(?:this|it|the\s+\w+)"
@@ -658,8 +661,14 @@ def _status_question(sentence: str) -> bool:
     return bool(re.search(r"\b(what(?:'s|\s+is)\s+the\s+(?:current\s+)?status|status\s+(?:update|please|\?)|where\s+(?:are|is)\s+we\s+up\s+to"
                           # "Can you tell me where it's up to?"
                           r"|(?:tell|let)\s+me\s+(?:know\s+)?where\s+(?:it's|it\s+is|this\s+is|this's|things\s+are|we\s+are)\s+up\s+to"
-                          # "Could you tell me where this one has got to?"
-                          r"|where\s+(?:this|it|the\s+(?:alert|dispute|drp|matter))(?:\s+one)?\s+(?:has|'s)\s+got\s+to)", sentence, re.IGNORECASE))
+                          r")", sentence, re.IGNORECASE)) or (
+        # "Could you tell me where this one has got to?" (asked; not "I'm happy with where this
+        # has got to", which says where it is).
+        _GOT_TO.search(sentence) is not None and (sentence.rstrip().endswith("?") or _ASKS_WHERE.search(sentence) is not None))
+
+
+_GOT_TO = re.compile(r"\bwhere\s+(?:this|it|the\s+(?:alert|dispute|drp|matter))(?:\s+one)?\s+(?:has|'s)\s+got\s+to\b", re.IGNORECASE)
+_ASKS_WHERE = re.compile(r"\b(?:tell\s+me|let\s+me\s+know|know|wonder(?:ing|ed)?|ask(?:ing)?|check(?:ing)?|update\s+me\s+on)\s+where\b", re.IGNORECASE)
 
 
 _PERSON = re.compile(r"(?-i:[A-Z][a-z'’\-]+)(?:\s+(?-i:[A-Z][a-z'’\-]+)){0,2}")
@@ -930,7 +939,8 @@ _ARGUMENTS_UNDER = re.compile(r"[ \t.!]*\n\s*(?P<line>(?:to|up\s+to|straight\s+t
 # given on a condition, it is the writer's decision for later, and asked about.
 # "If the SDQ is on Mosaic by Friday, I'm content for this DRP to be closed", "Should I now be
 # referring this to Cafcass?": the writer's own decision, on a condition or put as a question.
-_OWN_DECISION_ASKED = re.compile(r"^should\s+(?:i|we)\b|\b(?:content|happy)\s+for\s+(?:this|it|the)\b", re.IGNORECASE)
+_OWN_DECISION_ASKED = re.compile(r"^should\s+(?:i|we)\b|\b(?:content|happy)\s+for\s+(?:this|it|the)\b"
+                                 r"|\b(?:happy|content|ready|willing|able)\s+to\s+sign\s+(?:this|it)(?:\s+one)?\s+off\b", re.IGNORECASE)
 # "Are you happy for me to close this off now, or shall we keep it open?": asked of the reader.
 _ASKS_LEAVE_TO_CLOSE = re.compile(r"\b(?:content|happy)\s+for\s+(?:me|us)\b", re.IGNORECASE)
 _REFLECTION = re.compile(r"\b(?:on\s+reflection|on\s+second\s+thoughts?|actually)\b", re.IGNORECASE)
@@ -1211,6 +1221,12 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                 all(p_start > start for p_verb, p_start, _a in prose if p_verb == "ESCALATE"):
             # "WITHDRAW - raised against the wrong team. ..., so this needs to go to Mark. I'll
             # raise a fresh informal DRP with him": where the concern belongs, told as the reason.
+            others.discard("ESCALATE")
+        if verb in ("EXTEND", "AGREE") and "ESCALATE" in others and all(
+                c[1] > start and _IF_OR_UNLESS.search(text, c[2], c[3]) for c in decisions if c[0] == "ESCALATE") \
+                and not any(p[0] == "ESCALATE" for p in prose):
+            # "EXTEND 3 working days ... but I will escalate if nothing arrives": what the IRO
+            # will do if the time runs out, the consequence of the time given, not a second decision.
             others.discard("ESCALATE")
         if verb == "EXTEND" and {p[0] for p in prose} & {"AGREE", "EXTEND"}:
             if _grants_the_same(text, prose, args, sent):
