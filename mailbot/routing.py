@@ -536,9 +536,10 @@ _RELAYED = re.compile(
 
 
 def _for_the_responder(parsed: ParsedMessage, alert: d.Alert, config: Config) -> bool:
-    """Is this reply, from an address not in the directory, plainly the current responder's answer
-    sent for them: from the council's own mail domain, in the thread, saying it is sent on their
-    behalf and naming them, and carrying no decision word?"""
+    """Is this reply, from an address not in the directory, plainly the current responder's own:
+    from the council's own mail domain, in the thread, carrying no decision word, and either
+    sent for them (said "on her behalf" or "from the team inbox", and naming them or signed with
+    their first name) or signed with their full name (a shared mailbox they write from)?"""
     sender = parsed.envelope.from_addr or ""
     responder = config.person(alert.responder)
     if responder is None or not parsed.envelope.in_reply_to + parsed.envelope.references:
