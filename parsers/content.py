@@ -275,10 +275,14 @@ _FORM_TO_FOLLOW = re.compile(
     r"|\b(?:i'll|i\s+will)\s+add\s+the\s+(?:[\w-]+\s+)?(?:id|number|reference)\b", re.IGNORECASE)
 
 
+def _words_saying(pattern: re.Pattern[str], concern: str) -> str | None:
+    found = pattern.search(concern.replace("\u2019", "'"))
+    return found.group() if found else None
+
+
 def form_to_follow(concern: str) -> str | None:
     """The words of a new mail saying the form (or the child's ID) is still to come, or None."""
-    found = _FORM_TO_FOLLOW.search(concern.replace("\u2019", "'"))
-    return found.group() if found else None
+    return _words_saying(_FORM_TO_FOLLOW, concern)
 
 
 # "Sorry - wrong ID on the starred recommendation I sent at 14:10 ... Please disregard the earlier
@@ -292,8 +296,7 @@ _NOT_THE_LAST_WORD = re.compile(
 
 def not_the_last_word(concern: str) -> str | None:
     """The words of a new mail saying it corrects one already sent, or will itself be sent again."""
-    found = _NOT_THE_LAST_WORD.search(concern.replace("\u2019", "'"))
-    return found.group() if found else None
+    return _words_saying(_NOT_THE_LAST_WORD, concern)
 
 
 def chaired_process(concern: str, rules: ParseRules) -> str | None:
@@ -959,10 +962,8 @@ def _amount_in_sentence(text: str, sent: date | None, spans: list[tuple[int, int
     if not m.group("then"):
         # "I'm only seeing them ... on Thursday, so I'm going to need a bit more time": what comes
         # before "so" is the reason, and its day is not the time asked for.
-        reason = None
-        for reason in _SO_BEFORE.finditer(text, start, m.start()):
-            pass
-        start = reason.end() if reason is not None else start
+        reasons = list(_SO_BEFORE.finditer(text, start, m.start()))
+        start = reasons[-1].end() if reasons else start
     end = min(sentence_end, m.end() + _WINDOW)
     if m.group("when"):
         named = day_at(text, m.start("when"), sent)

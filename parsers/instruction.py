@@ -1068,7 +1068,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
     before = ""  # the sentence before this one
     for start, end in sentences(text):
         sentence, told_before, before = text[start:end], before, text[start:end]
-        if _FINE_WITH_THAT.match(sentence) and _TIME_ASKED.search(told_before) and not _hedged(sentence, _FINE_WITH_THAT.match(sentence)):
+        fine = _FINE_WITH_THAT.match(sentence)
+        if fine is not None and _TIME_ASKED.search(told_before) and not _hedged(sentence, fine):
             # "Abi has asked for an extension to Friday 14th because Femi is off sick. I'm fine
             # with that - could you let her know?": the request told, then agreed to, in prose.
             prose.append(("AGREE", start, start))
