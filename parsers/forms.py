@@ -184,41 +184,49 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 
 
+_T, _TAB, _BREAKS = f"{_W}t", f"{_W}tab", (f"{_W}br", f"{_W}cr")
+_CHECKED_14, _CHECKED_LEGACY, _SYM = f"{_W14}checked", f"{_W}checked", f"{_W}sym"
+_P, _TBL, _SDT, _TR, _TC = f"{_W}p", f"{_W}tbl", f"{_W}sdt", f"{_W}tr", f"{_W}tc"
+
+
 def _paragraph_text(p: object) -> str:
     """A w:p's text with tabs, breaks and ticked content-control checkboxes."""
+    if not len(p):  # type: ignore[arg-type]
+        return ""  # an empty paragraph (a form's spacing), read a million times in a hostile one
     out: list[str] = []
     for node in p.iter():  # type: ignore[attr-defined]
         tag = node.tag
-        if tag == f"{_W}t" and node.text:
-            out.append(node.text)
-        elif tag == f"{_W}tab":
+        if tag == _T:
+            if node.text:
+                out.append(node.text)
+        elif tag == _TAB:
             out.append("\t")
-        elif tag in (f"{_W}br", f"{_W}cr"):
+        elif tag in _BREAKS:
             out.append("\n")
-        elif tag == f"{_W14}checked":
+        elif tag == _CHECKED_14:
             out.append(_CHECKED + " " if node.get(f"{_W14}val") in ("1", "true") else _UNCHECKED + " ")
-        elif tag == f"{_W}checked":  # a legacy form-field checkbox that is ticked
+        elif tag == _CHECKED_LEGACY:  # a legacy form-field checkbox that is ticked
             if node.get(f"{_W}val") in (None, "1", "true", "on"):
                 out.append(_CHECKED + " ")
-        elif tag == f"{_W}sym" and node.get(f"{_W}char", "").upper() in ("F0FE", "F078"):
+        elif tag == _SYM and node.get(f"{_W}char", "").upper() in ("F0FE", "F078"):
             out.append(_CHECKED + " ")  # Wingdings ticked box
     return "".join(out)
 
 
 def _docx_table_rows(table: object, index: Mapping[str, str]) -> list[list[str]]:
     rows: list[list[str]] = []
-    for tr in table.iterchildren(f"{_W}tr"):  # type: ignore[attr-defined]
+    for tr in table.iterchildren(_TR):  # type: ignore[attr-defined]
         cells: list[str] = []
         nested: list[list[str]] = []
-        for tc in tr.iterchildren(f"{_W}tc"):
+        for tc in tr.iterchildren(_TC):
             parts = []
             for child in tc.iterchildren():
-                if child.tag == f"{_W}p":
+                if child.tag == _P:
                     parts.append(_paragraph_text(child))
-                elif child.tag == f"{_W}tbl":
+                elif child.tag == _TBL:
                     nested.extend(_docx_table_rows(child, index))
-                elif child.tag == f"{_W}sdt":
-                    parts.extend(_paragraph_text(p) for p in child.iter(f"{_W}p"))
+                elif child.tag == _SDT:
+                    parts.extend(_paragraph_text(p) for p in child.iter(_P))
             cells.append("\n".join(x for x in parts if x.strip()))
         rows.append(_pair_lines(cells, index))
         rows.extend(nested)
@@ -260,14 +268,14 @@ def _docx_xml_lines(xml: bytes, cut: bool, rules: ParseRules) -> list[str]:
     index = label_index(rules)
     rows: list[list[str]] = []
     for child in body.iterchildren():
-        if child.tag == f"{_W}p":
+        if child.tag == _P:
             text = _paragraph_text(child)
             if text.strip():
                 rows.append(text.split("\n"))
-        elif child.tag == f"{_W}tbl":
+        elif child.tag == _TBL:
             rows.extend(_docx_table_rows(child, index))
-        elif child.tag == f"{_W}sdt":
-            for p in child.iter(f"{_W}p"):
+        elif child.tag == _SDT:
+            for p in child.iter(_P):
                 text = _paragraph_text(p)
                 if text.strip():
                     rows.append(text.split("\n"))

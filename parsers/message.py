@@ -8,6 +8,7 @@ network or the clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
@@ -21,8 +22,8 @@ from .dates import (corrected_timescale, find_dates, parse_timescale, parse_uk_d
                     the_day_written)
 from .errors import ParseError
 from .instruction import day_in_the_table, only_assent, parse_instruction, points_to_a_table, subject_instruction, typed_in_front
-from .mime import document_kind, html_to_text, read_envelope_and_soup
-from .reply import answers_in_colour, before_history, answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, strip_html_history
+from .mime import HTML_PARSER, document_kind, html_to_text, read_envelope_and_soup
+from .reply import answers_in_colour, before_history, answers_marked_with_name, cut_at_own_signature, forwarded_chain, new_text, only_signature, remove_html_history
 from .types import Envelope, ParsedMessage, ParseRules, Timescale
 
 
@@ -44,26 +45,30 @@ def _sent_date(env: Envelope, rules: ParseRules) -> date | None:
         return env.date.date()
 
 
-def _new_html(env: Envelope, soup: BeautifulSoup | None) -> BeautifulSoup | None:
-    """The HTML body with its quoted history removed, when it is needed at all.
+def _new_html(env: Envelope, soup: BeautifulSoup | None) -> tuple[BeautifulSoup | None, bool]:
+    """The HTML body with its quoted history removed, when it is needed at all, and whether any
+    history was removed.
 
     Parsing HTML is the slowest step, so it is done only when the text came from the HTML or
     the HTML holds a table (a form); most replies carry a text/plain part. ``soup`` is the body
     as the MIME layer already parsed it (HTML-only mail), or None.
     """
     if env.html is None:
-        return None
+        return None, False
     if env.text_from_html or "<table" in env.html[:_TABLE_SCAN].lower():
-        return strip_html_history(env.html, soup)
-    return None
+        if soup is None:
+            soup = BeautifulSoup(env.html, HTML_PARSER)
+        return soup, remove_html_history(soup)
+    return None, False
 
 
 _TABLE_SCAN = 500_000
 
 
-def _reply_text(env: Envelope, soup: BeautifulSoup | None) -> str:
-    if env.text_from_html and soup is not None:
+def _reply_text(env: Envelope, soup: BeautifulSoup | None, history_removed: bool) -> str:
+    if env.text_from_html and soup is not None and history_removed:
         return new_text(html_to_text(soup))
+    # (With no history marked up in the HTML, env.text is already that HTML as text.)
     return new_text(env.text)
 
 
@@ -125,6 +130,21 @@ _CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:[ \t*]*(?:\n(?:[
                               re.IGNORECASE)
 
 
+# Work per message is bounded (DESIGN §10): the readers of free text (instructions, timescales,
+# requests for time, dates, children) scan what the writer wrote several times over, so they read
+# its first MAX_READ_TEXT characters. A DRP mail's own text is a page or two; this is some forty
+# pages, and a body longer than that is a paste or a bomb. The raw message is kept whole.
+MAX_READ_TEXT = 50_000
+
+
+def _bounded(env: Envelope, text: str, what: str) -> tuple[Envelope, str]:
+    """``text`` cut at MAX_READ_TEXT characters, and ``env`` with a note when it was cut."""
+    if len(text) <= MAX_READ_TEXT:
+        return env, text
+    note = f"{what} is longer than {MAX_READ_TEXT:,} characters: only the first {MAX_READ_TEXT:,} were read"
+    return replace(env, notes=(*env.notes, note)), text[:MAX_READ_TEXT]
+
+
 def _concern_text(env: Envelope, reply_text: str) -> str:
     """The text a new alert is read from: the new text, and for a forward ("FW: Pre-Dispute
     Resolution", an IRO sending on the mail she forgot to copy) the forwarded message too."""
@@ -143,15 +163,7 @@ def _read_form(
     The body comes first because a form pasted into the mail is what the IRO sent this time; an
     attached form is read when the body is only a covering note.
     """
-    candidates: list[tuple[str, list[str]]] = []
-    if soup is not None and forms.has_table(soup):
-        candidates.append(("html", [*forms.html_form_lines(soup, rules), forms.END_OF_ROW, *reply_text.split("\n")]))
-    candidates.append(("text", reply_text.split("\n")))
-    for doc in env.documents:
-        kind = document_kind(doc.filename, doc.content_type)
-        if kind is not None:
-            candidates.append((f"{kind}:{doc.filename or 'unnamed'}", forms.document_lines(doc, kind, rules)))
-    for source, lines in candidates:
+    for source, lines in _form_candidates(env, reply_text, soup, rules):
         form = content.parse_form("\n".join(lines), rules)
         if form is None:
             continue
@@ -165,6 +177,20 @@ def _read_form(
             form["categories"] = "\n".join(ticked)
         return form, source
     return None, None
+
+
+def _form_candidates(
+    env: Envelope, reply_text: str, soup: BeautifulSoup | None, rules: ParseRules
+) -> Iterator[tuple[str, list[str]]]:
+    """Where a form may be, in the order it is looked for, each read only when the ones before
+    it held no form (an attached .docx is the costliest thing a message can ask us to read)."""
+    if soup is not None and forms.has_table(soup):
+        yield "html", [*forms.html_form_lines(soup, rules), forms.END_OF_ROW, *reply_text.split("\n")]
+    yield "text", reply_text.split("\n")
+    for doc in env.documents:
+        kind = document_kind(doc.filename, doc.content_type)
+        if kind is not None:
+            yield f"{kind}:{doc.filename or 'unnamed'}", forms.document_lines(doc, kind, rules)
 
 
 def parse_message(raw: bytes, rules: ParseRules) -> ParsedMessage:
@@ -182,8 +208,8 @@ def parse_message(raw: bytes, rules: ParseRules) -> ParsedMessage:
 
 def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) -> ParsedMessage:
     sent = _sent_date(env, rules)
-    soup = _new_html(env, parsed_html)
-    reply_text = _reply_text(env, soup)
+    soup, history_removed = _new_html(env, parsed_html)
+    reply_text = _reply_text(env, soup, history_removed)
     if env.in_reply_to or env.references:
         # In a reply the writer's own name line starts their signature (a new alert's form may
         # carry the IRO's name as a value, so it is left whole).
@@ -199,6 +225,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # A reply whose only text is its writer's signature says nothing (the decision, if any,
         # was typed in the subject); the signature and footer are not what was said.
         reply_text = ""
+    env, reply_text = _bounded(env, reply_text, "the new text")
     subject = content.strip_subject_prefixes(env.subject)
 
     reason = automatic.automatic_reason(env)
@@ -208,7 +235,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # above it, and the forwarded mail's text is no one's new text.
         reply_text = ""
 
-    concern = _concern_text(env, reply_text)
+    env, concern = _bounded(env, _concern_text(env, reply_text), "the forwarded concern's text")
     form, form_source = _read_form(env, concern, soup, rules)
     stage = content.form_stage(form.get("stage")) if form else None
     if form and stage is None:

@@ -153,6 +153,11 @@ def _is_wrote_line(lines: list[str], i: int) -> bool:
         return False
     if re.search(r"[.!?]$", first) and not _WROTE_ANY.search(first):
         return False  # a sentence of the new text, not the start of an attribution
+    window = " ".join(lines[i : i + 5])
+    if "@" not in window and not _WROTE_ANY.search(window):
+        # Both endings below need a writing verb or an address in these lines: one search
+        # instead of several a line (a table of 6,000 numbered rows is 6,000 candidates).
+        return False
     joined = first
     blanks = 0
     for j in range(i, min(i + 5, len(lines))):
@@ -794,11 +799,20 @@ def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> Beautifu
     """Parse HTML and remove the quoted history each client marks up in its own way.
 
     ``soup``, when given, is ``html`` already parsed, and is changed in place.
-    One walk over the tags collects every marker (a find_all per marker walked the tree a dozen
-    times, the slowest step of parsing an HTML reply).
     """
     if soup is None:
         soup = BeautifulSoup(html or "", HTML_PARSER)
+    remove_html_history(soup)
+    return soup
+
+
+def remove_html_history(soup: BeautifulSoup) -> bool:
+    """Remove, in place, the quoted history each client marks up in its own way; whether
+    anything was removed (when nothing was, the text of ``soup`` is unchanged).
+
+    One walk over the tags collects every marker (a find_all per marker walked the tree a dozen
+    times, the slowest step of parsing an HTML reply).
+    """
     cut: Tag | None = None
     gmail_attrs: list[Tag] = []
     doomed: list[Tag] = []
@@ -842,7 +856,7 @@ def strip_html_history(html: str, soup: BeautifulSoup | None = None) -> Beautifu
         if quote is not None:
             quote.decompose()
         prefix.decompose()
-    return soup
+    return bool(cut is not None or doomed or cite_prefixes or gmail_attrs)
 
 
 _HEADER_LINE = re.compile(r"^[\s>]*[A-Za-zÀ-ÿ][\w .\-]{0,20}\s*:\s*\S")

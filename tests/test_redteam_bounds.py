@@ -32,6 +32,7 @@ from mailbot.service import Mailbot
 from parsers import ParsedMessage, parse_message
 from parsers.content import MAX_CASE_IDS, find_case_ids
 from parsers.forms import docx_form_lines
+from parsers.message import MAX_READ_TEXT
 from parsers.mime import (
     MAX_DOCUMENTS,
     MAX_HTML_TAGS,
@@ -92,8 +93,9 @@ EXPECTED_NOTE = {
     "huge_xml": f"inflates to more than {MAX_INFLATED >> 20} MB: only its first",
     "many_elements": f"more than {MAX_XML_ELEMENTS:,} XML elements",
     "many_forms": f"more than {MAX_DOCUMENTS} attached forms: the rest were not read",
-    "dates_20000": None,
-    "dates_2mb": None,
+    # Each date is scanned by several readers: they read the first MAX_READ_TEXT characters.
+    "dates_20000": f"the new text is longer than {MAX_READ_TEXT:,} characters: only the first",
+    "dates_2mb": f"the new text is longer than {MAX_READ_TEXT:,} characters: only the first",
     "html_flat": f"the HTML body has more than {MAX_HTML_TAGS:,} tags",
     "html_nested": f"the HTML body has more than {MAX_HTML_TAGS:,} tags",
     "html_attachment": f"an attached .html form has more than {MAX_HTML_TAGS:,} tags",
