@@ -17,6 +17,7 @@ from typing import Any
 
 from parsers import ParsedMessage
 from parsers.dates import sentences
+from parsers.instruction import WRITTEN_AS_PROSE
 from parsers.content import MAX_CASE_IDS
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
@@ -113,6 +114,7 @@ def parse_rules(config: Config) -> ParseRules:
         form_labels=MappingProxyType(form_labels(config)),
         required_form_fields=tuple(forms.required),
         form_sections=MappingProxyType(dict(forms.sections)),
+        rung_titles=MappingProxyType(rung_titles(config)),
         reference_prefix=config.authority.reference_prefix,
         case_id_pattern=config.authority.case_id_pattern,
         informal_phrases=MappingProxyType(
@@ -126,6 +128,17 @@ def parse_rules(config: Config) -> ParseRules:
             }
         ),
     )
+
+
+def rung_titles(config: Config) -> dict[str, int]:
+    """Each formal rung's title, lower case, and its stage, where every process that has the
+    title puts it at the same stage (a title at two stages names none)."""
+    seen: dict[str, set[int]] = {}
+    for process in config.processes.values():
+        for rung in process.stages:
+            if rung.stage > 0 and rung.name:
+                seen.setdefault(" ".join(rung.name.lower().split()), set()).add(rung.stage)
+    return {title: stages.pop() for title, stages in seen.items() if len(stages) == 1}
 
 
 def instruction_event(instruction: Instruction | Reading, sender: str) -> d.Event:
@@ -338,7 +351,10 @@ _THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|a
                                 # "... and I'd be grateful if the tracker could move it up to her today".
                                 r"|\b(?:tracker|mailbot|mailbox)\s+(?:could|can|would|will|to)\s+(?:move|escalate|send|put|pass)\b"
                                 # "so I'd ask that this is escalated to Jamie as Assistant Director".
-                                r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b",
+                                r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b"
+                                # "I'm escalating this to Claire as Head of Service": to a rung, by its title.
+                                r"|\bescalat\w*\s+(?:this|it)\s+to\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?,?\s+(?:as|our|the)\s+(?:the\s+|our\s+)?"
+                                r"(?:head\s+of\s+service|service\s+manager|(?:assistant\s+|deputy\s+)?director|hos|ad)\b",
                                 re.IGNORECASE)
 # "I'm escalating this to Andrew now ... Andrew - please can you pick this up as a Stage 4?": the
 # manager moving the alert to a rung, named as such in the next breath.
@@ -438,6 +454,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
                          reason="agrees, but no request for more time is pending: recorded as a note")
         if ins is not None and ins.verb in DECISIONS + ("STATUS",):
             reading = read_instruction(ins, alert, config, sent)
+            if reading.verb == "ESCALATE" and ins.prose and reading.doubt == WRITTEN_AS_PROSE \
+                    and parsed.form_stage is not None and parsed.form_stage > alert.stage \
+                    and reading.target_stage in (None, parsed.form_stage):
+                # "... so I am escalating it to you at Stage 2" over the Stage 2 form: the words
+                # and the form say the same, and the form is how the procedure escalates.
+                reading = replace(reading, target_stage=parsed.form_stage, doubt=None)
             # A decision the sender can never give, however it was meant (a CP Chair's "I want
             # this referred to CAFCASS"): asking would only lead to a refusal, so the domain
             # refuses it now, with the reason.

@@ -1183,7 +1183,18 @@ _RAISING_STAGE = re.compile(
 )
 
 
-def stated_stage(subject: str, text: str) -> int | None:
+@lru_cache(maxsize=16)
+def _raising_at_a_rung(titles: tuple[str, ...]) -> re.Pattern[str] | None:
+    """"I am raising this with you directly, at Head of Service level": the rung by its title."""
+    if not titles:
+        return None
+    named = "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(titles, key=len, reverse=True))
+    return re.compile(
+        r"\b(?:rais(?:e|ing)|start(?:ing)?|bring(?:ing)?|tak(?:e|ing)|open(?:ing)?)\b[^.!?\n]{0,80}?"
+        rf"\bat\s+(?:the\s+)?(?P<title>{named})\s+(?:level|stage)\b", re.IGNORECASE)
+
+
+def stated_stage(subject: str, text: str, rung_titles: Mapping[str, int] | None = None) -> int | None:
     """The formal stage that a mail with no form says it raises: in the subject ("Stage 2 DRP",
     "DRP - Stage 1") or in the first paragraphs ("I'm raising a Stage 1 dispute", "I am raising
     this at Stage 2 of the DRP"). A stage named as history ("a Stage 1 alert was raised in
@@ -1211,6 +1222,14 @@ def stated_stage(subject: str, text: str) -> int | None:
         value = stage_number(f"stage {m.group('n') or m.group('n2')}")
         if value:
             return value
+    at_a_rung = _raising_at_a_rung(tuple(rung_titles or ()))
+    if at_a_rung is not None:
+        # Only the writer's own present act, in the subject or the opening paragraphs.
+        for source in (subject, head):
+            for m in at_a_rung.finditer(source):
+                window = source[max(0, m.start() - 30) : m.end()]
+                if not re.search(r"\b(?:was|were|had|previous|previously|last|earlier|already|if|will|would)\b", window, re.IGNORECASE):
+                    return rung_titles[" ".join(m.group("title").lower().split())]
     return None
 
 

@@ -246,10 +246,17 @@ def date_at(text: str, pos: int, sent: date | None) -> tuple[date, int] | None:
         coming = _from_match(m, sent) if week is not None else None
         if coming is not None:
             return coming + timedelta(days=7), week.end()
+        # "by Friday next week": that weekday in the calendar week after the one it was sent in
+        # (sent on a Thursday, not the next day).
+        next_week = _NEXT_WEEK_AFTER.match(text, m.end())
+        if next_week is not None and sent is not None:
+            monday = sent - timedelta(days=sent.weekday()) + timedelta(days=7)
+            return monday + timedelta(days=WEEKDAYS[m.group("wd3").lower()]), next_week.end()
     found = _from_match(m, sent)
     return None if found is None else (found, m.end())
 
 
+_NEXT_WEEK_AFTER = re.compile(r",?\s+(?:of\s+)?next\s+week\b(?!\s*(?:'s|ending|commencing|beginning))", re.IGNORECASE)
 _GAP_TO_DAY = re.compile(r",?\s+(?=(?:the\s+)?\d)")  # "Wednesday 19th", "the Thursday, the 10th"
 _WEEKDAY_ABBR = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?(?!\s*\d)", re.IGNORECASE)
 _WEEKDAY_ABBR_DAY = re.compile(r"(weds|wed|thurs|thur|thu|tues|tue|mon|fri)\b\.?\s+(?=(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b)",

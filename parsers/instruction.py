@@ -101,6 +101,8 @@ _TARGET_END = re.compile(
     r"who|which|to\s+(?:respond|review|consider|look)|asap|today|now|by|within|thanks?|this\s+(?:week|morning|afternoon)|tomorrow|next\s+week)\b.*$",
     re.IGNORECASE,
 )
+# The doubt of a decision read from prose alone ("so I am escalating it to you at Stage 2").
+WRITTEN_AS_PROSE = "written as prose, not as an instruction word"
 # Prose that plainly states a decision without a command: read, then confirmed with the IRO.
 _PROSE = (
     ("RESOLVED", re.compile(
@@ -108,6 +110,8 @@ _PROSE = (
         r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # "I'm satisfied with that and I'll close this one down."
         r"|\b(?:i'll|we'll)\s+(?:(?:now|just)\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+one)?(?:\s+(?:down|off))?\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
+        # "so I am closing this DRP as resolved" (said as done; from a manager, not theirs to do).
+        r"|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:now\s+)?closing\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+(?:drp|alert|dispute|one))?(?:\s+(?:down|off|as\s+resolved))?\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
         r"|(?:can|could|shall)\s+(?:we|i)\s+(?:now\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))"
         # MiCare calls the dispute a "recommendation": "the recommendation can be closed as resolved".
@@ -600,10 +604,17 @@ _OPENS_PART_RESOLVED = re.compile(r"^\W*(?:(?:resolved|closed|sorted)\s+in\s+par
 _FOR_ONE_PART = re.compile(r"\s+(?:re|regarding|as\s+regards|for\s+(?:the|this|that))\s+\w"
                            # "Resolved as far as the placement plan goes" (not "as far as I'm concerned").
                            r"|\s+as\s+far\s+as\s+(?:the|this|that|his|her|their|(?-i:[A-Z])[\w'’-]+['’]s)\s+[^.;!?\n]{1,60}?\s+(?:goes|go|is\s+concerned|are\s+concerned)\b"
+                           # "That's resolved as far as Leo is concerned": one child of the alert's.
+                           r"|\s+as\s+far\s+as\s+(?-i:[A-Z][a-z'’-]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z'’-]+))?\s+(?:is|are)\s+concerned\b"
                            r"|\s+for\s+(?-i:[A-Z][a-z'’\-]+)\b(?!['’]s)(?!\s+(?:and|&)\s)", re.IGNORECASE)
-# "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told.
+# "escalate Maya's part", "escalate the PEP bit": one part of the concern named as what goes up.
+_ONE_PART_OF_IT = re.compile(
+    r"\s+(?:(?-i:[A-Z][\w-]*)['’]s|this|that|the|his|her|their|(?:the\s+)?(?-i:[A-Z]{2,}))(?:\s+[\w-]+)?\s+(?:part|bit|element|aspect|half)\b",
+    re.IGNORECASE)
+# "Agreed with Hannah and Simon this morning: ...": an agreement reached with people, told; and
+# "A matching plan ..., with a timetable, agreed with Omar." (a form's cell): what was agreed.
 _AGREED_WITH_PEOPLE = re.compile(
-    r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
+    r"\s+with\s+(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))*\s*(?::|\.|;|$|\s+(?:this\s+morning|this\s+afternoon|today|yesterday|on\s+the\s+phone|earlier)\b)",
     re.IGNORECASE)
 # "so I agree with Aisha that this needs to go up": agreeing with a person's view, not with a
 # request for time.
@@ -1277,6 +1288,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # "Resolved re the pathway plan, thanks Sophie - but I'm not happy about the
             # accommodation": one part said resolved; whether the alert may close is asked.
             doubt = "only part of the concern is said to be resolved"
+        elif doubt is None and verb == "ESCALATE" and _ONE_PART_OF_IT.match(text, after):
+            # "Please escalate Maya's part to Ruth" (the alert is for Maya and Leo): an alert
+            # goes up the ladder whole; whether all of it should is asked.
+            doubt = "only part of the concern is said to go up"
         elif doubt is None and verb not in ("RESOLVED", "NOTE", "STATUS") and _OPENS_PART_RESOLVED.match(text):
             # "Resolved in part - thanks Grace, ... so please escalate the PEP to Vikram": the
             # reply opens with a decision of its own, for part of the concern; which stands for
@@ -1312,7 +1327,7 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                     args = named
                     break
         args.pop("unusable", None)
-        doubt = "written as prose, not as an instruction word"
+        doubt = WRITTEN_AS_PROSE
         asked_back = _asked_back(text)
         if asked_back is not None:
             # "I'm happy to agree the extra week ... Can you confirm whether you mean ...?"

@@ -241,7 +241,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
     if form and stage is None:
         # A form with no stage field, in a mail whose subject or opening names it ("Stage 1 -
         # Starred Recommendation - ..."): the stage is given, just not under a label.
-        stage = content.stated_stage(env.subject, concern)
+        stage = content.stated_stage(env.subject, concern, rules.rung_titles)
     case_ids = content.find_case_ids(env.subject, concern, form, rules)
     # A required field counts as given when the mail says it elsewhere (the child's ID in the
     # subject or beside the name, under a label the form list does not know).
@@ -264,7 +264,7 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # e-mail as my Pre-Dispute Resolution e-mail under the alerts procedure".
         declared = _DECLARES_ITSELF.search(concern)
         informal = content.matching_processes(declared.group(), rules.informal_phrases) if declared else ()
-    stated_stage = None if form else content.stated_stage(subject, concern)
+    stated_stage = None if form else content.stated_stage(subject, concern, rules.rung_titles)
     declined = None
     if not (env.in_reply_to or env.references) and form is None:
         # ("Not a pre-dispute: I am raising Stage 1" raises Stage 1; "I'll raise a Stage 1 next

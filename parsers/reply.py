@@ -455,6 +455,18 @@ def _is_quoted(line: str) -> bool:
 _LINK_TAIL = re.compile(r"^\s*(?:\S*[=/_?&#%]\S*|\(?https?://\S+\)?\s*>?)\s*$")
 
 
+def _block_holds_an_inline_reply(lines: list[str], start: int) -> bool:
+    """The message under the header block at ``start`` opens with its own "On ... wrote:" over
+    ">" quotes: an earlier inline reply, quoted whole. The lines between its quotes are that
+    writer's answers (history), not the sender's ("STATUS please" over the IRO's inline reply to
+    the manager, whose "Please escalate" is the IRO's of last week)."""
+    blank = next((j for j in range(start + 1, min(start + 14, len(lines))) if not lines[j].strip()), None)
+    if blank is None or not any(_is_header_block(lines, j) or _is_outlook_block(lines, j) for j in range(start, blank)):
+        return False  # (a signature over an attribution: the sender's own inline reply follows)
+    first = next((j for j in range(blank, min(blank + 4, len(lines))) if lines[j].strip()), None)
+    return first is not None and not _is_quoted(lines[first]) and _is_wrote_line(lines, first)
+
+
 def _inline_answers(rest: list[str]) -> list[str]:
     """The sender's own lines between ">" quotes after an attribution line (an inline reply).
 
@@ -746,7 +758,7 @@ def new_text(text: str, _carried: int = 0) -> str:
         after = _inline_answers([lines[start], *rest])
         if not after and not top:
             after = _below_quote(rest)
-    elif start < len(lines):
+    elif start < len(lines) and not _block_holds_an_inline_reply(lines, start):
         # Inline answers under an Outlook block or "-----Original Message-----" whose original
         # is ">"-quoted ("Answers below"): the sender's lines between the quotes.
         after = _inline_answers(lines[start:])

@@ -114,6 +114,9 @@ class ParseRules:
     # Added (issue 4): form section headings that say the stage when filled in (the Mosaic
     # authority's form: "Section 2" is the informal stage, "Section 3" stage 1, ...).
     form_sections: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # Added (sealed68): each rung's title and its stage ("head of service": 3), where every
+    # process agrees, so that "raising this at Head of Service level" names the stage.
+    rung_titles: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     # Added: relative dates ("by Friday") are resolved against the day the mail was sent in the
     # authority's own time zone, not the sender's offset.
     timezone: str = "Europe/London"
