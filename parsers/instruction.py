@@ -126,6 +126,9 @@ _PROSE = (
         r"|(?:\b(?:i'm|i\s+am|am)\s+(?:now\s+|quite\s+|very\s+)?|(?:^|[,;:!-])\s*)(?:happy|content|satisfied)\s+with\s+(?:this|that|the\s+(?:response|plan|update)|your\s+(?:response|plan|update))(?:\s+now)?\s*(?:[.!,;]|$)"
         # "I think we can call it resolved now the carers have agreed".
         r"|(?:we|i)\s+(?:can|could)\s+(?:(?:now|probably|possibly)\s+)*call\s+(?:this|it)(?:\s+one)?\s+(?:resolved|closed|concluded)"
+        # "I don't think the DRP needs to stay open", "this one doesn't need to stay open".
+        r"|(?:don't|do\s+not)\s+think\s+(?:the|this|it)(?:\s+(?:drp|alert|dispute|one|recommendation))?\s+needs\s+to\s+(?:stay|remain|be\s+kept|be\s+left)\s+open"
+        r"|(?:the|this|it)(?:\s+(?:drp|alert|dispute|one|recommendation))?\s+(?:doesn't|does\s+not|no\s+longer)\s+needs?\s+to\s+(?:stay|remain|be\s+kept|be\s+left)\s+open"
         # "From my side there's nothing further needed on this one", "I don't think there's
         # anything further I need from you on this one".
         r"|(?:there's|there\s+is)\s+nothing\s+(?:further|more|else)\s+(?:needed|required)\s+(?:on|for)\s+(?:this|my\s+part)"
@@ -276,7 +279,8 @@ _PROSE = (
         r"|\b(?:this|it)\s+now\s+goes(?:\s+up|\s+straight|\s+directly)?(?=\s+to\s+stage\s+\w+)"
         # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
         r"|\b(?:this|it)\s+should\s+(?:now\s+|probably\s+)?go(?:\s+up)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
-        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
+        # ("Thank you for escalating this to me": thanked for, not asked for.)
+        r"|(?<!\bfor\s)(?<!\babout\s)\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         # ("I want his part escalated to Marcus": one child's part of a sibling alert.)
         r"|\b(?:asked|asks|want|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue)|(?:his|her|their|the\s+other)\s+part)\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
@@ -379,7 +383,12 @@ def _command(sentence: str) -> tuple[str, int] | None:
     """(verb, offset after it) when a clause of the sentence is a command ("Not resolved -
     escalate to stage 2" holds one in its second clause); a status question is one too."""
     start = 0
-    for clause_end in [m for m in _CLAUSE.finditer(sentence)] + [None]:
+    ends = list(_CLAUSE.finditer(sentence))
+    if _CONDITION_FIRST.match(sentence):
+        # "If there's no response by Friday please escalate it to Jo": the condition typed
+        # without its comma ends where the request starts (and is asked about as a condition).
+        ends = sorted(ends + list(_REQUEST_AFTER_CONDITION.finditer(sentence)), key=lambda m: m.start())
+    for clause_end in ends + [None]:
         end = clause_end.start() if clause_end else len(sentence)
         found = _clause_command(sentence[start:end]) if clause_end else _clause_command(sentence[start:])
         # "Stage 3 Jo Whitfield, 14/04/2027, extended to 23/04/2027": a participle after a date
@@ -395,6 +404,9 @@ def _command(sentence: str) -> tuple[str, int] | None:
     if _status_question(sentence):
         return "STATUS", len(sentence)
     return None
+
+
+_REQUEST_AFTER_CONDITION = re.compile(r"\s+(?=(?:please|pls|kindly)\s+[a-z])", re.IGNORECASE)
 
 
 _INSTRUCTION_FRAME = re.compile(
@@ -467,6 +479,11 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
                 return None
             # "Escalate or extend? Honestly not sure.": the choice weighed, not made.
             if _OR_ANOTHER_DECISION.match(sentence, word.end()):
+                return None
+            # "Thank you for escalating this to me", "sorry for extending it again": the deed
+            # named after "for" or "about" is thanked or apologised for, not asked for.
+            if token.endswith("ing") and not word.group().isupper() and index > 0 and \
+                    words[index - 1].group().lower() in ("for", "about", "since"):
                 return None
             # "I am now escalating this to the DCS": the writer telling what they are doing, as
             # "I am now making a referral to Cafcass" is: prose, read and confirmed (issue 8).
