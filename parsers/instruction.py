@@ -279,8 +279,7 @@ _PROSE = (
         r"|\b(?:this|it)\s+now\s+goes(?:\s+up|\s+straight|\s+directly)?(?=\s+to\s+stage\s+\w+)"
         # "Do you think this should now go to Ruth at Stage 2?": to a rung or a person named.
         r"|\b(?:this|it)\s+should\s+(?:now\s+|probably\s+)?go(?:\s+up)?(?=\s+to\s+(?:(?-i:[A-Z][a-z]+)|stage\s+\w+)\b)"
-        # ("Thank you for escalating this to me": thanked for, not asked for.)
-        r"|(?<!\bfor\s)(?<!\babout\s)\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
+        r"|\bescalat(?:e|ing)\s+(?:this|it|the\s+(?:matter|concern|dispute|alert))(?=\s+(?:to|up)\b)"
         # Relayed: "she has asked for this to be escalated to Bridget at stage 4".
         # ("I want his part escalated to Marcus": one child's part of a sibling alert.)
         r"|\b(?:asked|asks|want|wants|would\s+like|wishes)\s+(?:for\s+|that\s+)?(?:this|it|the\s+(?:matter|concern|dispute|alert|drp|case|issue)|(?:his|her|their|the\s+other)\s+part)\s+(?:to\s+be\s+|is\s+|be\s+)?escalated",
@@ -406,6 +405,9 @@ def _command(sentence: str) -> tuple[str, int] | None:
     return None
 
 
+# "Thank you for escalating this to me": the deed after "for" or "about" is thanked or
+# apologised for, not asked for (searched just before a prose match).
+_THANKED_FOR = re.compile(r"\b(?:for|about)\s+$", re.IGNORECASE)
 _REQUEST_AFTER_CONDITION = re.compile(r"\s+(?=(?:please|pls|kindly)\s+[a-z])", re.IGNORECASE)
 
 
@@ -1115,7 +1117,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
             if m and not _NEGATED_BEFORE.search(_own_clause(sentence, m.start())) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]) \
-                    and not _LEAVES_IT_TO_YOU.search(sentence, m.end()):
+                    and not _LEAVES_IT_TO_YOU.search(sentence, m.end()) \
+                    and not _THANKED_FOR.search(sentence, max(0, m.start() - 8), m.start()):
                 if not _hedged(sentence, m):
                     prose.append((verb, start, start + m.end()))
                     break
