@@ -483,6 +483,12 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
             return Route(FORM, "processed", d.Escalate(sender, parsed.form_stage, days, until),
                          reading=Reading("ESCALATE", parsed.form_stage, days, until, words="the form's stage"))
         return Route(IRO_REPLY, "processed", d.AddNote(sender), reason="no instruction word: recorded as a note")
+    if person.has_role("iro", "cp_chair") and sender != alert.responder and (ins is None or ins.verb in ("NOTE", "STATUS")):
+        # "Dev Sharma here - I'm covering Kate's cases ... I still need a date for the PEP
+        # meeting": another IRO's update in the thread is an IRO's note, not the manager's
+        # response (the clock runs on). A decision from them is refused below, as before.
+        return Route(IRO_REPLY, "processed", d.AddNote(sender),
+                     reason="an IRO who did not raise the alert, giving no decision: recorded as a note")
     # ("Please treat this as escalated to the next stage" asks the record to change, as "treat
     # this as resolved" does: not a manager's own work.)
     # A manager's reply is their response, whatever words it uses; a decision in it ("Resolved -

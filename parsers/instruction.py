@@ -110,6 +110,8 @@ _PROSE = (
         r"\b(?:(?:we|i)\s+(?:can|could|will|shall)\s+(?:(?:now|probably|possibly|just)\s+)*close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # "I'm satisfied with that and I'll close this one down."
         r"|\b(?:i'll|we'll)\s+(?:(?:now|just)\s+)?close\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+one)?(?:\s+(?:down|off))?\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
+        # "I'm happy to close my concern on that basis", "content to close this now".
+        r"|\b(?:i'm|i\s+am)\s+(?:now\s+|quite\s+)?(?:happy|content|prepared|willing)\s+to\s+(?:now\s+)?close\s+(?:my\s+concern|this(?:\s+one)?|it|the\s+(?:alert|dispute|drp|matter|concern))\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # "so I am closing this DRP as resolved" (said as done; from a manager, not theirs to do).
         r"|\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:now\s+)?closing\s+(?:this|it|the\s+(?:alert|dispute|drp|matter|concern))(?:\s+(?:drp|alert|dispute|one))?(?:\s+(?:down|off|as\s+resolved))?\b(?!\s+(?:on|in)\s+(?:mosaic|micare|lcs|the\s+(?:system|file|case)))"
         # Asked, not stated: "Can we close this now?" from the IRO is the decision put as a question.
@@ -407,6 +409,8 @@ def _command(sentence: str) -> tuple[str, int] | None:
 
 # "Thank you for escalating this to me": the deed after "for" or "about" is thanked or
 # apologised for, not asked for (searched just before a prose match).
+_KEPT_OPEN = re.compile(r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to|we'll|we\s+will|i'm|i\s+am)\s+(?:just\s+)?"
+                        r"(?:keep|keeping|leave|leaving|hold|holding)\s+(?:this|it)(?:\s+one)?\s+open\b", re.IGNORECASE)
 _THANKED_FOR = re.compile(r"\b(?:for|about)\s+$", re.IGNORECASE)
 _REQUEST_AFTER_CONDITION = re.compile(r"\s+(?=(?:please|pls|kindly)\s+[a-z])", re.IGNORECASE)
 
@@ -1116,6 +1120,10 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             continue
         for verb, pattern in _PROSE:
             m = pattern.search(sentence)
+            if m and verb == "RESOLVED" and _KEPT_OPEN.search(sentence):
+                # "I'll keep this open until the visit is written up on LCS, then I'll close it":
+                # it stays open now; the closing is a plan for later, told.
+                continue
             if m and not _NEGATED_BEFORE.search(_own_clause(sentence, m.start())) and not _LEFT_TO_THE_READER.search(sentence[: m.start()]) \
                     and not _LEAVES_IT_TO_YOU.search(sentence, m.end()) \
                     and not _THANKED_FOR.search(sentence, max(0, m.start() - 8), m.start()):

@@ -254,6 +254,11 @@ _DECISION_LINE = re.compile(r"^\s*(?:agreed?|resolved|escalate|extend(?:ed)?|wit
                             re.IGNORECASE)
 
 
+# "RESOLVED - thank you Liam, I'm closing this one." under an answer that ends "Thanks.": a line
+# opening with an instruction word in capitals, as the notices ask, is the reply, not a signature.
+_CAPITAL_COMMAND = re.compile(r"^\s*(?:RESOLVED|ESCALATE|EXTEND|AGREE|AGREED|WITHDRAW|CAFCASS|NOTE|STATUS)\b")
+
+
 _FOOTER_RULE = re.compile(r"^\s*([*=_~#-])\1{9,}\s*$")
 
 
@@ -274,7 +279,7 @@ def _sign_off_start(lines: list[str]) -> int:
                 rest = rest[:rule]
             if len(rest) <= _SIGNATURE_LINES_MAX and all(
                 len(r.strip()) <= _SIGNATURE_LINE_MAX or _DISCLAIMER.search(r) for r in rest
-            ) and not any(_DECISION_LINE.match(r) for r in rest):
+            ) and not any(_DECISION_LINE.match(r) or _CAPITAL_COMMAND.match(r) for r in rest):
                 return i
         if line.strip():
             seen_text = True
