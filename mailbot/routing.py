@@ -390,7 +390,9 @@ _RAISED_ON_THE_WRONG_CHILD = re.compile(r"\bwrong\s+(?:child|young\s+person|sibl
 
 # "... and Daniel needs to see this now": the person the writer means to have it.
 _NEEDS_TO_SEE = re.compile(r"\b(?P<name>(?-i:[A-Z][a-z'’\-]+))\s+(?:now\s+)?(?:needs|has|ought|should|must)\s+(?:to\s+)?"
-                           r"(?:see|look\s+at|pick\s+up|respond\s+to|deal\s+with|have\s+sight\s+of)\s+(?:this|it)\b")
+                           r"(?:see|look\s+at|pick\s+up|respond\s+to|deal\s+with|have\s+sight\s+of)\s+(?:this|it)\b"
+                           # "ESCALATE to stage 3 - over to Daniel please": whom it is handed to.
+                           r"|\b(?:over|across|up)\s+to\s+(?P<name2>(?-i:[A-Z][a-z'’\-]+))\b")
 
 
 def another_rung_to_see_it(parsed: ParsedMessage, reading: Reading, alert: d.Alert, config: Config) -> str | None:
@@ -401,7 +403,7 @@ def another_rung_to_see_it(parsed: ParsedMessage, reading: Reading, alert: d.Ale
         return None
     process = config.processes[alert.process]
     for said in _NEEDS_TO_SEE.finditer(parsed.reply_text or ""):
-        stage = first_name_rung(config, process, said.group("name"))
+        stage = first_name_rung(config, process, said.group("name") or said.group("name2"))
         if stage is not None and stage != reading.target_stage:
             return (f"the escalation names stage {reading.target_stage}, but the person the mail says must see it "
                     f"is at stage {stage}")

@@ -183,6 +183,20 @@ def asks_about_the_process(subject: str) -> str | None:
     return _words_in(_QUESTION_SUBJECT, subject, "")
 
 
+# "Pre-dispute resolution emails for CP - do they come here too?": the process named in a subject
+# that is itself a question.
+_PROCESS_QUESTION_SUBJECT = re.compile(
+    r"\b(?:pre[\s-]*drp|drp|pre[\s-]*dispute(?:\s+resolution)?|dispute\s+resolution|drp\s+mailbox|tracker)\b[^?\n]{0,100}\?\s*$",
+    re.IGNORECASE)
+
+
+def asks_a_question_of_the_process(subject: str) -> str | None:
+    """The subject, when it names the process and is a question ("Pre-dispute resolution emails
+    for CP - do they come here too?"); the caller asks this only of a mail naming no child."""
+    found = _PROCESS_QUESTION_SUBJECT.search(normalise(subject or ""))
+    return " ".join(found.group().split()) if found else None
+
+
 def _words_in(pattern: re.Pattern[str], subject: str, text: str) -> str | None:
     """The first words ``pattern`` finds in the subject, else in the text, as one line."""
     for where in (subject or "", text or ""):

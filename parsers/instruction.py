@@ -128,6 +128,10 @@ _PROSE = (
         r"|(?:\b(?:i'm|i\s+am|am)\s+(?:now\s+|quite\s+|very\s+)?|(?:^|[,;:!-])\s*)(?:happy|content|satisfied)\s+with\s+(?:this|that|the\s+(?:response|plan|update)|your\s+(?:response|plan|update))(?:\s+now)?\s*(?:[.!,;]|$)"
         # "I think we can call it resolved now the carers have agreed".
         r"|(?:we|i)\s+(?:can|could)\s+(?:(?:now|probably|possibly)\s+)*call\s+(?:this|it)(?:\s+one)?\s+(?:resolved|closed|concluded)"
+        # "... I don't think I need to take this any further", "no need to take this further".
+        # (The writer's own: "I don't think we need to take this any further" from a manager is
+        # their view of their response.)
+        r"|(?:(?:don't|do\s+not)\s+think\s+i\s+need\s+to|(?:there's|there\s+is)\s+no\s+need\s+for\s+me\s+to)\s+take\s+(?:this|it|the\s+(?:matter|concern|dispute|alert|drp))(?:\s+one)?\s+(?:any\s+)?further\b"
         # "I don't think the DRP needs to stay open", "this one doesn't need to stay open".
         r"|(?:don't|do\s+not)\s+think\s+(?:the|this|it)(?:\s+(?:drp|alert|dispute|one|recommendation))?\s+needs\s+to\s+(?:stay|remain|be\s+kept|be\s+left)\s+open"
         r"|(?:the|this|it)(?:\s+(?:drp|alert|dispute|one|recommendation))?\s+(?:doesn't|does\s+not|no\s+longer)\s+needs?\s+to\s+(?:stay|remain|be\s+kept|be\s+left)\s+open"
@@ -1016,6 +1020,11 @@ _TO_BE_DECIDED = re.compile(r"\b(?:let\s+(?:you|you\s+all|everyone|them|him|her)
                             r"(?:whether|if)\b[^.;:!?,]*$", re.IGNORECASE)
 _FOR_NOW = re.compile(r"\s*(?:for\s+now|for\s+the\s+(?:time\s+being|moment)|at\s+the\s+moment)\b", re.IGNORECASE)
 _IMPERSONAL_ESCALATION = re.compile(r"\b(?:needs?|has|ought|must)\s+to\s+go\b|\bshould\s+(?:now\s+)?go\b", re.IGNORECASE)
+_TREAT_THE_RECORD = re.compile(r"\b(?:please|pls|can\s+you|could\s+you)\s+(?:treat|mark|record|log|consider)\s+(?:this|it)\b", re.IGNORECASE)
+# "Resolved from my point of view once I have the updated plan": resolved when something has
+# happened, not yet (right after the word; "... and send the reference once I have it" is not).
+_ONCE_AFTER = re.compile(r"\s*,?\s*(?:(?:from\s+(?:my|our)\s+(?:point\s+of\s+view|side|perspective)|for\s+me|as\s+far\s+as\s+i'm\s+concerned),?\s+)?"
+                         r"once\s+(?:i|we|i've|we've|the|this|that|it|his|her|their)\b", re.IGNORECASE)
 _AS_MY_DECISION = re.compile(r"\bas\s+my\s+(?:formal\s+)?(?:escalation|decision|instruction)\b", re.IGNORECASE)
 _UNTIL_THEN = re.compile(r"\b(?:until|till|til|to)\s+then\b", re.IGNORECASE)
 
@@ -1139,6 +1148,9 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
                     # to Stage 2" is their brief, not a decision to ask about.)
                     continue
                 if _AS_MY_DECISION.search(m.group()) or _OWN_DECISION_ASKED.search(m.group()) or (
+                        # "If I don't have the visit record by Monday, please treat this as
+                        # escalated to the next stage": the record asked to change, on a condition.
+                        _TREAT_THE_RECORD.search(sentence, 0, m.end()) and _IF_OR_UNLESS.search(sentence)) or (
                         _ASKS_LEAVE_TO_CLOSE.search(m.group()) and sentence.rstrip().endswith("?")) or (
                         verb == "RESOLVED" and _CALL_IT_RESOLVED.search(m.group())) or (
                         verb == "ESCALATE" and _IMPERSONAL_ESCALATION.search(m.group())
@@ -1308,6 +1320,8 @@ def parse_instruction(reply_text: str, sent: date | None) -> Instruction | None:
             # "... we are done here. Please close this one.": closed as resolved, or withdrawn?
             # Without the word "resolved" anywhere, the IRO is asked which.
             doubt = "'close' may mean resolved or withdrawn"
+        elif doubt is None and verb == "RESOLVED" and _ONCE_AFTER.match(text, after):
+            doubt = "the concern is said to be resolved once something else has happened"
         elif doubt is None and verb == "RESOLVED" and _FOR_NOW.match(text, after):
             # "Resolved for now, thank you - but ... if Dom hasn't seen him by Wednesday I will
             # be escalating": settled only for the time being; whether the alert closes is asked.
@@ -1514,6 +1528,7 @@ def _inside_a_statement(head: str) -> str | None:
 # Friday"): whether it stands is the IRO's to say once the condition is met or not.
 _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+long\s+as|so\s+long\s+as"
                         r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on"
+
                         # "please escalate if nothing from Dana by Wednesday": a decision for later.
                         r"|(?:if|unless)\s+(?:there'?s\s+|there\s+is\s+)?(?:still\s+)?(?:nothing|no\s+(?:response|reply|answer|update|word))"
                         r"|(?:if|unless)\s+(?:\w+\s+){0,3}?(?:hasn't|has\s+not|haven't|have\s+not|doesn't|does\s+not|isn't|is\s+not|don't|do\s+not)"

@@ -280,7 +280,8 @@ def _parse(env: Envelope, rules: ParseRules, parsed_html: BeautifulSoup | None) 
         # alerts in general, naming no child, however many stages it names; "Question re
         # pre-DRP timescales": a question about the process, whatever case it mentions.
         declined = (content.asks_for_figures(subject, concern) if not case_ids else None) \
-            or content.asks_about_the_process(subject)
+            or content.asks_about_the_process(subject) \
+            or (content.asks_a_question_of_the_process(subject) if not case_ids else None)
         if declined is not None:
             informal, stated_stage = (), None
     hint = content.process_hint(subject, form, rules)
