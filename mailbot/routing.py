@@ -18,7 +18,7 @@ from typing import Any
 from parsers import ParsedMessage
 from parsers.dates import sentences
 from parsers.instruction import WRITTEN_AS_PROSE
-from parsers.content import MAX_CASE_IDS
+from parsers.content import MAX_CASE_IDS, rung_title_alternation
 from parsers.types import DEFAULT_FORM_LABELS, CategoryRule, Instruction, ParseRules
 
 from . import domain as d
@@ -351,11 +351,20 @@ _THE_DRP_UP_A_RUNG = re.compile(r"\bescalat\w*\s+(?:this|the)\s+(?:drp|dispute|a
                                 # "... and I'd be grateful if the tracker could move it up to her today".
                                 r"|\b(?:tracker|mailbot|mailbox)\s+(?:could|can|would|will|to)\s+(?:move|escalate|send|put|pass)\b"
                                 # "so I'd ask that this is escalated to Jamie as Assistant Director".
-                                r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b"
-                                # "I'm escalating this to Claire as Head of Service": to a rung, by its title.
-                                r"|\bescalat\w*\s+(?:this|it)\s+to\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?,?\s+(?:as|our|the)\s+(?:the\s+|our\s+)?"
-                                r"(?:head\s+of\s+service|service\s+manager|(?:assistant\s+|deputy\s+)?director|hos|ad)\b",
+                                r"|\b(?:ask|request)\s+that\s+(?:this|it)\s+(?:is|be)\s+escalated\b",
                                 re.IGNORECASE)
+
+
+def _to_a_rung_by_title(words: str, config: Config, alert: d.Alert) -> bool:
+    """"I'm escalating this to Claire as Head of Service": the alert sent to a person named with
+    the title of one of its process's rungs above the current stage (the configuration's titles,
+    and their initials: "our HoS")."""
+    titles = [rung.name for rung in config.processes[alert.process].stages if rung.stage > alert.stage and rung.name]
+    titles += ["".join(word[0] for word in title.split()) for title in titles if len(title.split()) > 1]
+    if not titles:
+        return False
+    return re.search(r"\bescalat\w*\s+(?:this|it)\s+to\s+(?-i:[A-Z][a-z]+)(?:\s+(?-i:[A-Z][a-z]+))?,?\s+(?:as|our|the)\s+"
+                     rf"(?:the\s+|our\s+)?(?:{rung_title_alternation(titles)})\b", words, re.IGNORECASE) is not None
 # "I'm escalating this to Andrew now ... Andrew - please can you pick this up as a Stage 4?": the
 # manager moving the alert to a rung, named as such in the next breath.
 _PICKED_UP_AS_A_STAGE = re.compile(r"\b(?:pick|take)\s+(?:this|it)\s+(?:up|on|over)\s+as\s+(?:a\s+|the\s+)?stage\s*\w+\b",
@@ -512,7 +521,8 @@ def route_reply(parsed: ParsedMessage, alert: d.Alert, config: Config) -> Route:
     # extend" is about their own work.
     if ins is not None and ins.verb in DECISIONS and not ins.quoted and (
         not ins.prose or ins.verb in ("RESOLVED", "WITHDRAW") or _ASKS_THE_RECORD.search(ins.words)
-        or (ins.verb == "ESCALATE" and (_THE_DRP_UP_A_RUNG.search(ins.words) or _PICKED_UP_AS_A_STAGE.search(parsed.reply_text)))
+        or (ins.verb == "ESCALATE" and (_THE_DRP_UP_A_RUNG.search(ins.words) or _to_a_rung_by_title(ins.words, config, alert)
+                                        or _PICKED_UP_AS_A_STAGE.search(parsed.reply_text)))
     ) and (ins.verb != "AGREE" or alert.pending_extension is not None):
         refused = Reading(ins.verb, ins.stage, words=ins.words)
     if refused is not None and refused.verb not in ("EXTEND", "AGREE") and not ins.prose and sender != alert.responder:

@@ -1197,12 +1197,18 @@ _RAISING_STAGE = re.compile(
 )
 
 
+def rung_title_alternation(titles: Iterable[str]) -> str:
+    """The rungs' titles ("Head of Service", ...) as one regex alternation, longest first, any
+    run of blanks between their words; the routing reads rungs named by title with it too."""
+    return "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(set(titles), key=len, reverse=True))
+
+
 @lru_cache(maxsize=16)
 def _raising_at_a_rung(titles: tuple[str, ...]) -> re.Pattern[str] | None:
     """"I am raising this with you directly, at Head of Service level": the rung by its title."""
     if not titles:
         return None
-    named = "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(titles, key=len, reverse=True))
+    named = rung_title_alternation(titles)
     return re.compile(
         r"\b(?:rais(?:e|ing)|start(?:ing)?|bring(?:ing)?|tak(?:e|ing)|open(?:ing)?)\b[^.!?\n]{0,80}?"
         rf"\bat\s+(?:the\s+)?(?P<title>{named})\s+(?:level|stage)\b", re.IGNORECASE)

@@ -411,11 +411,13 @@ def _command(sentence: str) -> tuple[str, int] | None:
     return None
 
 
-# "Thank you for escalating this to me": the deed after "for" or "about" is thanked or
-# apologised for, not asked for (searched just before a prose match).
+# "I'll keep this open until the visit is written up, then I'll close it": open now, closed later.
 _KEPT_OPEN = re.compile(r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to|we'll|we\s+will|i'm|i\s+am)\s+(?:just\s+)?"
                         r"(?:keep|keeping|leave|leaving|hold|holding)\s+(?:this|it)(?:\s+one)?\s+open\b", re.IGNORECASE)
-_THANKED_FOR = re.compile(r"\b(?:for|about)\s+$", re.IGNORECASE)
+# "Thank you for escalating this to me", "sorry for extending it again": the deed after "for",
+# "about" or "since" is thanked, apologised for or told, not asked for (searched just before a
+# command word and before a prose match, the one rule for both).
+_THANKED_FOR = re.compile(r"\b(?:for|about|since)\s+$", re.IGNORECASE)
 _REQUEST_AFTER_CONDITION = re.compile(r"\s+(?=(?:please|pls|kindly)\s+[a-z])", re.IGNORECASE)
 
 
@@ -490,11 +492,9 @@ def _clause_command(sentence: str) -> tuple[str, int] | None:
             # "Escalate or extend? Honestly not sure.": the choice weighed, not made.
             if _OR_ANOTHER_DECISION.match(sentence, word.end()):
                 return None
-            # "Thank you for escalating this to me", "sorry for extending it again": the deed
-            # named after "for" or "about" is thanked or apologised for, not asked for.
-            if token.endswith("ing") and not word.group().isupper() and index > 0 and \
-                    words[index - 1].group().lower() in ("for", "about", "since"):
-                return None
+            if token.endswith("ing") and not word.group().isupper() and \
+                    _THANKED_FOR.search(sentence, max(0, word.start() - 8), word.start()):
+                return None  # "Thank you for escalating this to me" (_THANKED_FOR)
             # "I am now escalating this to the DCS": the writer telling what they are doing, as
             # "I am now making a referral to Cafcass" is: prose, read and confirmed (issue 8).
             if token.endswith("ing") and not word.group().isupper() and any(
@@ -1528,7 +1528,6 @@ def _inside_a_statement(head: str) -> str | None:
 # Friday"): whether it stands is the IRO's to say once the condition is met or not.
 _CONDITION = re.compile(r"\b(?:subject\s+to|provided(?:\s+that)?|providing|as\s+long\s+as|so\s+long\s+as"
                         r"|on\s+(?:the\s+)?condition(?:\s+that)?|assuming|conditional\s+on"
-
                         # "please escalate if nothing from Dana by Wednesday": a decision for later.
                         r"|(?:if|unless)\s+(?:there'?s\s+|there\s+is\s+)?(?:still\s+)?(?:nothing|no\s+(?:response|reply|answer|update|word))"
                         r"|(?:if|unless)\s+(?:\w+\s+){0,3}?(?:hasn't|has\s+not|haven't|have\s+not|doesn't|does\s+not|isn't|is\s+not|don't|do\s+not)"

@@ -132,7 +132,7 @@ _CONFIRM_COMMAND = re.compile(r"reply to this e-?mail with just:[ \t*]*(?:\n(?:[
 
 # Work per message is bounded (DESIGN §10): the readers of free text (instructions, timescales,
 # requests for time, dates, children) scan what the writer wrote several times over, so they read
-# its first MAX_READ_TEXT characters. A DRP mail's own text is a page or two; this is some forty
+# its first MAX_READ_TEXT characters. A DRP mail's own text is a page or two; this is about twenty
 # pages, and a body longer than that is a paste or a bomb. The raw message is kept whole.
 MAX_READ_TEXT = 50_000
 
